@@ -1,0 +1,34 @@
+# geo311 — two commands on a fresh machine: `make demo` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export GEO311_SHARED ?= $(abspath ../shared)
+DEMO := data/boundaries/demo
+
+.PHONY: setup demo test bench lint
+
+$(VENV)/.installed: requirements.txt setup.py pyproject.toml
+	test -d $(VENV) || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install -q --disable-pip-version-check --no-deps -e .
+	touch $@
+
+setup: $(VENV)/.installed
+
+demo: setup
+	$(BIN)/geo311 demo --out $(DEMO)
+	$(BIN)/geo311 profile check $(DEMO)
+	mkdir -p out
+	$(BIN)/geo311 locate --profile $(DEMO) --csv $(DEMO)/requests.csv -o out/demo_requests_located.csv
+	@echo "located requests: out/demo_requests_located.csv"
+
+lint: setup
+	$(BIN)/ruff check geo311 tests bench
+
+# pytest exits 5 when it collected no test: that is a failure here, not a pass
+test: lint
+	$(BIN)/pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
+
+bench: setup
+	$(BIN)/python bench/bench_locate.py

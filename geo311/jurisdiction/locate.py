@@ -1,0 +1,357 @@
+"""The locate engine: which agency and which districts serve a point.
+
+Rules, applied the same way on the grid fast path and the exact path:
+
+- A point on a polygon's edge belongs to it (``intersects``), so a point on the
+  city limit is inside the city.
+- Where features of one layer overlap, the one of smallest area wins (an
+  enclave town over the county area around it); equal areas fall back to
+  file order. Holes are holes: a point in an enclave hole of the city is
+  outside the city and takes the enclave's agency from the neighbor layer.
+- Inside the city the agency is the city itself, whatever the neighbor layer
+  says there. Outside, it is the neighbor that covers the point, or none (water,
+  far away); then ``nearest_agency`` names the closest one.
+- ``near_boundary`` is true within ``near_boundary_m`` metres of the city limit
+  or of any district edge; ``alternatives`` then lists what lies within that
+  distance on the other side.
+
+Distances are measured in the profile's metric CRS.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+from scipy import ndimage
+
+from geo311.errors import InputError
+from geo311.jurisdiction.grid import MIXED, NONE, Grid, classify, edge_cells, pick_smallest
+from geo311.profile import Agency, Profile
+
+__all__ = ["Locator", "Locations"]
+
+_FAR, _MAYBE_NEAR = 0, 1
+
+
+@dataclass
+class _Layer:
+    """One polygon layer as the engine sees it."""
+
+    key: str
+    ids: np.ndarray
+    names: np.ndarray
+    geoms: np.ndarray
+    rank: np.ndarray
+    metric: np.ndarray
+    tree: shapely.STRtree = field(init=False)
+    metric_tree: shapely.STRtree = field(init=False)
+
+    def __post_init__(self) -> None:
+        shapely.prepare(self.geoms)
+        self.tree = shapely.STRtree(self.geoms)
+        self.metric_tree = shapely.STRtree(self.metric)
+
+    def exact(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """Return the covering feature of each point by exact polygon tests."""
+        pt, feat = self.tree.query(shapely.points(x, y))  # bounding-box candidates
+        hit = shapely.intersects_xy(self.geoms[feat], x[pt], y[pt])  # prepared polygons
+        return pick_smallest(pt[hit], feat[hit], len(x), self.rank)
+
+
+def _layer(key: str, ids, names, geoms, to_metric: Transformer) -> _Layer:
+    areas = shapely.area(shapely.transform(geoms, to_metric.transform, interleaved=False))
+    rank = np.empty(len(geoms), dtype=np.int64)
+    rank[np.lexsort((np.arange(len(geoms)), areas))] = np.arange(len(geoms))
+    metric = shapely.transform(geoms, to_metric.transform, interleaved=False)
+    return _Layer(key, np.asarray(ids, dtype=object), np.asarray(names, dtype=object),
+                  np.asarray(geoms), rank, metric)
+
+
+@dataclass
+class Locations:
+    """Columnar result of :meth:`Locator.locate_many` (one entry per input point).
+
+    ``agency`` indexes :attr:`Locator.agencies` (0 is the city, -1 none);
+    ``districts[key]`` indexes that layer's features (-1 none). Rows with a bad
+    coordinate have ``valid`` False and an ``error`` message.
+    """
+
+    locator: Locator
+    valid: np.ndarray
+    error: np.ndarray
+    in_jurisdiction: np.ndarray
+    agency: np.ndarray
+    districts: dict[str, np.ndarray]
+    near_boundary: np.ndarray | None
+
+    def __len__(self) -> int:
+        return len(self.valid)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Return the result as a DataFrame of ids and names (nullable where none)."""
+        loc = self.locator
+        agencies = loc.agencies
+
+        def pick(values: list, codes: np.ndarray) -> np.ndarray:
+            lookup = np.array([*values, None], dtype=object)  # code -1 picks None
+            return pd.Series(lookup[codes], dtype=object)
+
+        frame = pd.DataFrame({
+            "in_jurisdiction": pd.array(np.where(self.valid, self.in_jurisdiction, False),
+                                        dtype="boolean"),
+            "agency_id": pick([a.id for a in agencies], self.agency),
+            "agency_name": pick([a.name for a in agencies], self.agency),
+            "agency_phone": pick([a.phone for a in agencies], self.agency),
+        })
+        frame.loc[~self.valid, "in_jurisdiction"] = pd.NA
+        for key, codes in self.districts.items():
+            frame[f"{key}_id"] = pick(list(loc.district_layer(key).ids), codes)
+        if self.near_boundary is not None:
+            frame["near_boundary"] = pd.array(self.near_boundary, dtype="boolean")
+            frame.loc[~self.valid, "near_boundary"] = pd.NA
+        frame["error"] = pd.Series(self.error, dtype=object)
+        return frame
+
+
+def check_coordinates(lon: np.ndarray, lat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return a mask of usable points and an object array of messages for the others."""
+    valid = (lon >= -180) & (lon <= 180) & (lat >= -90) & (lat <= 90)  # False for NaN
+    error = np.full(len(lon), None, dtype=object)
+    if not valid.all():
+        error[~((lat >= -90) & (lat <= 90))] = "latitude out of range [-90, 90]"
+        error[~((lon >= -180) & (lon <= 180))] = "longitude out of range [-180, 180]"
+        error[np.isnan(lat)] = "latitude missing or not a number"
+        error[np.isnan(lon)] = "longitude missing or not a number"
+    return valid, error
+
+
+class Locator:
+    """Answer *who serves this point* for one profile; build once, query often.
+
+    Parameters
+    ----------
+    profile : the jurisdiction profile.
+
+    Examples
+    --------
+    >>> loc = Locator(la_profile)
+    >>> loc.locate(-118.2427, 34.0537)["districts"]["council_district"]["id"]
+    '14'
+    """
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self.tolerance_m = profile.near_boundary_m
+        self.to_metric = Transformer.from_crs("EPSG:4326", profile.metric_crs, always_xy=True)
+        self.agencies: list[Agency] = [profile.jurisdiction, *profile.neighbors]
+        city = profile.jurisdiction
+        self.city = _layer("jurisdiction", [city.id], [city.name],
+                           np.array([profile.boundary]), self.to_metric)
+        self.neighbors = None
+        if profile.neighbor_layer is not None:
+            nl = profile.neighbor_layer
+            self.neighbors = _layer("neighbors", nl.ids, [a.name for a in profile.neighbors],
+                                    nl.geoms, self.to_metric)
+        self.districts = [
+            _layer(d.key, d.layer.ids, d.layer.names, d.layer.geoms, self.to_metric)
+            for d in profile.districts
+        ]
+        edges = [shapely.get_parts(shapely.boundary(layer.metric))
+                 for layer in (self.city, *self.districts)]
+        self._edges_metric = shapely.multilinestrings(shapely.get_parts(np.concatenate(edges)))
+        shapely.prepare(self._edges_metric)
+        self._city_edge_tree = shapely.STRtree(_segments(shapely.boundary(self.city.metric[0])))
+        self._build_grid()
+
+    # -- construction -------------------------------------------------------------
+    def _layers(self) -> list[_Layer]:
+        return [self.city, *([self.neighbors] if self.neighbors else []), *self.districts]
+
+    def _build_grid(self) -> None:
+        profile = self.profile
+        geoms = np.concatenate([self.city.geoms, *(d.geoms for d in self.districts)])
+        minx, miny, maxx, maxy = shapely.total_bounds(geoms)
+        margin = max(0.02, 0.05 * max(maxx - minx, maxy - miny))  # ~2 km of neighbours
+        bounds = (minx - margin, miny - margin, maxx + margin, maxy + margin)
+        self.grid = Grid.covering(bounds, profile.grid_cell_m, profile.grid_max_cells)
+        columns = [classify(self.grid, layer.geoms, layer.rank) for layer in self._layers()]
+        # near-boundary flag: cells within tolerance of the city limit or a district edge
+        edge = edge_cells(self.grid, geoms)
+        # a point within the tolerance of an edge lies at most this many cells from an edge cell
+        reach = math.floor(self.tolerance_m / self.grid.min_cell_m(max(abs(miny), abs(maxy)))) + 1
+        near = ndimage.binary_dilation(edge, np.ones((3, 3), bool), iterations=reach)
+        columns.append(np.where(near.ravel(), _MAYBE_NEAR, _FAR).astype(np.int32))
+        # one combined code per cell for the distinct combinations of layer values
+        sizes = [int(column.max()) + 3 for column in columns]  # values start at MIXED = -2
+        key = np.zeros(len(columns[0]), dtype=np.int64)
+        for column, size in zip(columns, sizes, strict=False):
+            key = key * size + (column + 2)
+        combo, keys = pd.factorize(key)  # hashing: far faster than sorting 10^7 keys
+        table = np.empty((len(keys), len(columns)), dtype=np.int32)
+        for j in range(len(columns) - 1, -1, -1):
+            keys, table[:, j] = np.divmod(keys, sizes[j])
+        table -= 2
+        # the last code is for points off the grid (cell -1): exact tests everywhere
+        off_grid = np.array([[MIXED] * (len(columns) - 1) + [_MAYBE_NEAR]], dtype=np.int32)
+        table = np.concatenate([table, off_grid])
+        self._columns = [np.ascontiguousarray(table[:, j]) for j in range(len(columns))]
+        code_type = np.int16 if len(table) < 2**15 else np.int32
+        self._combo = np.append(combo, len(table) - 1).astype(code_type)
+
+    # -- queries ---------------------------------------------------------------
+    def district_layer(self, key: str) -> _Layer:
+        """Return the engine's layer for district ``key``."""
+        for layer in self.districts:
+            if layer.key == key:
+                return layer
+        raise KeyError(key)
+
+    def locate_many(self, lons, lats, *, near_boundary: bool = True) -> Locations:
+        """Return agency, districts and near-boundary flags for many points.
+
+        Parameters
+        ----------
+        lons, lats : array-like of WGS84 degrees (NaN or out-of-range values are
+            reported per row in ``error``, never raised).
+        near_boundary : compute the near-boundary flag (the costliest part);
+            without it ``Locations.near_boundary`` is None.
+
+        Notes
+        -----
+        Pure in its inputs, so it can run per chunk or per Dask partition.
+        Points in grid cells that no edge crosses cost one lookup; the rest are
+        tested exactly with prepared polygons.
+        """
+        x = np.asarray(lons, dtype=np.float64).ravel()
+        y = np.asarray(lats, dtype=np.float64).ravel()
+        if x.shape != y.shape:
+            raise InputError("lons and lats must have the same length",
+                             lons=len(x), lats=len(y))
+        valid, error = check_coordinates(x, y)
+        codes = self._combo[self.grid.cells(x, y)]
+        all_valid = bool(valid.all())
+        values = []
+        for column, layer in zip(self._columns, self._layers(), strict=False):
+            value = column[codes]
+            todo = value == MIXED
+            if not all_valid:
+                todo &= valid
+                value[~valid] = NONE
+            todo = np.flatnonzero(todo)
+            if len(todo):
+                value[todo] = layer.exact(x[todo], y[todo])
+            values.append(value)
+        near = None
+        if near_boundary:
+            near = self._columns[-1][codes] == _MAYBE_NEAR
+            near &= valid
+            todo = np.flatnonzero(near)
+            if len(todo):
+                mx, my = self.to_metric.transform(x[todo], y[todo])
+                near[todo] = shapely.dwithin(self._edges_metric, shapely.points(mx, my),
+                                             self.tolerance_m)
+        inside = values[0] == 0
+        agency = np.where(inside, 0, NONE).astype(np.int32)
+        if self.neighbors is not None:
+            outside = ~inside & (values[1] >= 0)
+            agency[outside] = values[1][outside] + 1
+        first = 2 if self.neighbors is not None else 1
+        districts = {layer.key: value
+                     for layer, value in zip(self.districts, values[first:], strict=True)}
+        return Locations(self, valid, error, inside, agency, districts, near)
+
+    def locate(self, lon: float, lat: float) -> dict:
+        """Return the full answer for one point as a JSON-ready dict.
+
+        Raises
+        ------
+        InputError
+            If a coordinate is missing, not a number or out of range.
+        """
+        try:
+            x, y = float(lon), float(lat)
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"coordinates must be numbers: {lon!r}, {lat!r}") from exc
+        result = self.locate_many(np.array([x]), np.array([y]))
+        if not result.valid[0]:
+            raise InputError(result.error[0], lon=lon, lat=lat)
+        mx, my = self.to_metric.transform(x, y)
+        point = shapely.Point(mx, my)
+        agency_index = int(result.agency[0])
+        answer = {
+            "lon": x,
+            "lat": y,
+            "in_jurisdiction": bool(result.in_jurisdiction[0]),
+            "jurisdiction": {"id": self.profile.jurisdiction.id,
+                             "name": self.profile.jurisdiction.name},
+            "agency": self.agencies[agency_index].as_dict() if agency_index >= 0 else None,
+            "nearest_agency": None if agency_index >= 0 else self._nearest_agency(point),
+            "districts": {
+                layer.key: _feature(layer, int(result.districts[layer.key][0]))
+                for layer in self.districts
+            },
+            "boundary_distance_m": round(self._city_distance(point), 2),
+            "near_boundary": bool(result.near_boundary[0]),
+            "alternatives": [],
+        }
+        if answer["near_boundary"]:
+            answer["alternatives"] = self._alternatives(point, result)
+        return answer
+
+    # -- details for one point ---------------------------------------------------
+    def _city_distance(self, point: shapely.Point) -> float:
+        _, distance = self._city_edge_tree.query_nearest(point, return_distance=True)
+        return float(distance[0])
+
+    def _nearest_agency(self, point: shapely.Point) -> dict | None:
+        candidates = [(self._city_distance(point), 0)]
+        if self.neighbors is not None:
+            index, distance = self.neighbors.metric_tree.query_nearest(
+                point, return_distance=True)
+            candidates.append((float(distance[0]), int(index[0]) + 1))
+        distance, index = min(candidates)
+        return {**self.agencies[index].as_dict(), "distance_m": round(distance, 2)}
+
+    def _alternatives(self, point: shapely.Point, result: Locations) -> list[dict]:
+        """What lies within the tolerance on the other side of each nearby edge."""
+        out = []
+        agency = int(result.agency[0])
+        nearby = [(0, d) for _, d in self._within(self.city, point)]
+        if self.neighbors is not None:
+            nearby += [(i + 1, d) for i, d in self._within(self.neighbors, point)]
+        for index, distance in nearby:
+            if index != agency:
+                out.append({"layer": "agency", **self.agencies[index].as_dict(),
+                            "distance_m": distance})
+        for layer in self.districts:
+            current = int(result.districts[layer.key][0])
+            for index, distance in self._within(layer, point):
+                if index != current:
+                    out.append({"layer": layer.key, **_feature(layer, index),
+                                "distance_m": distance})
+        return sorted(out, key=lambda a: (a["layer"] != "agency", a["distance_m"]))
+
+    def _within(self, layer: _Layer, point: shapely.Point) -> list[tuple[int, float]]:
+        """Features of ``layer`` within the tolerance of a metric point, with distances."""
+        found = layer.metric_tree.query(point, predicate="dwithin", distance=self.tolerance_m)
+        return [(int(i), round(float(shapely.distance(layer.metric[i], point)), 2))
+                for i in found]
+
+
+def _feature(layer: _Layer, index: int) -> dict | None:
+    if index < 0:
+        return None
+    return {"id": layer.ids[index], "name": layer.names[index]}
+
+
+def _segments(lines: shapely.Geometry) -> np.ndarray:
+    """Split (multi)lines into two-point segments, for nearest-edge queries."""
+    coords, index = shapely.get_coordinates(shapely.get_parts(lines), return_index=True)
+    same = index[1:] == index[:-1]
+    pairs = np.stack([coords[:-1][same], coords[1:][same]], axis=1)
+    return shapely.linestrings(pairs)

@@ -1,0 +1,24 @@
+"""geo311: GIS library and web service for city 311 centers."""
+
+from setuptools import find_packages, setup
+
+setup(
+    name="geo311",
+    version="0.1.0",
+    description="Locate, validate and map city 311 service requests",
+    python_requires=">=3.11",
+    packages=find_packages(include=["geo311", "geo311.*"]),
+    install_requires=[
+        "shapely>=2.0",
+        "geopandas>=1.0",
+        "pyproj>=3.6",
+        "pyogrio>=0.9",
+        "fiona>=1.9",
+        "numpy>=1.26",
+        "pandas>=2.1",
+        "scipy>=1.11",
+        "click>=8.1",
+        "tqdm>=4.66",
+    ],
+    entry_points={"console_scripts": ["geo311 = geo311.cli:main"]},
+)
