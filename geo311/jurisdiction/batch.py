@@ -119,9 +119,12 @@ def locate_csv(
             result = frame.astype(object)
             result = result.where(result.notna(), "").to_numpy()
             error_col = frame.columns.get_loc("error")
-            for row, out in zip(chunk, result, strict=False):
+            for row, out in zip(chunk, result, strict=True):
                 if len(row) != width:
                     out[error_col] = f"row has {len(row)} fields, the header has {width}"
+                    if len(row) > width:
+                        out[error_col] += f"; extra fields: {row[width:]}"
+                    row = (row + [""] * width)[:width]
                 elif out[error_col]:
                     value = row[ilon] if "longitude" in out[error_col] else row[ilat]
                     out[error_col] = f"{out[error_col]}: {value!r}"

@@ -85,6 +85,14 @@ class Grid:
         out[inside] = row[inside].astype(np.int64) * self.nx + col[inside].astype(np.int64)
         return out
 
+    def cell(self, x: float, y: float) -> int:
+        """Return the flat cell index of one point, -1 off the grid."""
+        col = math.floor((x - self.x0) / self.dx)
+        row = math.floor((y - self.y0) / self.dy)
+        if 0 <= col < self.nx and 0 <= row < self.ny:
+            return row * self.nx + col
+        return -1
+
     def centers(self, flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Return the lon/lat centres of the cells with flat indices ``flat``."""
         row, col = np.divmod(flat, self.nx)

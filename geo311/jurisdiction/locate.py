@@ -49,12 +49,21 @@ class _Layer:
     rank: np.ndarray
     metric: np.ndarray
     tree: shapely.STRtree = field(init=False)
+    bounds: np.ndarray = field(init=False)
     metric_tree: shapely.STRtree = field(init=False)
 
     def __post_init__(self) -> None:
         shapely.prepare(self.geoms)
         self.tree = shapely.STRtree(self.geoms)
+        self.bounds = shapely.bounds(self.geoms).T
         self.metric_tree = shapely.STRtree(self.metric)
+
+    def exact_one(self, x: float, y: float) -> int:
+        """Return the covering feature of one point (``NONE`` if none)."""
+        minx, miny, maxx, maxy = self.bounds
+        candidates = np.flatnonzero((minx <= x) & (x <= maxx) & (miny <= y) & (y <= maxy))
+        hit = candidates[shapely.intersects_xy(self.geoms[candidates], x, y)]
+        return int(hit[np.argmin(self.rank[hit])]) if len(hit) else NONE
 
     def exact(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Return the covering feature of each point by exact polygon tests."""
@@ -166,6 +175,7 @@ class Locator:
         self._edges_metric = shapely.multilinestrings(shapely.get_parts(np.concatenate(edges)))
         shapely.prepare(self._edges_metric)
         self._city_edge_tree = shapely.STRtree(_segments(shapely.boundary(self.city.metric[0])))
+        self._build_edge_tree()
         self._build_grid()
 
     # -- construction -------------------------------------------------------------
@@ -202,6 +212,21 @@ class Locator:
         self._columns = [np.ascontiguousarray(table[:, j]) for j in range(len(columns))]
         code_type = np.int16 if len(table) < 2**15 else np.int32
         self._combo = np.append(combo, len(table) - 1).astype(code_type)
+        self._rows = [tuple(row) for row in table.tolist()]
+
+    def _build_edge_tree(self) -> None:
+        """One tree of every edge segment of every layer (metric), for single points."""
+        segments, layer_of, feature_of = [], [], []
+        for i, layer in enumerate(self._layers()):
+            lines, feature = shapely.get_parts(shapely.boundary(layer.metric), return_index=True)
+            coords, line = shapely.get_coordinates(lines, return_index=True)
+            same = line[1:] == line[:-1]
+            segments.append(np.stack([coords[:-1][same], coords[1:][same]], axis=1))
+            feature_of.append(feature[line[:-1][same]])
+            layer_of.append(np.full(int(same.sum()), i))
+        self._edge_tree = shapely.STRtree(shapely.linestrings(np.concatenate(segments)))
+        self._edge_layer = np.concatenate(layer_of)
+        self._edge_feature = np.concatenate(feature_of)
 
     # -- queries ---------------------------------------------------------------
     def district_layer(self, key: str) -> _Layer:
@@ -273,35 +298,35 @@ class Locator:
         InputError
             If a coordinate is missing, not a number or out of range.
         """
-        try:
-            x, y = float(lon), float(lat)
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"coordinates must be numbers: {lon!r}, {lat!r}") from exc
-        result = self.locate_many(np.array([x]), np.array([y]))
-        if not result.valid[0]:
-            raise InputError(result.error[0], lon=lon, lat=lat)
-        mx, my = self.to_metric.transform(x, y)
-        point = shapely.Point(mx, my)
-        agency_index = int(result.agency[0])
-        answer = {
+        x, y = _one_point(lon, lat)
+        cell = self.grid.cell(x, y)
+        row = self._rows[self._combo[cell]]
+        layers = self._layers()
+        values = [layer.exact_one(x, y) if value == MIXED else value
+                  for value, layer in zip(row, layers, strict=False)]
+        agency = 0 if values[0] == 0 else NONE
+        if agency == NONE and self.neighbors is not None and values[1] >= 0:
+            agency = values[1] + 1
+        point = shapely.Point(*self.to_metric.transform(x, y))
+        nearby = self._nearby(point) if row[-1] == _MAYBE_NEAR else {}
+        city_edge = nearby.get((0, 0))
+        first = 2 if self.neighbors is not None else 1
+        near = any(layer == 0 or layer >= first for layer, _ in nearby)
+        return {
             "lon": x,
             "lat": y,
-            "in_jurisdiction": bool(result.in_jurisdiction[0]),
+            "in_jurisdiction": agency == 0,
             "jurisdiction": {"id": self.profile.jurisdiction.id,
                              "name": self.profile.jurisdiction.name},
-            "agency": self.agencies[agency_index].as_dict() if agency_index >= 0 else None,
-            "nearest_agency": None if agency_index >= 0 else self._nearest_agency(point),
-            "districts": {
-                layer.key: _feature(layer, int(result.districts[layer.key][0]))
-                for layer in self.districts
-            },
-            "boundary_distance_m": round(self._city_distance(point), 2),
-            "near_boundary": bool(result.near_boundary[0]),
-            "alternatives": [],
+            "agency": self.agencies[agency].as_dict() if agency >= 0 else None,
+            "nearest_agency": None if agency >= 0 else self._nearest_agency(point),
+            "districts": {layer.key: _feature(layer, value)
+                          for layer, value in zip(self.districts, values[first:], strict=True)},
+            "boundary_distance_m": round(
+                city_edge if city_edge is not None else self._city_distance(point), 2),
+            "near_boundary": near,
+            "alternatives": self._alternatives(nearby, values, agency) if near else [],
         }
-        if answer["near_boundary"]:
-            answer["alternatives"] = self._alternatives(point, result)
-        return answer
 
     # -- details for one point ---------------------------------------------------
     def _city_distance(self, point: shapely.Point) -> float:
@@ -317,30 +342,50 @@ class Locator:
         distance, index = min(candidates)
         return {**self.agencies[index].as_dict(), "distance_m": round(distance, 2)}
 
-    def _alternatives(self, point: shapely.Point, result: Locations) -> list[dict]:
-        """What lies within the tolerance on the other side of each nearby edge."""
-        out = []
-        agency = int(result.agency[0])
-        nearby = [(0, d) for _, d in self._within(self.city, point)]
-        if self.neighbors is not None:
-            nearby += [(i + 1, d) for i, d in self._within(self.neighbors, point)]
-        for index, distance in nearby:
-            if index != agency:
-                out.append({"layer": "agency", **self.agencies[index].as_dict(),
-                            "distance_m": distance})
-        for layer in self.districts:
-            current = int(result.districts[layer.key][0])
-            for index, distance in self._within(layer, point):
-                if index != current:
-                    out.append({"layer": layer.key, **_feature(layer, index),
-                                "distance_m": distance})
-        return sorted(out, key=lambda a: (a["layer"] != "agency", a["distance_m"]))
+    def _nearby(self, point: shapely.Point) -> dict[tuple[int, int], float]:
+        """Features whose edge lies within the tolerance: ``{(layer, feature): metres}``."""
+        found = self._edge_tree.query(point, predicate="dwithin", distance=self.tolerance_m)
+        distances = shapely.distance(self._edge_tree.geometries[found], point)
+        out: dict[tuple[int, int], float] = {}
+        for layer, feature, distance in zip(self._edge_layer[found].tolist(),
+                                            self._edge_feature[found].tolist(),
+                                            distances.tolist(), strict=True):
+            if distance < out.get((layer, feature), math.inf):
+                out[(layer, feature)] = distance
+        return out
 
-    def _within(self, layer: _Layer, point: shapely.Point) -> list[tuple[int, float]]:
-        """Features of ``layer`` within the tolerance of a metric point, with distances."""
-        found = layer.metric_tree.query(point, predicate="dwithin", distance=self.tolerance_m)
-        return [(int(i), round(float(shapely.distance(layer.metric[i], point)), 2))
-                for i in found]
+    def _alternatives(self, nearby: dict[tuple[int, int], float], values: list[int],
+                      agency: int) -> list[dict]:
+        """What lies within the tolerance on the other side of each nearby edge.
+
+        Agencies first (the city and the neighbors), then districts, each by distance.
+        """
+        out = []
+        layers = self._layers()
+        agency_layers = 2 if self.neighbors is not None else 1
+        for (layer, feature), distance in sorted(nearby.items(), key=lambda item: item[1]):
+            if layer < agency_layers:
+                index = 0 if layer == 0 else feature + 1
+                if index != agency:
+                    out.append({"layer": "agency", **self.agencies[index].as_dict(),
+                                "distance_m": round(distance, 2)})
+            elif feature != values[layer]:
+                out.append({"layer": layers[layer].key, **_feature(layers[layer], feature),
+                            "distance_m": round(distance, 2)})
+        return sorted(out, key=lambda a: a["layer"] != "agency")
+
+
+def _one_point(lon, lat) -> tuple[float, float]:
+    """Return ``(lon, lat)`` as floats, or raise :class:`InputError` naming the problem."""
+    try:
+        x, y = float(lon), float(lat)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"coordinates must be numbers: {lon!r}, {lat!r}",
+                         lon=lon, lat=lat) from exc
+    if not (-180 <= x <= 180 and -90 <= y <= 90):  # also False for NaN
+        _, error = check_coordinates(np.array([x]), np.array([y]))
+        raise InputError(error[0], lon=lon, lat=lat)
+    return x, y
 
 
 def _feature(layer: _Layer, index: int) -> dict | None:
