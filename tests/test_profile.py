@@ -89,7 +89,8 @@ id_field = "district_number"
 
 def test_missing_layer_file_names_the_file(synthetic):
     (synthetic / "wards.gpkg").unlink()
-    with pytest.raises(ProfileError, match=r"\[\[districts\]\] ward: file not found: .*wards\.gpkg"):
+    with pytest.raises(ProfileError,
+                       match=r"\[\[districts\]\] ward: file not found: .*wards\.gpkg"):
         load_profile(synthetic)
 
 

@@ -19,7 +19,8 @@ from geo311.profile import Profile
 
 __all__ = ["check_profile", "format_check"]
 
-_LARGEST = 5  # neighbor overlap pairs listed in the summary
+_LARGEST = 5  # neighbor overlap pairs kept in the summary
+_SHOWN = 10  # overlap pairs shown per layer by format_check
 
 
 def _to_metric(geoms: np.ndarray, transformer: Transformer) -> np.ndarray:
@@ -45,8 +46,9 @@ def _layer_info(key: str, label: str, kind: str, layer: Layer) -> dict[str, Any]
     }
 
 
-def _overlaps(ids: np.ndarray, geoms: np.ndarray, min_area_m2: float) -> dict[str, Any]:
+def _overlaps(layer: Layer, geoms: np.ndarray, min_area_m2: float) -> dict[str, Any]:
     """Return the overlapping pairs of features (largest first) and the sliver count."""
+    ids, names = layer.ids, layer.names
     left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
     keep = left < right
     left, right = left[keep], right[keep]
@@ -54,7 +56,8 @@ def _overlaps(ids: np.ndarray, geoms: np.ndarray, min_area_m2: float) -> dict[st
     big = areas > min_area_m2
     order = np.argsort(-areas[big], kind="stable")
     pairs = [
-        {"a": str(ids[i]), "b": str(ids[j]), "area_m2": float(area)}
+        {"a": str(ids[i]), "b": str(ids[j]), "a_name": str(names[i]), "b_name": str(names[j]),
+         "area_m2": float(area)}
         for i, j, area in zip(left[big][order], right[big][order], areas[big][order],
                               strict=True)
     ]
@@ -109,9 +112,10 @@ def check_profile(
         ``"neighbors"`` or ``"district"``), ``path``, ``source_crs``,
         ``features`` and ``repairs`` (``feature``, ``id``, ``reason``,
         ``action``). District layers add ``overlaps`` (``count``, ``area_m2``,
-        ``sliver_pairs``, ``pairs`` of ``a``, ``b``, ``area_m2``), ``coverage``
-        (share of the city's area, 0 to 1), ``gaps`` (``area_m2``, ``share``,
-        ``polygons``, ``sliver_polygons``) and ``outside_m2``. The neighbors
+        ``sliver_pairs``, ``pairs`` of ids ``a``, ``b``, names ``a_name``,
+        ``b_name`` and ``area_m2``), ``coverage`` (share of the city's area, 0
+        to 1), ``gaps`` (``area_m2``, ``share``, ``polygons``,
+        ``sliver_polygons``) and ``outside_m2``. The neighbors
         layer adds ``near_city``, ``with_phone``, ``with_url``, ``overlaps``
         (``pairs`` keeps the largest few) and ``warnings``.
 
@@ -147,7 +151,7 @@ def check_profile(
         layer = profile.neighbor_layer
         geoms = _to_metric(layer.geoms, transformer)
         near = shapely.STRtree(geoms).query(city, predicate="dwithin", distance=near_m)
-        overlaps = _overlaps(layer.ids, geoms, min_area_m2)
+        overlaps = _overlaps(layer, geoms, min_area_m2)
         overlaps["pairs"] = overlaps["pairs"][:_LARGEST]
         summary["layers"].append({
             **_layer_info("neighbors", "Neighbors", "neighbors", layer),
@@ -162,22 +166,26 @@ def check_profile(
         geoms = _to_metric(district.layer.geoms, transformer)
         summary["layers"].append({
             **_layer_info(district.key, district.label, "district", district.layer),
-            "overlaps": _overlaps(district.layer.ids, geoms, min_area_m2),
+            "overlaps": _overlaps(district.layer, geoms, min_area_m2),
             **_coverage(geoms, city, city_area, min_area_m2),
         })
     return summary
 
 
-def _table(rows: list[list[str]]) -> list[str]:
-    """Return rows as lines of aligned columns (the first column left-aligned)."""
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+def _table(rows: list[list[str]], align: str) -> list[str]:
+    """Return rows as lines of columns aligned by ``align`` ("<" left, ">" right, per column)."""
+    widths = [max(len(row[i]) for row in rows) for i in range(len(align))]
     return [
         "  ".join(
-            cell.ljust(width) if i == 0 else cell.rjust(width)
-            for i, (cell, width) in enumerate(zip(row, widths, strict=True))
+            cell.ljust(width) if side == "<" else cell.rjust(width)
+            for cell, width, side in zip(row, widths, align, strict=True)
         ).rstrip()
         for row in rows
     ]
+
+
+def _feature(feature_id: str, name: str) -> str:
+    return feature_id if name == feature_id else f"{feature_id} {name}"
 
 
 def _pct(share: float) -> str:
@@ -210,7 +218,7 @@ def format_check(summary: dict[str, Any]) -> str:
             f"{layer['outside_m2']:,.0f}" if "outside_m2" in layer else "-",
             str(len(layer["repairs"])),
         ])
-    lines += _table(rows)
+    lines += _table(rows, "<>>>>>>>>>")
     for layer in summary["layers"]:
         lines += ["", f"{layer['key']} ({layer['label']}): {layer['path']}"]
         if layer["kind"] == "neighbors":
@@ -219,12 +227,15 @@ def format_check(summary: dict[str, Any]) -> str:
                 f"{layer['with_phone']} with a phone, {layer['with_url']} with a URL"
             )
             lines += [f"  warning: {w}" for w in layer["warnings"]]
-        pairs = layer.get("overlaps", {}).get("pairs", [])
-        if pairs:
-            lines.append(f"  overlaps (m², largest {len(pairs)}):")
-            lines += _table([["   ", p["a"], p["b"], f"{p['area_m2']:,.0f}"] for p in pairs])
+        overlaps = layer.get("overlaps")
+        if overlaps and overlaps["count"]:
+            pairs = overlaps["pairs"][:_SHOWN]
+            lines.append(f"  {overlaps['count']} overlap(s), {overlaps['area_m2']:,.0f} m² in "
+                         f"all; largest {len(pairs)}:")
+            lines += _table([["  ", _feature(p["a"], p["a_name"]), _feature(p["b"], p["b_name"]),
+                              f"{p['area_m2']:,.0f} m²"] for p in pairs], "<<<>")
         if layer["repairs"]:
             lines.append("  repairs:")
-            lines += _table([["   ", r["id"], r["action"], r["reason"]]
-                             for r in layer["repairs"]])
+            lines += _table([["  ", r["id"], r["action"], r["reason"]]
+                             for r in layer["repairs"]], "<<<<")
     return "\n".join(lines)

@@ -30,6 +30,7 @@ from pyproj import Transformer
 from scipy import ndimage
 
 from geo311.errors import InputError
+from geo311.jurisdiction.edges import EdgeDistance
 from geo311.jurisdiction.grid import MIXED, NONE, Grid, classify, edge_cells, pick_smallest
 from geo311.profile import Agency, Profile
 
@@ -174,7 +175,6 @@ class Locator:
                  for layer in (self.city, *self.districts)]
         self._edges_metric = shapely.multilinestrings(shapely.get_parts(np.concatenate(edges)))
         shapely.prepare(self._edges_metric)
-        self._city_edge_tree = shapely.STRtree(_segments(shapely.boundary(self.city.metric[0])))
         self._build_edge_tree()
         self._build_grid()
 
@@ -189,6 +189,9 @@ class Locator:
         margin = max(0.02, 0.05 * max(maxx - minx, maxy - miny))  # ~2 km of neighbours
         bounds = (minx - margin, miny - margin, maxx + margin, maxy + margin)
         self.grid = Grid.covering(bounds, profile.grid_cell_m, profile.grid_max_cells)
+        self._city_edges = EdgeDistance(
+            shapely.boundary(self.city.metric[0]),
+            self.to_metric.transform_bounds(*bounds, densify_pts=21))
         columns = [classify(self.grid, layer.geoms, layer.rank) for layer in self._layers()]
         # near-boundary flag: cells within tolerance of the city limit or a district edge
         edge = edge_cells(self.grid, geoms)
@@ -307,7 +310,8 @@ class Locator:
         agency = 0 if values[0] == 0 else NONE
         if agency == NONE and self.neighbors is not None and values[1] >= 0:
             agency = values[1] + 1
-        point = shapely.Point(*self.to_metric.transform(x, y))
+        mx, my = self.to_metric.transform(x, y)
+        point = shapely.Point(mx, my)
         nearby = self._nearby(point) if row[-1] == _MAYBE_NEAR else {}
         city_edge = nearby.get((0, 0))
         first = 2 if self.neighbors is not None else 1
@@ -323,18 +327,14 @@ class Locator:
             "districts": {layer.key: _feature(layer, value)
                           for layer, value in zip(self.districts, values[first:], strict=True)},
             "boundary_distance_m": round(
-                city_edge if city_edge is not None else self._city_distance(point), 2),
+                city_edge if city_edge is not None else self._city_edges.distance(mx, my), 2),
             "near_boundary": near,
             "alternatives": self._alternatives(nearby, values, agency) if near else [],
         }
 
     # -- details for one point ---------------------------------------------------
-    def _city_distance(self, point: shapely.Point) -> float:
-        _, distance = self._city_edge_tree.query_nearest(point, return_distance=True)
-        return float(distance[0])
-
     def _nearest_agency(self, point: shapely.Point) -> dict | None:
-        candidates = [(self._city_distance(point), 0)]
+        candidates = [(self._city_edges.distance(point.x, point.y), 0)]
         if self.neighbors is not None:
             index, distance = self.neighbors.metric_tree.query_nearest(
                 point, return_distance=True)
@@ -392,11 +392,3 @@ def _feature(layer: _Layer, index: int) -> dict | None:
     if index < 0:
         return None
     return {"id": layer.ids[index], "name": layer.names[index]}
-
-
-def _segments(lines: shapely.Geometry) -> np.ndarray:
-    """Split (multi)lines into two-point segments, for nearest-edge queries."""
-    coords, index = shapely.get_coordinates(shapely.get_parts(lines), return_index=True)
-    same = index[1:] == index[:-1]
-    pairs = np.stack([coords[:-1][same], coords[1:][same]], axis=1)
-    return shapely.linestrings(pairs)

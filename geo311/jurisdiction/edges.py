@@ -1,0 +1,85 @@
+"""Exact point-to-edge distances with per-block candidate lists.
+
+A nearest-neighbour search in a tree of segments costs more the farther the
+point lies from the edges. Here the plane is cut into square blocks; for each
+block centre ``c`` at distance ``d(c)`` from the edges, every segment that can
+be nearest to a point of the block lies within ``d(c) + B·√2`` of ``c`` (B is
+the block side: ``d(p) ≤ d(c) + B/√2`` and ``|p − c| ≤ B/√2``). Those
+candidates are stored once; a query measures only them, in numpy.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import shapely
+
+__all__ = ["EdgeDistance", "segments"]
+
+
+def segments(lines: shapely.Geometry | np.ndarray) -> np.ndarray:
+    """Return the two-point segments of (multi)lines as an (n, 2, 2) coordinate array."""
+    coords, index = shapely.get_coordinates(shapely.get_parts(lines), return_index=True)
+    same = index[1:] == index[:-1]
+    pairs = np.stack([coords[:-1][same], coords[1:][same]], axis=1)
+    return pairs[(pairs[:, 0] != pairs[:, 1]).any(axis=1)]  # drop zero-length ones
+
+
+class EdgeDistance:
+    """Distance in metres from points to a set of lines (e.g. the city limit).
+
+    Parameters
+    ----------
+    lines : (multi)lines in a metric CRS.
+    bounds : (minx, miny, maxx, maxy) of the metric area to accelerate; points
+        outside it fall back to a tree search.
+    block_m : block side in metres.
+    """
+
+    def __init__(self, lines: shapely.Geometry, bounds: tuple[float, float, float, float],
+                 block_m: float = 500.0) -> None:
+        pairs = segments(lines)
+        self._tree = shapely.STRtree(shapely.linestrings(pairs))
+        minx, miny, maxx, maxy = bounds
+        self._x0, self._y0, self._block = minx, miny, block_m
+        self._nx = max(1, math.ceil((maxx - minx) / block_m))
+        self._ny = max(1, math.ceil((maxy - miny) / block_m))
+        col, row = np.meshgrid(np.arange(self._nx), np.arange(self._ny))
+        centers = shapely.points(minx + (col.ravel() + 0.5) * block_m,
+                                 miny + (row.ravel() + 0.5) * block_m)
+        _, nearest = self._tree.query_nearest(centers, return_distance=True, all_matches=False)
+        block, candidate = self._tree.query(centers, predicate="dwithin",
+                                            distance=nearest + block_m * math.sqrt(2))
+        order = np.lexsort((candidate, block))
+        self._lines = _chain(pairs, block[order], candidate[order], len(centers))
+
+    def distance(self, x: float, y: float) -> float:
+        """Return the distance from one metric point to the nearest line."""
+        col = math.floor((x - self._x0) / self._block)
+        row = math.floor((y - self._y0) / self._block)
+        point = shapely.Point(x, y)
+        if 0 <= col < self._nx and 0 <= row < self._ny:
+            return float(shapely.distance(self._lines[row * self._nx + col], point))
+        _, found = self._tree.query_nearest(point, return_distance=True)
+        return float(found[0])
+
+
+def _chain(pairs: np.ndarray, block: np.ndarray, segment: np.ndarray,
+           n_blocks: int) -> np.ndarray:
+    """Return per block one MultiLineString of its candidate segments.
+
+    Consecutive segments of one ring are joined into one line, which keeps the
+    geometries small: a block's candidates are mostly a few runs of a ring.
+    """
+    start, end = pairs[segment, 0], pairs[segment, 1]
+    new_run = np.ones(len(segment), dtype=bool)
+    new_run[1:] = ((block[1:] != block[:-1]) | (segment[1:] != segment[:-1] + 1)
+                   | (start[1:] != end[:-1]).any(axis=1))
+    run = np.cumsum(new_run) - 1
+    last = np.flatnonzero(np.append(new_run[1:], True))  # last segment of each run
+    coords = np.concatenate([start, end[last]])
+    line_of = np.concatenate([run, run[last]])
+    order = np.argsort(line_of, kind="stable")  # each run: its starts, then its end
+    lines = shapely.linestrings(coords[order], indices=line_of[order])
+    return shapely.multilinestrings(lines, indices=block[new_run])
