@@ -15,15 +15,32 @@ import math
 import numpy as np
 import shapely
 
-__all__ = ["EdgeDistance", "segments"]
+__all__ = ["EdgeDistance", "NearEdges", "segments"]
 
 
-def segments(lines: shapely.Geometry | np.ndarray) -> np.ndarray:
-    """Return the two-point segments of (multi)lines as an (n, 2, 2) coordinate array."""
-    coords, index = shapely.get_coordinates(shapely.get_parts(lines), return_index=True)
-    same = index[1:] == index[:-1]
+def segments(lines: shapely.Geometry | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the two-point segments of (multi)lines and the input index of each.
+
+    Returns an (n, 2, 2) coordinate array and, per segment, the index of the
+    geometry in ``lines`` it came from. Zero-length segments are dropped.
+    """
+    parts, source = shapely.get_parts(lines, return_index=True)
+    coords, part = shapely.get_coordinates(parts, return_index=True)
+    same = part[1:] == part[:-1]
     pairs = np.stack([coords[:-1][same], coords[1:][same]], axis=1)
-    return pairs[(pairs[:, 0] != pairs[:, 1]).any(axis=1)]  # drop zero-length ones
+    source = source[part[:-1][same]]
+    keep = (pairs[:, 0] != pairs[:, 1]).any(axis=1)
+    return pairs[keep], source[keep]
+
+
+def _block_centers(bounds: tuple[float, float, float, float], block_m: float):
+    """Return (nx, ny, centre points) of square blocks covering ``bounds``."""
+    minx, miny, maxx, maxy = bounds
+    nx = max(1, math.ceil((maxx - minx) / block_m))
+    ny = max(1, math.ceil((maxy - miny) / block_m))
+    col, row = np.meshgrid(np.arange(nx), np.arange(ny))
+    return nx, ny, shapely.points(minx + (col.ravel() + 0.5) * block_m,
+                                  miny + (row.ravel() + 0.5) * block_m)
 
 
 class EdgeDistance:
@@ -39,30 +56,53 @@ class EdgeDistance:
 
     def __init__(self, lines: shapely.Geometry, bounds: tuple[float, float, float, float],
                  block_m: float = 500.0) -> None:
-        pairs = segments(lines)
+        pairs, _ = segments(lines)
         self._tree = shapely.STRtree(shapely.linestrings(pairs))
-        minx, miny, maxx, maxy = bounds
-        self._x0, self._y0, self._block = minx, miny, block_m
-        self._nx = max(1, math.ceil((maxx - minx) / block_m))
-        self._ny = max(1, math.ceil((maxy - miny) / block_m))
-        col, row = np.meshgrid(np.arange(self._nx), np.arange(self._ny))
-        centers = shapely.points(minx + (col.ravel() + 0.5) * block_m,
-                                 miny + (row.ravel() + 0.5) * block_m)
+        self._x0, self._y0, self._block = bounds[0], bounds[1], block_m
+        self._nx, self._ny, centers = _block_centers(bounds, block_m)
         _, nearest = self._tree.query_nearest(centers, return_distance=True, all_matches=False)
         block, candidate = self._tree.query(centers, predicate="dwithin",
                                             distance=nearest + block_m * math.sqrt(2))
         order = np.lexsort((candidate, block))
         self._lines = _chain(pairs, block[order], candidate[order], len(centers))
 
-    def distance(self, x: float, y: float) -> float:
+    def distance(self, point: shapely.Point) -> float:
         """Return the distance from one metric point to the nearest line."""
-        col = math.floor((x - self._x0) / self._block)
-        row = math.floor((y - self._y0) / self._block)
-        point = shapely.Point(x, y)
+        col = math.floor((point.x - self._x0) / self._block)
+        row = math.floor((point.y - self._y0) / self._block)
         if 0 <= col < self._nx and 0 <= row < self._ny:
             return float(shapely.distance(self._lines[row * self._nx + col], point))
         _, found = self._tree.query_nearest(point, return_distance=True)
         return float(found[0])
+
+
+class NearEdges:
+    """The edge segments within ``distance_m`` of a point, with their layer and feature.
+
+    Parameters
+    ----------
+    pairs : (n, 2, 2) segment coordinates in a metric CRS.
+    layer, feature : per segment, the layer and the feature it bounds.
+    distance_m : the fixed query distance.
+    """
+
+    def __init__(self, pairs: np.ndarray, layer: np.ndarray, feature: np.ndarray,
+                 distance_m: float) -> None:
+        self.distance_m = distance_m
+        self._tree = shapely.STRtree(shapely.linestrings(pairs))
+        self._layer, self._feature = layer, feature
+
+    def within(self, point: shapely.Point) -> dict[tuple[int, int], float]:
+        """Return ``{(layer, feature): distance}`` for the edges within ``distance_m``."""
+        found = self._tree.query(point, predicate="dwithin", distance=self.distance_m)
+        distances = shapely.distance(self._tree.geometries[found], point)
+        out: dict[tuple[int, int], float] = {}
+        for layer, feature, distance in zip(self._layer[found].tolist(),
+                                            self._feature[found].tolist(),
+                                            distances.tolist(), strict=True):
+            if distance < out.get((layer, feature), math.inf):
+                out[(layer, feature)] = distance
+        return out
 
 
 def _chain(pairs: np.ndarray, block: np.ndarray, segment: np.ndarray,

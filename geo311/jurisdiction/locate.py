@@ -30,7 +30,7 @@ from pyproj import Transformer
 from scipy import ndimage
 
 from geo311.errors import InputError
-from geo311.jurisdiction.edges import EdgeDistance
+from geo311.jurisdiction.edges import EdgeDistance, NearEdges, segments
 from geo311.jurisdiction.grid import MIXED, NONE, Grid, classify, edge_cells, pick_smallest
 from geo311.profile import Agency, Profile
 
@@ -175,8 +175,8 @@ class Locator:
                  for layer in (self.city, *self.districts)]
         self._edges_metric = shapely.multilinestrings(shapely.get_parts(np.concatenate(edges)))
         shapely.prepare(self._edges_metric)
-        self._build_edge_tree()
         self._build_grid()
+        self._build_edge_indexes()
 
     # -- construction -------------------------------------------------------------
     def _layers(self) -> list[_Layer]:
@@ -189,9 +189,8 @@ class Locator:
         margin = max(0.02, 0.05 * max(maxx - minx, maxy - miny))  # ~2 km of neighbours
         bounds = (minx - margin, miny - margin, maxx + margin, maxy + margin)
         self.grid = Grid.covering(bounds, profile.grid_cell_m, profile.grid_max_cells)
-        self._city_edges = EdgeDistance(
-            shapely.boundary(self.city.metric[0]),
-            self.to_metric.transform_bounds(*bounds, densify_pts=21))
+        self._city_edges = EdgeDistance(shapely.boundary(self.city.metric[0]),
+                                        self.to_metric.transform_bounds(*bounds, densify_pts=21))
         columns = [classify(self.grid, layer.geoms, layer.rank) for layer in self._layers()]
         # near-boundary flag: cells within tolerance of the city limit or a district edge
         edge = edge_cells(self.grid, geoms)
@@ -217,19 +216,19 @@ class Locator:
         self._combo = np.append(combo, len(table) - 1).astype(code_type)
         self._rows = [tuple(row) for row in table.tolist()]
 
-    def _build_edge_tree(self) -> None:
-        """One tree of every edge segment of every layer (metric), for single points."""
-        segments, layer_of, feature_of = [], [], []
-        for i, layer in enumerate(self._layers()):
-            lines, feature = shapely.get_parts(shapely.boundary(layer.metric), return_index=True)
-            coords, line = shapely.get_coordinates(lines, return_index=True)
-            same = line[1:] == line[:-1]
-            segments.append(np.stack([coords[:-1][same], coords[1:][same]], axis=1))
-            feature_of.append(feature[line[:-1][same]])
-            layer_of.append(np.full(int(same.sum()), i))
-        self._edge_tree = shapely.STRtree(shapely.linestrings(np.concatenate(segments)))
-        self._edge_layer = np.concatenate(layer_of)
-        self._edge_feature = np.concatenate(feature_of)
+    def _build_edge_indexes(self) -> None:
+        """Index the edge segments of every layer (metric), for single-point queries."""
+        pairs, layer, feature = [], [], []
+        for i, engine_layer in enumerate(self._layers()):
+            layer_pairs, layer_feature = segments(shapely.boundary(engine_layer.metric))
+            pairs.append(layer_pairs)
+            feature.append(layer_feature)
+            layer.append(np.full(len(layer_pairs), i))
+        self._near_edges = NearEdges(np.concatenate(pairs), np.concatenate(layer),
+                                     np.concatenate(feature), self.tolerance_m)
+        if self.neighbors is not None:  # outside every neighbor: distance = edge distance
+            self._neighbor_edges = shapely.STRtree(shapely.linestrings(pairs[1]))
+            self._neighbor_edge_feature = feature[1]
 
     # -- queries ---------------------------------------------------------------
     def district_layer(self, key: str) -> _Layer:
@@ -310,9 +309,8 @@ class Locator:
         agency = 0 if values[0] == 0 else NONE
         if agency == NONE and self.neighbors is not None and values[1] >= 0:
             agency = values[1] + 1
-        mx, my = self.to_metric.transform(x, y)
-        point = shapely.Point(mx, my)
-        nearby = self._nearby(point) if row[-1] == _MAYBE_NEAR else {}
+        point = shapely.Point(*self.to_metric.transform(x, y))
+        nearby = self._near_edges.within(point) if row[-1] == _MAYBE_NEAR else {}
         city_edge = nearby.get((0, 0))
         first = 2 if self.neighbors is not None else 1
         near = any(layer == 0 or layer >= first for layer, _ in nearby)
@@ -327,32 +325,21 @@ class Locator:
             "districts": {layer.key: _feature(layer, value)
                           for layer, value in zip(self.districts, values[first:], strict=True)},
             "boundary_distance_m": round(
-                city_edge if city_edge is not None else self._city_edges.distance(mx, my), 2),
+                city_edge if city_edge is not None else self._city_edges.distance(point), 2),
             "near_boundary": near,
             "alternatives": self._alternatives(nearby, values, agency) if near else [],
         }
 
     # -- details for one point ---------------------------------------------------
     def _nearest_agency(self, point: shapely.Point) -> dict | None:
-        candidates = [(self._city_edges.distance(point.x, point.y), 0)]
+        candidates = [(self._city_edges.distance(point), 0)]
         if self.neighbors is not None:
-            index, distance = self.neighbors.metric_tree.query_nearest(
-                point, return_distance=True)
-            candidates.append((float(distance[0]), int(index[0]) + 1))
+            index, distance = self._neighbor_edges.query_nearest(
+                point, return_distance=True, all_matches=False)
+            candidates.append((float(distance[0]),
+                               int(self._neighbor_edge_feature[index[0]]) + 1))
         distance, index = min(candidates)
         return {**self.agencies[index].as_dict(), "distance_m": round(distance, 2)}
-
-    def _nearby(self, point: shapely.Point) -> dict[tuple[int, int], float]:
-        """Features whose edge lies within the tolerance: ``{(layer, feature): metres}``."""
-        found = self._edge_tree.query(point, predicate="dwithin", distance=self.tolerance_m)
-        distances = shapely.distance(self._edge_tree.geometries[found], point)
-        out: dict[tuple[int, int], float] = {}
-        for layer, feature, distance in zip(self._edge_layer[found].tolist(),
-                                            self._edge_feature[found].tolist(),
-                                            distances.tolist(), strict=True):
-            if distance < out.get((layer, feature), math.inf):
-                out[(layer, feature)] = distance
-        return out
 
     def _alternatives(self, nearby: dict[tuple[int, int], float], values: list[int],
                       agency: int) -> list[dict]:
