@@ -22,6 +22,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 import shapely
 from scipy import ndimage
 
@@ -150,20 +151,17 @@ def classify(grid: Grid, geoms: np.ndarray, rank: np.ndarray) -> np.ndarray:
     geoms : polygons in the grid's lon/lat.
     rank : per feature, its priority where features overlap (lowest wins).
     """
-    mixed = edge_cells(grid, geoms)
-    labels, n_components = ndimage.label(~mixed)
+    labels, n_components = ndimage.label(~edge_cells(grid, geoms))
     labels = labels.ravel()
-    out = np.full(grid.nx * grid.ny, MIXED, dtype=np.int32)
     if n_components == 0:
-        return out
+        return np.full(len(labels), MIXED, dtype=np.int32)
     # one representative cell per component: the first cell carrying its label
-    rep = np.full(n_components + 1, len(labels), dtype=np.int64)
-    np.minimum.at(rep, labels, np.arange(len(labels)))
-    rep = rep[1:]
+    firsts = pd.Series(labels).drop_duplicates()  # hashing, in order of appearance
+    firsts = firsts[firsts > 0]
+    rep = np.empty(n_components, dtype=np.int64)
+    rep[firsts.to_numpy() - 1] = firsts.index.to_numpy()
     x, y = grid.centers(rep)
     tree = shapely.STRtree(shapely.points(x, y))
     feat, pt = tree.query(geoms, predicate="intersects")
-    component_value = pick_smallest(pt, feat, n_components, rank)
-    free = labels > 0
-    out[free] = component_value[labels[free] - 1]
-    return out
+    value = np.concatenate([[MIXED], pick_smallest(pt, feat, n_components, rank)])
+    return value[labels]  # label 0 marks the edge cells

@@ -191,29 +191,35 @@ class Locator:
         self.grid = Grid.covering(bounds, profile.grid_cell_m, profile.grid_max_cells)
         self._city_edges = EdgeDistance(shapely.boundary(self.city.metric[0]),
                                         self.to_metric.transform_bounds(*bounds, densify_pts=21))
-        columns = [classify(self.grid, layer.geoms, layer.rank) for layer in self._layers()]
-        # near-boundary flag: cells within tolerance of the city limit or a district edge
-        edge = edge_cells(self.grid, geoms)
-        # a point within the tolerance of an edge lies at most this many cells from an edge cell
+        # one combined code per cell for the distinct combinations of layer values; each
+        # layer is folded into the key as soon as it is classified, to bound memory
+        layers = self._layers()
+        sizes = [len(layer.geoms) + 2 for layer in layers] + [2]  # values from MIXED = -2
+        key = np.zeros(self.grid.nx * self.grid.ny, dtype=np.int64)
+        for layer, size in zip(layers, sizes, strict=False):
+            key *= size
+            key += classify(self.grid, layer.geoms, layer.rank) + 2
+        # near-boundary flag: cells within tolerance of the city limit or a district edge;
+        # a point within the tolerance of an edge lies at most `reach` cells from an edge cell
         reach = math.floor(self.tolerance_m / self.grid.min_cell_m(max(abs(miny), abs(maxy)))) + 1
-        near = ndimage.binary_dilation(edge, np.ones((3, 3), bool), iterations=reach)
-        columns.append(np.where(near.ravel(), _MAYBE_NEAR, _FAR).astype(np.int32))
-        # one combined code per cell for the distinct combinations of layer values
-        sizes = [int(column.max()) + 3 for column in columns]  # values start at MIXED = -2
-        key = np.zeros(len(columns[0]), dtype=np.int64)
-        for column, size in zip(columns, sizes, strict=False):
-            key = key * size + (column + 2)
+        near = ndimage.binary_dilation(edge_cells(self.grid, geoms), np.ones((3, 3), bool),
+                                       iterations=reach)
+        key *= 2
+        key += near.ravel()  # _FAR = 0, _MAYBE_NEAR = 1
+        del near
         combo, keys = pd.factorize(key)  # hashing: far faster than sorting 10^7 keys
-        table = np.empty((len(keys), len(columns)), dtype=np.int32)
-        for j in range(len(columns) - 1, -1, -1):
+        del key
+        table = np.empty((len(keys), len(sizes)), dtype=np.int32)
+        for j in range(len(sizes) - 1, -1, -1):
             keys, table[:, j] = np.divmod(keys, sizes[j])
-        table -= 2
+        table[:, :-1] -= 2
         # the last code is for points off the grid (cell -1): exact tests everywhere
-        off_grid = np.array([[MIXED] * (len(columns) - 1) + [_MAYBE_NEAR]], dtype=np.int32)
+        off_grid = np.array([[MIXED] * (len(sizes) - 1) + [_MAYBE_NEAR]], dtype=np.int32)
         table = np.concatenate([table, off_grid])
-        self._columns = [np.ascontiguousarray(table[:, j]) for j in range(len(columns))]
+        self._columns = [np.ascontiguousarray(table[:, j]) for j in range(len(sizes))]
         code_type = np.int16 if len(table) < 2**15 else np.int32
         self._combo = np.append(combo, len(table) - 1).astype(code_type)
+        del combo
         self._rows = [tuple(row) for row in table.tolist()]
 
     def _build_edge_indexes(self) -> None:
