@@ -77,29 +77,96 @@ class EdgeDistance:
 
 
 class NearEdges:
-    """The edge segments within ``distance_m`` of a point, with their layer and feature.
+    """Which edge segments lie within ``distance_m`` of points; exact, vectorized.
+
+    Each block of side ``B`` stores the segments within ``distance_m + B/√2``
+    of its centre: every segment within ``distance_m`` of a point of the block
+    is among them. A query measures point-to-segment distances for those
+    candidates only, in numpy, for one point or a million.
 
     Parameters
     ----------
     pairs : (n, 2, 2) segment coordinates in a metric CRS.
     layer, feature : per segment, the layer and the feature it bounds.
     distance_m : the fixed query distance.
+    bounds : metric area served; a point outside it is taken to be far from every
+        edge (the caller makes the bounds cover all edges plus the distance).
+    block_m : block side in metres.
     """
 
     def __init__(self, pairs: np.ndarray, layer: np.ndarray, feature: np.ndarray,
-                 distance_m: float) -> None:
+                 distance_m: float, bounds: tuple[float, float, float, float],
+                 block_m: float = 80.0) -> None:
+        minx, miny, maxx, maxy = bounds
+        reach = distance_m + block_m
+        keep = ((pairs[:, :, 0].max(axis=1) >= minx - reach)
+                & (pairs[:, :, 0].min(axis=1) <= maxx + reach)
+                & (pairs[:, :, 1].max(axis=1) >= miny - reach)
+                & (pairs[:, :, 1].min(axis=1) <= maxy + reach))
+        pairs = pairs[keep]
         self.distance_m = distance_m
-        self._tree = shapely.STRtree(shapely.linestrings(pairs))
-        self._layer, self._feature = layer, feature
+        self._layer, self._feature = layer[keep], feature[keep]
+        self._ax, self._ay = pairs[:, 0, 0], pairs[:, 0, 1]
+        self._dx, self._dy = pairs[:, 1, 0] - self._ax, pairs[:, 1, 1] - self._ay
+        self._inv_len2 = 1.0 / (self._dx**2 + self._dy**2)
+        self._x0, self._y0, self._block = minx, miny, block_m
+        self._nx, self._ny, centers = _block_centers(bounds, block_m)
+        tree = shapely.STRtree(shapely.linestrings(pairs))
+        block, candidate = tree.query(
+            centers, predicate="dwithin", distance=distance_m + block_m / math.sqrt(2))
+        del tree
+        order = np.argsort(block, kind="stable")
+        self._candidates = candidate[order]
+        self._starts = np.searchsorted(block[order], np.arange(len(centers) + 1))
 
-    def within(self, point: shapely.Point) -> dict[tuple[int, int], float]:
-        """Return ``{(layer, feature): distance}`` for the edges within ``distance_m``."""
-        found = self._tree.query(point, predicate="dwithin", distance=self.distance_m)
-        distances = shapely.distance(self._tree.geometries[found], point)
+    def _squared(self, x: np.ndarray, y: np.ndarray, segment: np.ndarray) -> np.ndarray:
+        """Squared distances from points (x[i], y[i]) to segments ``segment[i]``."""
+        ax, ay = self._ax[segment], self._ay[segment]
+        dx, dy = self._dx[segment], self._dy[segment]
+        ux, uy = x - ax, y - ay
+        t = np.clip((ux * dx + uy * dy) * self._inv_len2[segment], 0.0, 1.0)
+        return (ux - t * dx) ** 2 + (uy - t * dy) ** 2
+
+    def _blocks(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+        col = np.floor((x - self._x0) / self._block)
+        row = np.floor((y - self._y0) / self._block)
+        inside = (col >= 0) & (col < self._nx) & (row >= 0) & (row < self._ny)
+        return np.where(inside, row * self._nx + col, -1).astype(np.int64)
+
+    def any_within(self, x: np.ndarray, y: np.ndarray, layers: np.ndarray) -> np.ndarray:
+        """Return, per metric point, whether an edge of one of ``layers`` is within reach.
+
+        ``layers`` is a boolean mask over layer numbers.
+        """
+        out = np.zeros(len(x), dtype=bool)
+        block = self._blocks(x, y)
+        on = np.flatnonzero(block >= 0)
+        starts, ends = self._starts[block[on]], self._starts[block[on] + 1]
+        counts = ends - starts
+        point = np.repeat(on, counts)
+        offsets = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+        segment = self._candidates[np.repeat(starts, counts) + offsets]
+        keep = layers[self._layer[segment]]
+        point, segment = point[keep], segment[keep]
+        hit = self._squared(x[point], y[point], segment) <= self.distance_m**2
+        out[point[hit]] = True
+        return out
+
+    def within(self, x: float, y: float) -> dict[tuple[int, int], float]:
+        """Return ``{(layer, feature): distance}`` for the edges within reach of one point."""
+        col = math.floor((x - self._x0) / self._block)
+        row = math.floor((y - self._y0) / self._block)
+        if not (0 <= col < self._nx and 0 <= row < self._ny):
+            return {}
+        block = row * self._nx + col
+        segment = self._candidates[self._starts[block]:self._starts[block + 1]]
+        squared = self._squared(x, y, segment)
+        hit = np.flatnonzero(squared <= self.distance_m**2)
         out: dict[tuple[int, int], float] = {}
-        for layer, feature, distance in zip(self._layer[found].tolist(),
-                                            self._feature[found].tolist(),
-                                            distances.tolist(), strict=True):
+        for layer, feature, d2 in zip(self._layer[segment[hit]].tolist(),
+                                      self._feature[segment[hit]].tolist(),
+                                      squared[hit].tolist(), strict=True):
+            distance = math.sqrt(d2)
             if distance < out.get((layer, feature), math.inf):
                 out[(layer, feature)] = distance
         return out

@@ -171,12 +171,7 @@ class Locator:
             _layer(d.key, d.layer.ids, d.layer.names, d.layer.geoms, self.to_metric)
             for d in profile.districts
         ]
-        edges = [shapely.get_parts(shapely.boundary(layer.metric))
-                 for layer in (self.city, *self.districts)]
-        self._edges_metric = shapely.multilinestrings(shapely.get_parts(np.concatenate(edges)))
-        shapely.prepare(self._edges_metric)
         self._build_grid()
-        self._build_edge_indexes()
 
     # -- construction -------------------------------------------------------------
     def _layers(self) -> list[_Layer]:
@@ -186,19 +181,25 @@ class Locator:
         profile = self.profile
         geoms = np.concatenate([self.city.geoms, *(d.geoms for d in self.districts)])
         minx, miny, maxx, maxy = shapely.total_bounds(geoms)
-        margin = max(0.02, 0.05 * max(maxx - minx, maxy - miny))  # ~2 km of neighbours
+        # ~2 km of neighbours, and always more than the near-boundary tolerance: a point
+        # off the grid is then never near the city limit or a district edge
+        margin = max(0.02, 0.05 * max(maxx - minx, maxy - miny),
+                     2 * self.tolerance_m / 111_320 / max(math.cos(math.radians(maxy)), 0.01))
         bounds = (minx - margin, miny - margin, maxx + margin, maxy + margin)
         self.grid = Grid.covering(bounds, profile.grid_cell_m, profile.grid_max_cells)
-        self._city_edges = EdgeDistance(shapely.boundary(self.city.metric[0]),
-                                        self.to_metric.transform_bounds(*bounds, densify_pts=21))
+        metric_bounds = self.to_metric.transform_bounds(*bounds, densify_pts=21)
+        self._city_edges = EdgeDistance(shapely.boundary(self.city.metric[0]), metric_bounds)
+        self._build_edge_indexes(metric_bounds)
         # one combined code per cell for the distinct combinations of layer values; each
         # layer is folded into the key as soon as it is classified, to bound memory
         layers = self._layers()
         sizes = [len(layer.geoms) + 2 for layer in layers] + [2]  # values from MIXED = -2
-        key = np.zeros(self.grid.nx * self.grid.ny, dtype=np.int64)
+        key_type = np.int32 if math.prod(sizes) < 2**31 else np.int64
+        key = np.zeros(self.grid.nx * self.grid.ny, dtype=key_type)
         for layer, size in zip(layers, sizes, strict=False):
             key *= size
-            key += classify(self.grid, layer.geoms, layer.rank) + 2
+            key += classify(self.grid, layer.geoms, layer.rank)
+            key += 2
         # near-boundary flag: cells within tolerance of the city limit or a district edge;
         # a point within the tolerance of an edge lies at most `reach` cells from an edge cell
         reach = math.floor(self.tolerance_m / self.grid.min_cell_m(max(abs(miny), abs(maxy)))) + 1
@@ -222,8 +223,8 @@ class Locator:
         del combo
         self._rows = [tuple(row) for row in table.tolist()]
 
-    def _build_edge_indexes(self) -> None:
-        """Index the edge segments of every layer (metric), for single-point queries."""
+    def _build_edge_indexes(self, bounds: tuple[float, float, float, float]) -> None:
+        """Index the edge segments of every layer (metric) for near-boundary questions."""
         pairs, layer, feature = [], [], []
         for i, engine_layer in enumerate(self._layers()):
             layer_pairs, layer_feature = segments(shapely.boundary(engine_layer.metric))
@@ -231,10 +232,11 @@ class Locator:
             feature.append(layer_feature)
             layer.append(np.full(len(layer_pairs), i))
         self._near_edges = NearEdges(np.concatenate(pairs), np.concatenate(layer),
-                                     np.concatenate(feature), self.tolerance_m)
-        if self.neighbors is not None:  # outside every neighbor: distance = edge distance
-            self._neighbor_edges = shapely.STRtree(shapely.linestrings(pairs[1]))
-            self._neighbor_edge_feature = feature[1]
+                                     np.concatenate(feature), self.tolerance_m, bounds)
+        # near_boundary counts the city limit and district edges, not neighbor edges
+        self._boundary_layers = np.ones(len(pairs), dtype=bool)
+        if self.neighbors is not None:
+            self._boundary_layers[1] = False
 
     # -- queries ---------------------------------------------------------------
     def district_layer(self, key: str) -> _Layer:
@@ -286,8 +288,7 @@ class Locator:
             todo = np.flatnonzero(near)
             if len(todo):
                 mx, my = self.to_metric.transform(x[todo], y[todo])
-                near[todo] = shapely.dwithin(self._edges_metric, shapely.points(mx, my),
-                                             self.tolerance_m)
+                near[todo] = self._near_edges.any_within(mx, my, self._boundary_layers)
         inside = values[0] == 0
         agency = np.where(inside, 0, NONE).astype(np.int32)
         if self.neighbors is not None:
@@ -316,7 +317,7 @@ class Locator:
         if agency == NONE and self.neighbors is not None and values[1] >= 0:
             agency = values[1] + 1
         point = shapely.Point(*self.to_metric.transform(x, y))
-        nearby = self._near_edges.within(point) if row[-1] == _MAYBE_NEAR else {}
+        nearby = self._near_edges.within(point.x, point.y) if row[-1] == _MAYBE_NEAR else {}
         city_edge = nearby.get((0, 0))
         first = 2 if self.neighbors is not None else 1
         near = any(layer == 0 or layer >= first for layer, _ in nearby)
@@ -340,10 +341,9 @@ class Locator:
     def _nearest_agency(self, point: shapely.Point) -> dict | None:
         candidates = [(self._city_edges.distance(point), 0)]
         if self.neighbors is not None:
-            index, distance = self._neighbor_edges.query_nearest(
+            index, distance = self.neighbors.metric_tree.query_nearest(
                 point, return_distance=True, all_matches=False)
-            candidates.append((float(distance[0]),
-                               int(self._neighbor_edge_feature[index[0]]) + 1))
+            candidates.append((float(distance[0]), int(index[0]) + 1))
         distance, index = min(candidates)
         return {**self.agencies[index].as_dict(), "distance_m": round(distance, 2)}
 

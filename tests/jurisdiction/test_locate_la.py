@@ -91,7 +91,9 @@ def test_near_boundary_flag_equals_brute_force_distance(la, la_requests):
     y = la_requests.Latitude.to_numpy() + rng.normal(0, 0.002, len(la_requests))
     near = la.locate_many(x, y).near_boundary
     mx, my = la.to_metric.transform(x, y)
-    distance = shapely.distance(la._edges_metric, shapely.points(mx, my))
+    edges = shapely.multilinestrings(shapely.get_parts(np.concatenate(
+        [shapely.boundary(layer.metric) for layer in (la.city, *la.districts)])))
+    distance = shapely.distance(edges, shapely.points(mx, my))
     np.testing.assert_array_equal(near, distance <= la.tolerance_m)
     assert 0.02 < near.mean() < 0.5
 
