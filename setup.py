@@ -19,6 +19,8 @@ setup(
         "scipy>=1.11",
         "click>=8.1",
         "tqdm>=4.66",
+        "usaddress>=0.5.16",
+        "rapidfuzz>=3.9",
     ],
     entry_points={"console_scripts": ["geo311 = geo311.cli:main"]},
 )
