@@ -99,3 +99,13 @@ def test_profile_check_prints_the_layers(profile_dir):
     result = run("profile", "check", profile_dir)
     assert result.exit_code == 0, result.output
     assert "ward" in result.output
+
+
+def test_profile_check_of_a_broken_profile_names_the_field(tmp_path):
+    root = write_synthetic(tmp_path)
+    toml = root / "profile.toml"
+    toml.write_text(toml.read_text().replace('id_field = "ward"', 'id_field = "WARD"'))
+    result = run("profile", "check", root)
+    assert result.exit_code == 1
+    assert "id_field = 'WARD' is not a field of wards.gpkg" in result.output
+    assert "Traceback" not in result.output
