@@ -15,7 +15,7 @@ import math
 import numpy as np
 import shapely
 
-__all__ = ["EdgeDistance", "NearEdges", "segments"]
+__all__ = ["EdgeDistance", "NearEdges", "near_bounds", "segments"]
 
 
 def segments(lines: shapely.Geometry | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -31,6 +31,16 @@ def segments(lines: shapely.Geometry | np.ndarray) -> tuple[np.ndarray, np.ndarr
     source = source[part[:-1][same]]
     keep = (pairs[:, 0] != pairs[:, 1]).any(axis=1)
     return pairs[keep], source[keep]
+
+
+def near_bounds(pairs: np.ndarray, bounds: tuple[float, float, float, float],
+                margin: float) -> np.ndarray:
+    """Return a mask of the segments whose bounding box meets ``bounds`` grown by ``margin``."""
+    minx, miny, maxx, maxy = bounds
+    return ((pairs[:, :, 0].max(axis=1) >= minx - margin)
+            & (pairs[:, :, 0].min(axis=1) <= maxx + margin)
+            & (pairs[:, :, 1].max(axis=1) >= miny - margin)
+            & (pairs[:, :, 1].min(axis=1) <= maxy + margin))
 
 
 def _block_centers(bounds: tuple[float, float, float, float], block_m: float):
@@ -98,11 +108,7 @@ class NearEdges:
                  distance_m: float, bounds: tuple[float, float, float, float],
                  block_m: float = 80.0) -> None:
         minx, miny, maxx, maxy = bounds
-        reach = distance_m + block_m
-        keep = ((pairs[:, :, 0].max(axis=1) >= minx - reach)
-                & (pairs[:, :, 0].min(axis=1) <= maxx + reach)
-                & (pairs[:, :, 1].max(axis=1) >= miny - reach)
-                & (pairs[:, :, 1].min(axis=1) <= maxy + reach))
+        keep = near_bounds(pairs, bounds, distance_m + block_m)
         pairs = pairs[keep]
         self.distance_m = distance_m
         self._layer, self._feature = layer[keep], feature[keep]

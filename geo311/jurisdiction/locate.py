@@ -30,7 +30,7 @@ from pyproj import Transformer
 from scipy import ndimage
 
 from geo311.errors import InputError
-from geo311.jurisdiction.edges import EdgeDistance, NearEdges, segments
+from geo311.jurisdiction.edges import EdgeDistance, NearEdges, near_bounds, segments
 from geo311.jurisdiction.grid import MIXED, NONE, Grid, classify, edge_cells, pick_smallest
 from geo311.profile import Agency, Profile
 
@@ -237,6 +237,12 @@ class Locator:
         self._boundary_layers = np.ones(len(pairs), dtype=bool)
         if self.neighbors is not None:
             self._boundary_layers[1] = False
+            # the nearest agency of a point served by none: near the city, by the neighbors'
+            # edges (the point is outside them all); farther out, by their polygons
+            self._metric_bounds = bounds
+            near = near_bounds(pairs[1], bounds, 0.0)
+            self._neighbor_edges = shapely.STRtree(shapely.linestrings(pairs[1][near]))
+            self._neighbor_edge_feature = feature[1][near]
 
     # -- queries ---------------------------------------------------------------
     def district_layer(self, key: str) -> _Layer:
@@ -341,9 +347,18 @@ class Locator:
     def _nearest_agency(self, point: shapely.Point) -> dict | None:
         candidates = [(self._city_edges.distance(point), 0)]
         if self.neighbors is not None:
-            index, distance = self.neighbors.metric_tree.query_nearest(
+            minx, miny, maxx, maxy = self._metric_bounds
+            # an edge left out lies beyond the bounds, so no nearer than the bounds' side
+            to_side = min(point.x - minx, maxx - point.x, point.y - miny, maxy - point.y)
+            index, distance = self._neighbor_edges.query_nearest(
                 point, return_distance=True, all_matches=False)
-            candidates.append((float(distance[0]), int(index[0]) + 1))
+            if len(index) and distance[0] <= to_side:
+                feature = self._neighbor_edge_feature[index[0]]
+            else:
+                index, distance = self.neighbors.metric_tree.query_nearest(
+                    point, return_distance=True, all_matches=False)
+                feature = index[0]
+            candidates.append((float(distance[0]), int(feature) + 1))
         distance, index = min(candidates)
         return {**self.agencies[index].as_dict(), "distance_m": round(distance, 2)}
 

@@ -109,3 +109,20 @@ def test_grid_fast_path_equals_exact_path_on_la(la):
         pure = fast >= -1
         assert pure.mean() > 0.97
         np.testing.assert_array_equal(fast[pure], layer.exact(x[pure], y[pure]))
+
+
+def test_nearest_agency_of_uncovered_points_equals_the_polygon_distance(la, la_profile):
+    # Santa Monica Bay, the ports and beyond: points that no agency covers
+    rng = np.random.default_rng(5)
+    x, y = rng.uniform(-118.9, -118.2, 400), rng.uniform(33.6, 34.05, 400)
+    result = la.locate_many(x, y, near_boundary=False)
+    uncovered = np.flatnonzero(result.agency < 0)
+    assert len(uncovered) > 50
+    polygons = np.concatenate([la.city.metric, la.neighbors.metric])
+    ids = [la_profile.jurisdiction.id, *la.neighbors.ids]
+    for i in uncovered[:60]:
+        answer = la.locate(x[i], y[i])
+        point = shapely.Point(*la.to_metric.transform(x[i], y[i]))
+        distances = shapely.distance(polygons, point)
+        assert answer["nearest_agency"]["id"] == ids[int(np.argmin(distances))]
+        assert answer["nearest_agency"]["distance_m"] == pytest.approx(distances.min(), abs=0.01)
