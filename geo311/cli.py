@@ -122,3 +122,49 @@ def demo(out, seed, n_requests) -> None:
 
     summary = generate_demo(Path(out), seed=seed, n_requests=n_requests, progress=True)
     click.echo(json.dumps(summary, indent=2, default=str))
+
+
+@main.command()
+@profile_option
+@click.argument("address", required=False)
+@click.option("--zip", "zip_code", help="ZIP code, when the address text has none.")
+@click.option("--city", help="Postal city, when the address text has none.")
+@click.option("--csv", "csv_in", type=click.Path(exists=True, dir_okay=False),
+              help="Validate every row of this CSV file instead of one address.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Output CSV (with --csv).")
+@click.option("--address-col", help="Column with the address text (with --csv).")
+@click.option("--zip-col", help="Column with the ZIP code (with --csv).")
+@click.option("--city-col", help="Column with the postal city (with --csv).")
+@click.option("--restart", is_flag=True, help="Overwrite OUT instead of resuming it.")
+@_errors_as_click
+def validate(profile_path, address, zip_code, city, csv_in, output, address_col, zip_col,
+             city_col, restart) -> None:
+    """Validate ADDRESS (JSON), or every address of a CSV file (resumable).
+
+    \b
+      geo311 validate --profile data/boundaries/demo "1200 N Main St"
+      geo311 validate --csv requests.csv -o checked.csv --address-col address
+    """
+    from geo311.address.validate import Validator
+    from geo311.profile import load_profile
+
+    if csv_in is None:
+        if not address:
+            raise click.UsageError("give an ADDRESS, or --csv FILE -o OUT --address-col COL")
+        answer = Validator(load_profile(profile_path)).validate(address, zip=zip_code, city=city)
+        click.echo(json.dumps(answer, indent=2, ensure_ascii=False))
+        return
+    if address:
+        raise click.UsageError("give either ADDRESS or --csv, not both")
+    if not output or not address_col:
+        raise click.UsageError("--csv needs -o/--output and --address-col")
+    from geo311.address.batch import validate_csv
+
+    validator = Validator(load_profile(profile_path))
+    with open(csv_in, "rb") as handle:
+        total = max(sum(1 for _ in handle) - 1, 0)
+    with tqdm(total=total, unit="row", desc="validate", file=sys.stderr, disable=None) as bar:
+        summary = validate_csv(validator, csv_in, output, address_col=address_col,
+                               zip_col=zip_col, city_col=city_col, resume=not restart,
+                               progress=bar.update)
+    click.echo(json.dumps(summary, indent=2), err=True)

@@ -109,3 +109,32 @@ def test_profile_check_of_a_broken_profile_names_the_field(tmp_path):
     assert result.exit_code == 1
     assert "id_field = 'WARD' is not a field of wards.gpkg" in result.output
     assert "Traceback" not in result.output
+
+
+def test_validate_one_address_prints_the_answer(demo_dir):
+    result = run("validate", "--profile", demo_dir, "1200 n main street")
+    assert result.exit_code == 0, result.output
+    answer = json.loads(result.output)
+    assert answer["address"] == "1200 N MAIN ST" and answer["status"] == "valid"
+
+
+def test_validate_csv_writes_every_row_and_a_summary(demo_dir, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text('id,addr\n1,1200 N Main St\n2,PO Box 12\n3,"12 Zzyzx Qwerty Blvd"\n')
+    target = tmp_path / "out.csv"
+    result = run("validate", "--profile", demo_dir, "--csv", source, "-o", target,
+                 "--address-col", "addr")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(target.open()))
+    assert [r["status"] for r in rows] == ["valid", "rejected", "not_found"]
+    assert rows[0]["ward_id"] and rows[0]["agency_id"] == "rivergate"
+    summary = json.loads(result.output[result.output.index("{"):])
+    assert summary["rows"] == 3
+
+
+def test_validate_csv_without_address_column_is_a_usage_error(demo_dir, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("id,addr\n1,1200 N Main St\n")
+    result = run("validate", "--profile", demo_dir, "--csv", source, "-o", tmp_path / "o.csv")
+    assert result.exit_code == 2
+    assert "--address-col" in result.output

@@ -1,0 +1,133 @@
+"""Validate every address of a CSV file, resumably, keeping every input row and column.
+
+Rows are written as they are validated and flushed per chunk, so an interrupted
+run continues where it stopped when started again with the same output file.
+A row whose validation fails gets its ``error`` and the run goes on.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from geo311.address.validate import Validator
+from geo311.errors import Geo311Error, InputError
+
+__all__ = ["validate_csv", "output_columns"]
+
+
+def output_columns(validator: Validator) -> list[str]:
+    """The columns ``validate_csv`` adds, in order."""
+    keys = [layer.key for layer in validator.locator.districts]
+    return ["status", "match_type", "address", "lon", "lat", "confidence", "in_jurisdiction",
+            "agency_id", "agency_name", *(f"{k}_id" for k in keys), "suggestion_1", "error"]
+
+
+def _row_values(answer: dict, keys: list[str]) -> list:
+    location = answer["location"] or {}
+    agency = location.get("agency") or {}
+    districts = location.get("districts") or {}
+    suggestions = answer["suggestions"]
+    return [answer["status"], answer["match_type"], answer["address"] or "",
+            "" if answer["lon"] is None else answer["lon"],
+            "" if answer["lat"] is None else answer["lat"],
+            answer["confidence"],
+            "" if not location else location["in_jurisdiction"],
+            agency.get("id") or "", agency.get("name") or "",
+            *((districts.get(k) or {}).get("id") or "" for k in keys),
+            suggestions[0]["address"] if suggestions else "", ""]
+
+
+def _done_rows(target: Path, header: list[str]) -> int:
+    """Rows already written to ``target`` by an earlier run with the same header."""
+    if not target.exists() or target.stat().st_size == 0:
+        return 0
+    with target.open(newline="", encoding="utf-8") as handle:
+        reader = csv.reader(handle)
+        if next(reader, None) != header:
+            raise InputError(f"{target} exists with other columns; remove it or use --restart",
+                             file=str(target))
+        return sum(1 for _ in reader)
+
+
+def validate_csv(
+    validator: Validator,
+    source: str | Path,
+    target: str | Path,
+    *,
+    address_col: str,
+    zip_col: str | None = None,
+    city_col: str | None = None,
+    resume: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> dict:
+    """Validate each row's address; write ``target`` with the result columns; return counts.
+
+    With ``resume`` (the default) an existing ``target`` from an interrupted run
+    is continued; otherwise it is overwritten.
+
+    Raises
+    ------
+    InputError
+        If the file has no header, a named column is missing, or ``target``
+        holds a different table.
+    """
+    source, target = Path(source), Path(target)
+    keys = [layer.key for layer in validator.locator.districts]
+    with source.open(newline="", encoding="utf-8-sig") as src:
+        reader = csv.reader(src)
+        header = next(reader, None)
+        if not header:
+            raise InputError(f"{source}: empty file, a header row is needed", file=str(source))
+        columns = {}
+        for option, name in (("--address-col", address_col), ("--zip-col", zip_col),
+                             ("--city-col", city_col)):
+            if name is not None and name not in header:
+                raise InputError(f"no column {name!r} for {option} (columns: "
+                                 f"{', '.join(header)})", column=name)
+            columns[option] = header.index(name) if name is not None else None
+        added = output_columns(validator)
+        out_header = header + [f"geo311_{n}" if n in header else n for n in added]
+        skip = _done_rows(target, out_header) if resume else 0
+        statuses: Counter = Counter()
+        if progress is not None and skip:
+            progress(skip)
+        with target.open("a" if skip else "w", newline="", encoding="utf-8") as dst:
+            writer = csv.writer(dst)
+            if not skip:
+                writer.writerow(out_header)
+            for number, row in enumerate(reader):
+                if number < skip:
+                    continue
+                padded = (row + [""] * len(header))[:len(header)]
+                writer.writerow(padded + _validate_row(validator, row, padded, columns, keys,
+                                                       statuses))
+                if number % 1000 == 999:
+                    dst.flush()
+                if progress is not None:
+                    progress(1)
+    return {"rows": skip + statuses.total(), "resumed": skip, **statuses}
+
+
+def _validate_row(validator: Validator, row: list[str], padded: list[str], columns: dict,
+                  keys: list[str], statuses: Counter) -> list:
+    """Validate one row; a failure or a malformed row is reported in ``error``."""
+    def cell(option: str) -> str | None:
+        index = columns[option]
+        return padded[index] if index is not None else None
+
+    problem = "" if len(row) == len(padded) else \
+        f"row has {len(row)} fields, the header has {len(padded)}" + \
+        (f"; extra fields: {row[len(padded):]}" if len(row) > len(padded) else "")
+    try:
+        answer = validator.validate(cell("--address-col"), zip=cell("--zip-col"),
+                                    city=cell("--city-col"))
+    except Geo311Error as exc:
+        statuses["error"] += 1
+        return [""] * (len(keys) + 10) + [f"{exc.message}; {problem}" if problem else exc.message]
+    statuses[answer["status"]] += 1
+    values = _row_values(answer, keys)
+    values[-1] = problem
+    return values

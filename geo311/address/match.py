@@ -1,0 +1,523 @@
+"""Match parsed addresses against an :class:`~geo311.address.reference.AddressReference`.
+
+The cascade, best first: the address point itself (unit equal) -> the address
+point ignoring the unit -> interpolation along the street centreline on the
+side and parity of the number -> interpolation between the nearest known
+same-parity points of the street -> the street only (the number does not
+exist; the nearest numbers are suggested) -> a fuzzy street name -> not found.
+
+A street is looked up by name (aliases included) and every street of that name
+is ranked: a missing or different directional or suffix costs score, and so
+does a number that does not exist on it, so "50 2nd Ave" finds the 2nd Aves on
+which 50 exists. Every candidate carries the reason it differs from the input.
+A clean address takes one dict lookup.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import NamedTuple
+
+import numpy as np
+import shapely
+from pyproj import CRS, Transformer
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+from scipy.spatial import cKDTree
+
+from geo311.address.interpolate import LEFT, between_points, centerline_point, side_of
+from geo311.address.normalize import Street, format_line
+from geo311.address.parse import AddressKind, ParsedAddress
+from geo311.address.reference import AddressReference
+from geo311.errors import NotFoundError
+
+__all__ = ["Candidate", "MatchResult", "MatchType", "Matcher"]
+
+
+class MatchType(StrEnum):
+    """How a candidate was found, best first."""
+
+    EXACT = "exact"  # address point, unit equal (or no unit asked / none stored)
+    EXACT_IGNORING_UNIT = "exact_ignoring_unit"
+    CENTERLINE = "centerline_interpolated"
+    POINT_INTERPOLATED = "point_interpolated"
+    STREET_ONLY = "street_only"  # the street exists, the number does not
+    FUZZY = "fuzzy_street"
+    INTERSECTION = "intersection"
+    NOT_FOUND = "not_found"
+
+
+@dataclass
+class Candidate:
+    """One possible reading of the input, located."""
+
+    address: str
+    street: Street
+    number: int | None
+    zip: str | None
+    lon: float | None
+    lat: float | None
+    match_type: MatchType
+    score: float
+    reason: str | None
+
+
+@dataclass
+class MatchResult:
+    """The outcome of :meth:`Matcher.match`: the best candidate and ranked suggestions."""
+
+    parsed: ParsedAddress
+    match_type: MatchType
+    best: Candidate | None
+    suggestions: list[Candidate] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+# How much each way of locating a number is worth (times the street's score).
+_WEIGHT = {
+    MatchType.EXACT: 1.0,
+    MatchType.EXACT_IGNORING_UNIT: 0.97,
+    MatchType.CENTERLINE: 0.9,
+    MatchType.POINT_INTERPOLATED: 0.85,
+    MatchType.STREET_ONLY: 0.3,
+    MatchType.INTERSECTION: 1.0,
+}
+_FUZZY_LIMIT = 10
+_FUZZY_MIN = 0.75  # normalized OSA similarity, unless the names differ by one edit
+_CENTERLINE_OFFSET_M = 10.0
+# Interpolate between known points only when they are close in number and on the ground:
+# a sparse reference (e.g. addresses seen in past requests) says little about the gaps.
+_MAX_INTERPOLATION_GAP = 200
+_MAX_INTERPOLATION_SPAN_M = 400.0
+
+
+class _Hit(NamedTuple):
+    """A street that may be the one asked for, with its score and why it differs."""
+
+    street: int
+    score: float
+    reasons: tuple[str, ...]
+    fuzzy: bool
+
+
+def _number_text(number: int, suffix: str) -> str:
+    return f"{number} {suffix}" if "/" in suffix else f"{number}{suffix}"
+
+
+def _unit_id(unit: str) -> str:
+    """The identifier of a normalized unit: "APT 4" -> "4", "# 4" -> "4", "REAR" -> "REAR"."""
+    return unit.rsplit(" ", 1)[-1]
+
+
+def _leading_digits(name: str) -> str:
+    digits = ""
+    for ch in name:
+        if not ch.isdigit():
+            break
+        digits += ch
+    return digits
+
+
+def _fuzzy_names(query: str, names: list[str]) -> list[tuple[str, float, str]]:
+    """Street names close to ``query``: ``(name, score, reason)``, best first.
+
+    Guards against absurd matches: a similarity of at least 0.75 (or a single
+    edit), the same house-number digits for numbered streets ("5TH" never
+    becomes "15TH"), the same first letter unless one keyboard slip explains
+    the difference, and a penalty for a different length.
+    """
+    out = []
+    found = process.extract(query, names, scorer=OSA.normalized_similarity,
+                            limit=_FUZZY_LIMIT, score_cutoff=0.5)
+    for name, similarity, _ in found:
+        if name == query:
+            continue
+        distance = OSA.distance(query, name)
+        one_slip = distance == 1 and len(query) >= 3
+        if not (one_slip or similarity >= _FUZZY_MIN):
+            continue
+        if _leading_digits(query) != _leading_digits(name):
+            continue
+        if query[0] != name[0] and not (one_slip and len(query) >= 4):
+            continue
+        score = similarity * (1.0 - 0.3 * abs(len(query) - len(name)) / max(len(query), len(name)))
+        out.append((name, score, "one-letter typo" if one_slip else "spelling differs"))
+    out.sort(key=lambda item: -item[1])
+    return out
+
+
+def _compare(asked: Street, street: Street) -> tuple[float, list[str]]:
+    """Score penalty and reasons for the directionals and suffix of ``asked`` vs ``street``."""
+    penalty, reasons = 0.0, []
+    dirs, have = (asked.predir, asked.postdir), (street.predir, street.postdir)
+    if dirs != have:
+        given, known = {d for d in dirs if d}, {d for d in have if d}
+        if not given:
+            penalty, reason = 0.05, "directional missing"
+        elif given == known:
+            penalty, reason = 0.02, "directional moved"
+        elif not known:
+            penalty, reason = 0.1, "directional not on this street"
+        else:
+            penalty, reason = 0.2, "directional differs"
+        reasons.append(reason)
+    if asked.suffix != street.suffix:
+        if asked.suffix is None:
+            penalty, reason = penalty + 0.05, "suffix missing"
+        elif street.suffix is None:
+            penalty, reason = penalty + 0.1, "suffix not on this street"
+        else:
+            penalty, reason = penalty + 0.15, "suffix differs"
+        reasons.append(reason)
+    return penalty, reasons
+
+
+class Matcher:
+    """Match parsed addresses against a reference; build once, call often."""
+
+    def __init__(self, reference: AddressReference) -> None:
+        self.reference = reference
+        ref = reference
+        self._ranges = [tuple(r) for r in ref.segment_ranges.tolist()]
+        self._alias_by_name: dict[str, set[tuple[str, str | None]]] = {}
+        for (name, _), target in ref.aliases.items():
+            self._alias_by_name.setdefault(name, set()).add(target)
+        metric = CRS.from_wkt(ref.metric_crs)
+        self._to_metric = Transformer.from_crs("EPSG:4326", metric, always_xy=True)
+        self._to_lonlat = Transformer.from_crs(metric, "EPSG:4326", always_xy=True)
+        self._fuzzy_cache: dict[str, list[tuple[str, float, str]]] = {}
+        self._nodes: dict[int, dict[tuple[int, int], tuple[float, float]]] = {}
+        self._tree: cKDTree | None = None
+
+    # ------------------------------------------------------------------ public
+
+    def match(self, parsed: ParsedAddress, limit: int = 5) -> MatchResult:
+        """Return the best candidate for ``parsed`` and up to ``limit`` ranked suggestions."""
+        street = parsed.street
+        if parsed.kind == AddressKind.INTERSECTION:
+            return self._intersection(parsed, limit)
+        if parsed.kind == AddressKind.PO_BOX or street is None:
+            note = "po_box" if parsed.kind == AddressKind.PO_BOX else "no_street"
+            return MatchResult(parsed, MatchType.NOT_FOUND, None, [], [note])
+        ref = self.reference
+        if parsed.number is not None:
+            sid = ref.street_ids.get((street.predir, street.name, street.suffix, street.postdir))
+            span = None if sid is None else ref.number_spans.get((sid, parsed.number))
+            if span is not None:
+                best = self._at_point(_Hit(sid, 1.0, (), False), span, parsed)
+                if best.match_type is MatchType.EXACT and best.reason is None:
+                    return MatchResult(parsed, MatchType.EXACT, best, [best], [])
+        return self._cascade(parsed, street, limit)
+
+    def reverse(self, lon: float, lat: float) -> tuple[str, float]:
+        """Return the nearest reference address to ``(lon, lat)`` and its distance in metres."""
+        ref = self.reference
+        if not len(ref.point_number):
+            raise NotFoundError("the address reference has no address points")
+        if self._tree is None:
+            self._tree = cKDTree(ref.point_xy)
+        distance, row = self._tree.query(self._to_metric.transform(lon, lat))
+        row = int(row)
+        unit = ref.point_unit[row] or None
+        number = _number_text(int(ref.point_number[row]), ref.point_number_suffix[row])
+        line = format_line(number, ref.streets[int(ref.point_street[row])], unit)
+        return line, float(distance)
+
+    # ------------------------------------------------------------ street lookup
+
+    def _hits(self, street: Street, name: str, suffix: str | None, base: float,
+              reasons: tuple[str, ...], fuzzy: bool) -> list[_Hit]:
+        """The streets called ``name``, scored against the directionals/suffix asked for."""
+        ref = self.reference
+        asked = Street(street.predir, name, suffix, street.postdir)
+        hits = []
+        for sid in ref.streets_by_name.get(name, ()):
+            penalty, why = _compare(asked, ref.streets[sid])
+            hits.append(_Hit(sid, max(base - penalty, 0.01), reasons + tuple(why), fuzzy))
+        return hits
+
+    def _direct_hits(self, street: Street) -> list[_Hit]:
+        """Streets of the name asked for, and of the streets it is an alias of."""
+        hits = self._hits(street, street.name, street.suffix, 1.0, (), False)
+        exact = self.reference.aliases.get((street.name, street.suffix))
+        targets = {exact} if exact else self._alias_by_name.get(street.name, set())
+        for name, suffix in sorted(targets, key=str):
+            alias_suffix = suffix if exact else street.suffix
+            reason = (f"alias of {name} {suffix or ''}".rstrip(),)
+            hits += self._hits(street, name, alias_suffix, 0.98, reason, False)
+        return hits
+
+    def _fuzzy_hits(self, street: Street) -> list[_Hit]:
+        """Streets whose names are close to the name asked for."""
+        found = self._fuzzy_cache.get(street.name)
+        if found is None:
+            found = _fuzzy_names(street.name, self.reference.names)
+            self._fuzzy_cache[street.name] = found
+        hits: list[_Hit] = []
+        for name, score, reason in found:
+            hits += self._hits(street, name, street.suffix, score, (reason,), True)
+        return hits
+
+    # --------------------------------------------------------------- the cascade
+
+    def _cascade(self, parsed: ParsedAddress, street: Street, limit: int) -> MatchResult:
+        candidates = self._candidates(self._direct_hits(street), parsed, limit)
+        if not candidates or candidates[0].match_type is MatchType.STREET_ONLY:
+            fuzzy = self._candidates(self._fuzzy_hits(street), parsed, limit)
+            if candidates:  # the street exists: fuzzy finds are only suggestions
+                fuzzy = [c for c in fuzzy if c.match_type is not MatchType.STREET_ONLY]
+                candidates = candidates[:1] + sorted(candidates[1:] + fuzzy, key=_rank)
+            else:
+                candidates = fuzzy
+        if not candidates:
+            return MatchResult(parsed, MatchType.NOT_FOUND, None, [], ["street_not_found"])
+        best = candidates[0]
+        notes = []
+        if best.match_type is MatchType.STREET_ONLY:
+            notes.append("no_number" if parsed.number is None else "number_out_of_range")
+        return MatchResult(parsed, best.match_type, best, _distinct(candidates, limit), notes)
+
+    def _candidates(self, hits: list[_Hit], parsed: ParsedAddress,
+                    limit: int) -> list[Candidate]:
+        """Locate the number on every street hit; all candidates, best first."""
+        ref = self.reference
+        out: list[Candidate] = []
+        for hit in hits:
+            if parsed.number is None:
+                out += self._street_only(hit, parsed, limit)
+                continue
+            span = ref.number_spans.get((hit.street, parsed.number))
+            if span is not None:
+                out.append(self._at_point(hit, span, parsed))
+                continue
+            found = self._on_centerline(hit, parsed) or self._between_points(hit, parsed)
+            out += [found] if found else self._street_only(hit, parsed, limit)
+        out.sort(key=_rank)
+        return out
+
+    def _candidate(self, hit: _Hit, kind: MatchType, parsed: ParsedAddress, *,
+                   number: int | None, line: str, lonlat: tuple[float, float] | None,
+                   zip_code: str, extra: tuple[str, ...] = (), weight: float = 1.0) -> Candidate:
+        """Build a candidate: score from the hit and the kind, reasons with the unit last."""
+        reasons = list(hit.reasons)
+        score = hit.score * _WEIGHT[kind] * weight
+        if parsed.zip and zip_code and parsed.zip[:5] != zip_code:
+            score *= 0.95
+            reasons.append("ZIP differs")
+        reasons += extra
+        reasons.sort(key=lambda r: r.startswith("unit"))
+        if hit.fuzzy and kind is not MatchType.STREET_ONLY:
+            kind = MatchType.FUZZY
+        return Candidate(
+            address=line,
+            street=self.reference.streets[hit.street],
+            number=number,
+            zip=zip_code or None,
+            lon=None if lonlat is None else float(lonlat[0]),
+            lat=None if lonlat is None else float(lonlat[1]),
+            match_type=kind,
+            score=round(score, 6),
+            reason="; ".join(reasons) or None,
+        )
+
+    def _at_point(self, hit: _Hit, span: tuple[int, int], parsed: ParsedAddress) -> Candidate:
+        """The address point of the number: pick the row by number suffix, then unit."""
+        ref = self.reference
+        rows = range(*span)
+        extra: list[str] = []
+        wanted = (parsed.number_suffix or "").upper()
+        same = [i for i in rows if ref.point_number_suffix[i] == wanted]
+        if not same:
+            same = list(rows)
+            extra.append("number suffix differs")
+        row, unit, kind = same[0], None, MatchType.EXACT
+        asked = parsed.unit
+        if asked:
+            units = [ref.point_unit[i] for i in same]
+            if asked in units:
+                row, unit = same[units.index(asked)], asked
+            elif _unit_id(asked) in (ids := [_unit_id(u) if u else None for u in units]):
+                row = same[ids.index(_unit_id(asked))]
+                unit = ref.point_unit[row]
+                extra.append("unit designator differs")
+            elif not any(units):
+                unit = asked
+                extra.append("unit not in reference")
+            else:
+                kind = MatchType.EXACT_IGNORING_UNIT
+                extra.append("unit not found")
+        number = int(ref.point_number[row])
+        line = format_line(_number_text(number, ref.point_number_suffix[row]),
+                           ref.streets[hit.street], unit)
+        return self._candidate(hit, kind, parsed, number=number, line=line,
+                               lonlat=ref.point_lonlat[row], zip_code=ref.point_zip[row],
+                               extra=tuple(extra))
+
+    def _on_centerline(self, hit: _Hit, parsed: ParsedAddress) -> Candidate | None:
+        """Interpolate along the segment whose range holds the number (ZIP match preferred)."""
+        ref, number = self.reference, parsed.number
+        found = []
+        for j in ref.segments_of(hit.street):
+            side = side_of(number, self._ranges[j])
+            if side is not None:
+                zip_code = ref.segment_zips[j][0 if side == LEFT else 1]
+                found.append((bool(parsed.zip) and parsed.zip[:5] != zip_code, j, zip_code))
+        if not found:
+            return None
+        _, j, zip_code = min(found)
+        xy = centerline_point(ref.segment_coords(j, metric=True), self._ranges[j], number,
+                              _CENTERLINE_OFFSET_M)
+        lonlat = self._to_lonlat.transform(*xy)
+        line = format_line(str(number), ref.streets[hit.street], None)
+        return self._candidate(hit, MatchType.CENTERLINE, parsed, number=number, line=line,
+                               lonlat=lonlat, zip_code=zip_code)
+
+    def _between_points(self, hit: _Hit, parsed: ParsedAddress) -> Candidate | None:
+        """Interpolate between the nearest known same-parity numbers of the street."""
+        ref, number = self.reference, parsed.number
+        rows = ref.points_of(hit.street)
+        numbers = ref.point_number[rows]
+        same = np.flatnonzero(numbers % 2 == number % 2)
+        distinct, first = np.unique(numbers[same], return_index=True)
+        at = same[first]
+        coords = ref.point_lonlat[rows][at]
+        lonlat = between_points(distinct, coords, number, _MAX_INTERPOLATION_GAP)
+        if lonlat is None:
+            return None
+        i = int(np.searchsorted(distinct, number))
+        (x0, y0), (x1, y1) = coords[i - 1], coords[i]
+        span_m = math.hypot((x1 - x0) * math.cos(math.radians(y0)), y1 - y0) * 111_320
+        if span_m > _MAX_INTERPOLATION_SPAN_M:
+            return None
+        below = rows.start + int(at[i - 1])
+        line = format_line(str(number), ref.streets[hit.street], None)
+        return self._candidate(hit, MatchType.POINT_INTERPOLATED, parsed, number=number,
+                               line=line, lonlat=lonlat, zip_code=ref.point_zip[below])
+
+    def _street_only(self, hit: _Hit, parsed: ParsedAddress, limit: int) -> list[Candidate]:
+        """The street itself, at its existing number nearest the one asked, and those numbers."""
+        ref, number = self.reference, parsed.number
+        street = ref.streets[hit.street]
+        rows = ref.points_of(hit.street)
+        distinct, first = np.unique(ref.point_number[rows], return_index=True)
+        at = rows.start + first
+        if not distinct.size:
+            return self._street_only_from_ranges(hit, parsed)
+        if number is None:
+            order = np.array([distinct.size // 2])
+            reason = "no house number"
+        else:
+            gap = np.abs(distinct - number)
+            order = np.lexsort((distinct % 2 != number % 2, gap))[:limit]
+            reason = f"number out of range, nearest is {distinct[order[0]]}"
+        nearest = int(at[order[0]])
+        out = [self._candidate(hit, MatchType.STREET_ONLY, parsed, number=None, line=street.full,
+                               lonlat=ref.point_lonlat[nearest], zip_code=ref.point_zip[nearest],
+                               extra=(reason,))]
+        if number is not None:
+            for k, i in enumerate(order):
+                row = int(at[i])
+                line = format_line(_number_text(int(distinct[i]), ref.point_number_suffix[row]),
+                                   street, None)
+                out.append(self._candidate(
+                    hit, MatchType.STREET_ONLY, parsed, number=int(distinct[i]), line=line,
+                    lonlat=ref.point_lonlat[row], zip_code=ref.point_zip[row],
+                    extra=(f"nearest existing number to {number}",), weight=0.99 - 0.01 * k,
+                ))
+        return out
+
+    def _street_only_from_ranges(self, hit: _Hit, parsed: ParsedAddress) -> list[Candidate]:
+        """A street without address points: located at the middle of its centreline."""
+        ref = self.reference
+        segments = ref.segments_of(hit.street)
+        if not segments:
+            return []
+        middle = segments[len(segments) // 2]
+        coords = ref.segment_coords(middle)
+        ends = [e for j in segments for e in self._ranges[j] if e >= 0]
+        if parsed.number is None or not ends:
+            reason = "no house number"
+        else:
+            nearest = min(ends, key=lambda e: (abs(e - parsed.number), e))
+            reason = f"number out of range, nearest is {nearest}"
+        return [self._candidate(hit, MatchType.STREET_ONLY, parsed, number=None,
+                                line=ref.streets[hit.street].full,
+                                lonlat=coords[len(coords) // 2], zip_code="", extra=(reason,))]
+
+    # ------------------------------------------------------------- intersections
+
+    def _intersection(self, parsed: ParsedAddress, limit: int) -> MatchResult:
+        """Where the centrelines of the two streets meet (shared vertex or crossing)."""
+        if parsed.street is None or parsed.cross_street is None:
+            return MatchResult(parsed, MatchType.NOT_FOUND, None, [], ["no_street"])
+        sides = []
+        for street in (parsed.street, parsed.cross_street):
+            hits = self._direct_hits(street) or self._fuzzy_hits(street)
+            sides.append(sorted(hits, key=lambda h: -h.score)[:8])
+        candidates = []
+        for a in sides[0]:
+            for b in sides[1]:
+                if a.street != b.street:
+                    candidates += self._meeting(a, b, parsed)
+        if not candidates:
+            note = "streets_do_not_meet" if all(sides) else "street_not_found"
+            return MatchResult(parsed, MatchType.NOT_FOUND, None, [], [note])
+        candidates.sort(key=_rank)
+        suggestions, seen = [], set()
+        for c in candidates:
+            where = (round(c.lon, 5), round(c.lat, 5))
+            if where not in seen and c.address not in {s.address for s in suggestions}:
+                seen.add(where)
+                suggestions.append(c)
+        return MatchResult(parsed, MatchType.INTERSECTION, suggestions[0], suggestions[:limit], [])
+
+    def _street_nodes(self, sid: int) -> dict[tuple[int, int], tuple[float, float]]:
+        """Vertices of a street's segments keyed by lon/lat in micro-degrees."""
+        nodes = self._nodes.get(sid)
+        if nodes is None:
+            ref = self.reference
+            nodes = {}
+            for j in ref.segments_of(sid):
+                for lon, lat in ref.segment_coords(j):
+                    nodes[(round(lon * 1e6), round(lat * 1e6))] = (float(lon), float(lat))
+            self._nodes[sid] = nodes
+        return nodes
+
+    def _meeting(self, a: _Hit, b: _Hit, parsed: ParsedAddress) -> list[Candidate]:
+        """Candidates where streets ``a`` and ``b`` meet."""
+        ref = self.reference
+        nodes_a, nodes_b = self._street_nodes(a.street), self._street_nodes(b.street)
+        points = [nodes_a[k] for k in nodes_a.keys() & nodes_b.keys()]
+        if not points and nodes_a and nodes_b:
+            points = self._crossings(a.street, b.street)
+        street_a, street_b = ref.streets[a.street], ref.streets[b.street]
+        reasons = tuple(dict.fromkeys(a.reasons + b.reasons))
+        hit = _Hit(a.street, a.score * b.score, reasons, False)
+        line = f"{street_a.full} & {street_b.full}"
+        return [self._candidate(hit, MatchType.INTERSECTION, parsed, number=None, line=line,
+                                lonlat=p, zip_code="") for p in sorted(points)]
+
+    def _crossings(self, a: int, b: int) -> list[tuple[float, float]]:
+        """Points where the two streets' lines cross without sharing a vertex."""
+        ref = self.reference
+        lines = [shapely.multilinestrings([shapely.linestrings(ref.segment_coords(j))
+                                           for j in ref.segments_of(s)]) for s in (a, b)]
+        crossing = shapely.intersection(*lines)
+        return [(float(x), float(y)) for x, y in shapely.get_coordinates(crossing)]
+
+
+def _rank(c: Candidate) -> tuple[float, str]:
+    return (-c.score, c.address)
+
+
+def _distinct(candidates: list[Candidate], limit: int) -> list[Candidate]:
+    out, seen = [], set()
+    for c in candidates:
+        if c.address not in seen:
+            seen.add(c.address)
+            out.append(c)
+            if len(out) == limit:
+                break
+    return out
