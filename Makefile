@@ -20,7 +20,12 @@ demo: setup
 	$(BIN)/geo311 profile check $(DEMO)
 	mkdir -p out
 	$(BIN)/geo311 locate --profile $(DEMO) --csv $(DEMO)/requests.csv -o out/demo_requests_located.csv
+	head -n 5001 $(DEMO)/requests.csv > out/demo_requests_sample.csv
+	$(BIN)/geo311 validate --profile $(DEMO) --csv out/demo_requests_sample.csv \
+		-o out/demo_requests_validated.csv --address-col address --zip-col zipcode --restart
+	$(BIN)/geo311 validate --profile $(DEMO) "1200 n main street"
 	@echo "located requests: out/demo_requests_located.csv"
+	@echo "validated addresses (first 5,000 requests): out/demo_requests_validated.csv"
 
 lint: setup
 	$(BIN)/ruff check geo311 tests bench
@@ -32,3 +37,4 @@ test: lint
 
 bench: setup
 	$(BIN)/python bench/bench_locate.py
+	$(BIN)/python bench/bench_validate.py
