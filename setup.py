@@ -21,6 +21,7 @@ setup(
         "tqdm>=4.66",
         "usaddress>=0.5.16",
         "rapidfuzz>=3.9",
+        "h3>=4.0",
     ],
     entry_points={"console_scripts": ["geo311 = geo311.cli:main"]},
 )
