@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from enum import StrEnum
+from functools import lru_cache
 
 from geo311.address.match import Candidate, Matcher, MatchResult, MatchType
 from geo311.address.parse import AddressKind, ParsedAddress, parse
@@ -46,6 +47,8 @@ _TYPE_CONFIDENCE = {
 }
 _FOUND = {MatchType.EXACT, MatchType.EXACT_IGNORING_UNIT, MatchType.INTERSECTION,
           MatchType.CENTERLINE, MatchType.POINT_INTERPOLATED}
+CACHE_SIZE = 65_536
+"""Recent matches and locations a :class:`Validator` keeps."""
 _PLACE_PREFIXES = ("city of", "town of", "village of", "county of", "borough of")
 
 
@@ -123,6 +126,18 @@ def _parsed(parsed: ParsedAddress) -> dict:
             "state": parsed.state, "zip": parsed.zip, "po_box": parsed.po_box}
 
 
+def _copy_location(location: dict) -> dict:
+    """A copy of a cached ``locate`` answer that the caller may change freely."""
+    def copy(value: dict | None) -> dict | None:
+        return dict(value) if value is not None else None
+
+    return {**location, "jurisdiction": dict(location["jurisdiction"]),
+            "agency": copy(location["agency"]),
+            "nearest_agency": copy(location["nearest_agency"]),
+            "districts": {key: copy(value) for key, value in location["districts"].items()},
+            "alternatives": [dict(a) for a in location["alternatives"]]}
+
+
 class Validator:
     """Validate addresses for one profile; build once, call often.
 
@@ -138,6 +153,9 @@ class Validator:
         self.locator = locator or Locator(profile)
         self.reference = reference or AddressReference.from_profile(profile)
         self.matcher = Matcher(self.reference)
+        # intake traffic repeats addresses: keep recent matches and locations
+        self._match = lru_cache(maxsize=CACHE_SIZE)(self.matcher.match)
+        self._locate = lru_cache(maxsize=CACHE_SIZE)(self.locator.locate)
 
     def validate(self, text: str, *, zip: str | None = None, city: str | None = None) -> dict:
         """Return the validation of one free-text address as a JSON-ready dict.
@@ -152,7 +170,7 @@ class Validator:
                 if v and v.strip() and getattr(parsed, k) is None}
         if fill:
             parsed = dataclasses.replace(parsed, **fill)
-        match = self.matcher.match(parsed)
+        match = self._match(dataclasses.replace(parsed, input="", labels=()))
         status = _status(parsed, match)
         confident = status in (Status.VALID, Status.CORRECTED)
         best = match.best if confident else None
@@ -180,7 +198,7 @@ class Validator:
 
     def _place(self, answer: dict, best: Candidate, parsed: ParsedAddress) -> None:
         """Add the location, the redirect for outside addresses and the postal-city check."""
-        location = self.locator.locate(best.lon, best.lat)
+        location = _copy_location(self._locate(best.lon, best.lat))
         answer["location"] = location
         if not location["in_jurisdiction"]:
             agency = location["agency"]
