@@ -97,7 +97,9 @@ class ParsedAddress:
     ``number`` is None on an ADDRESS when a house number was written but could
     not be read as digits ("one two three main street"); ``needs_review`` is
     then set. ``labels`` pairs each token of the input with its usaddress label
-    after our corrections.
+    after our corrections. Only a suffix after the name is abbreviated; a type
+    before it stays part of the name as written ("AVENUE 57", "US HIGHWAY 50"),
+    as Pub 28 leaves a suffix word that is the name unabbreviated.
     """
 
     input: str
@@ -198,9 +200,9 @@ _CITY = rf"{_CITY_WORD}(?:\ {_CITY_WORD}){{0,3}}"
 _ZIP_RE = r"\d{5}(?:-\d{4})?"
 _UNIT_ID = rf"(?:[A-Z]?\d+[A-Z]?|[A-Z]){_END}"
 _FAST_PATTERN = rf"""
-    (?P<number>\d+)
+    (?P<number>\d+(?:-\d+)?)
     (?:\ (?P<predir>{_DIR}))?
-    \ (?P<name>{_WORD}(?:\ (?!{_SUF}){_WORD}){{0,3}}?)
+    \ (?P<name>\d+|{_WORD}(?:\ (?!{_SUF}){_WORD}){{0,3}}?)
     \ (?P<suffix>{_FAST_SUF})
     (?:\ (?P<postdir>{_DIR}))?
     (?:,?\ (?P<unit>(?:(?P<utype>(?:{_UNIT_TYPES})\.?)\ (?:\#\ ?)?|\#\ ?){_UNIT_ID}))?
@@ -348,6 +350,9 @@ def _tail_labels(tokens: list[str]) -> list[str]:
 
 
 _CORNER_WORDS = frozenset({"CORNER", "INTERSECTION", "OF", "CNR"})
+_NOT_IN_INTERSECTIONS = frozenset(
+    "APT APARTMENT BLDG BOX BUILDING FL FLOOR RM ROOM STE SUITE UNIT".split()
+)
 
 
 def _street_end(words: list[str], start: int) -> int:
@@ -365,11 +370,23 @@ def _street_end(words: list[str], start: int) -> int:
     return j + 2 if j + 1 < len(words) and words[j + 1] in DIRECTIONALS else j + 1
 
 
+def _starts_address(tokens: list[str], i: int) -> bool:
+    """Return True if ``tokens[i:]`` read as "123 Main St": a number followed by a name.
+
+    "Highway 28 And 55," and "Hwys 16 And 63 North" name numbered highways instead.
+    """
+    if not _HOUSE_NUMBER.match(_clean(tokens[i])) or tokens[i].endswith(","):
+        return False
+    return i + 1 < len(tokens) and _clean(tokens[i + 1]) not in DIRECTIONALS
+
+
 def intersection_labels(text: str) -> list[tuple[str, str]] | None:
     """Label "Main St & 5th Ave", "6TH ST AT LORENA ST, 90063", "corner of Main and Oak".
 
     Returns None unless the text has a separator ("&", "and", "at") between two
-    streets and does not start with a house number. usaddress reads many of
+    streets, neither side starts with a house number ("Starbucks at 123 Main
+    St" goes to usaddress), and no word names a unit
+    or a box ("Suite 100 at 123 Main St" goes to usaddress). usaddress reads many of
     these as an address numbered "6TH", "SAN" or "LA", or as a place "AT ANAHEIM",
     so they are labelled here, by the street rules of :func:`_street_labels`.
     The second street ends at a comma or after its suffix (and directional);
@@ -381,7 +398,9 @@ def intersection_labels(text: str) -> list[tuple[str, str]] | None:
     while start < len(words) and words[start] in _CORNER_WORDS:
         start += 1
     sep = next((i for i in range(start + 1, len(words) - 1) if words[i] in _SEPARATOR_WORDS), None)
-    if sep is None or _HOUSE_NUMBER.match(words[start]):
+    if sep is None or _HOUSE_NUMBER.match(words[start]) or _starts_address(tokens, sep + 1):
+        return None
+    if not _NOT_IN_INTERSECTIONS.isdisjoint(words):
         return None
     end = next((i + 1 for i in range(sep + 1, len(tokens)) if tokens[i].endswith(",")), None)
     if end is None:
@@ -437,6 +456,20 @@ def _fix_unit_place(tokens: list[str], labels: list[str]) -> None:
         has_id = has_id or any(ch.isdigit() for ch in word) or (word != "#" and len(word) == 1)
 
 
+_WHOLE_HOUSE_NUMBER = re.compile(r"\d+(?:-\d+)?[A-Z]?")
+_NOT_STREET = frozenset({OCC_TYPE, OCC_ID, SUB_TYPE, SUB_ID, PLACE, STATE, ZIP, SEPARATOR})
+
+
+def _fix_missing_number(tokens: list[str], labels: list[str]) -> None:
+    """Read a leading house number usaddress missed: "46-15 30 ROAD", "355A BOWERY"."""
+    if NUMBER in labels or BOX_ID in labels or len(tokens) < 2 or labels[0] == OCC_ID:
+        return
+    if not _WHOLE_HOUSE_NUMBER.fullmatch(_clean(tokens[0])):
+        return
+    end = next((i for i in range(1, len(labels)) if labels[i] in _NOT_STREET), len(labels))
+    labels[:end] = [NUMBER, *_street_labels(tokens[1:end])]
+
+
 def _fix_number_words(tokens: list[str], labels: list[str]) -> None:
     """Extend a house number written in words over the number words usaddress gave the street."""
     numbers = [i for i, lab in enumerate(labels) if lab == NUMBER]
@@ -454,7 +487,8 @@ def crf_labels(text: str) -> tuple[list[tuple[str, str]], list[str]]:
     """Return usaddress's labels after our corrections, and the review reasons found.
 
     The corrections, in order: a second house number inside the street name;
-    place words after a unit identifier; a house number in words.
+    place words after a unit identifier; a house number in words; a leading
+    house number read as something else.
     """
     tokens = tokenize(text)
     if not tokens:
@@ -467,18 +501,10 @@ def crf_labels(text: str) -> tuple[list[tuple[str, str]], list[str]]:
     _fix_two_addresses(tokens, labels)
     _fix_unit_place(tokens, labels)
     _fix_number_words(tokens, labels)
-    if _crf_type(labels) == "Ambiguous":
+    _fix_missing_number(tokens, labels)
+    if {NUMBER, SEPARATOR, BOX_ID}.isdisjoint(labels):  # usaddress.tag's type "Ambiguous"
         reasons.append("usaddress: ambiguous")
     return list(zip(tokens, labels, strict=True)), reasons
-
-
-def _crf_type(labels: list[str]) -> str:
-    """Return the address type ``usaddress.tag`` would report for ``labels``."""
-    if SEPARATOR in labels:
-        return "Street Address" if NUMBER in labels else "Intersection"
-    if NUMBER in labels:
-        return "Street Address"
-    return "PO Box" if BOX_ID in labels else "Ambiguous"
 
 
 # --- the builder ---------------------------------------------------------------------------
@@ -619,6 +645,9 @@ def _build(text: str, pairs: list[tuple[str, str]], reasons: list[str]) -> Parse
             reasons.append("address also names a cross street")
     elif street and cross:
         kind = AddressKind.INTERSECTION
+    elif street and SEPARATOR in labels:
+        kind = AddressKind.STREET
+        reasons.append("intersection without a second street")
     elif po_box:
         kind = AddressKind.PO_BOX
         reasons.append("PO box is not a service location")
@@ -627,10 +656,9 @@ def _build(text: str, pairs: list[tuple[str, str]], reasons: list[str]) -> Parse
     else:
         kind = AddressKind.UNKNOWN
         reasons.append("no street found")
-    if "usaddress: ambiguous" in reasons and (
-        kind is AddressKind.INTERSECTION or (kind is AddressKind.STREET and street.suffix)
-    ):
-        reasons.remove("usaddress: ambiguous")  # settled: a street or an intersection
+    if "usaddress: ambiguous" in reasons and kind is AddressKind.STREET:
+        if street.suffix or PRE_TYPE in labels:  # settled: "Main St", "Avenue O"
+            reasons.remove("usaddress: ambiguous")
     return ParsedAddress(
         input=text,
         kind=kind,

@@ -190,8 +190,6 @@ class Validator:
             "redirect": None,
             "postal_city": None,
         }
-        if status == Status.REJECTED:
-            answer["review_reasons"].append("a PO box is not a service location")
         if best is not None and best.lon is not None:
             self._place(answer, best, parsed)
         return answer

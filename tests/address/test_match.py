@@ -25,7 +25,7 @@ from geo311.address.interpolate import (
 from geo311.address.match import Matcher, MatchType
 from geo311.address.parse import parse
 from geo311.address.reference import AddressReference
-from geo311.profile import Profile, load_profile
+from geo311.profile import Profile
 
 M_PER_DEG_LAT = 110_950.0  # near 36.3 degrees north
 M_PER_DEG_LON = 111_320.0 * np.cos(np.radians(36.3))
@@ -34,16 +34,6 @@ FLOORS_ANY = {"typo": 0.99, "suffix": 0.995, "directional": 0.995, "ordinal": 0.
               "unit": 0.995, "case": 0.995, "expanded": 0.995, "alias": 0.995}
 FLOORS_BEST = {"typo": 0.99, "suffix": 0.995, "directional": 0.85, "ordinal": 0.995,
                "unit": 0.995, "case": 0.995, "expanded": 0.995, "alias": 0.995}
-
-
-@pytest.fixture(scope="module")
-def profile(demo_dir: Path) -> Profile:
-    return load_profile(demo_dir)
-
-
-@pytest.fixture(scope="module")
-def reference(profile: Profile, tmp_path_factory: pytest.TempPathFactory) -> AddressReference:
-    return AddressReference.from_profile(profile, cache_dir=tmp_path_factory.mktemp("cache"))
 
 
 @pytest.fixture(scope="module")

@@ -42,7 +42,8 @@ def test_full_address_with_city_state_and_zip4():
         ("100 E 42nd St.", Street("E", "42ND", "ST", None)),
         ("100 Sunset Boulevard", Street(None, "SUNSET", "BLVD", None)),
         ("100 N St", Street(None, "N", "ST", None)),
-        ("100 Avenue of the Americas", Street(None, "AVE OF THE AMERICAS", None, None)),
+        ("100 Avenue of the Americas", Street(None, "AVENUE OF THE AMERICAS", None, None)),
+        ("100 N AVENUE 57, 90042", Street("N", "AVENUE 57", None, None)),  # a pre-type stays
     ],
 )
 def test_directionals_suffixes_and_ordinals(text, street):
@@ -121,6 +122,45 @@ def test_intersections(text, street, cross):
     }
 
 
+@pytest.mark.parametrize(
+    ("text", "misread", "line"),
+    [
+        ("6TH ST AT LORENA ST, 90063", ("AddressNumber", "6TH"), "6TH ST & LORENA ST"),
+        ("LA CIENEGA BLVD AT BLACKWELDER ST, 90232", ("AddressNumber", "LA"),
+         "LA CIENEGA BLVD & BLACKWELDER ST"),
+        ("MCDONALD AVE AT ANAHEIM ST, 90744", ("PlaceName", "AT ANAHEIM"),
+         "MCDONALD AVE & ANAHEIM ST"),
+        ("ST ANDREWS PL AT SANTA MONICA BLVD, 90038", ("AddressNumber", "ST"),
+         "SAINT ANDREWS PL & SANTA MONICA BLVD"),
+    ],
+)
+def test_la_311_intersections_usaddress_misreads(text, misread, line):
+    label, value = misread
+    assert usaddress.tag(text)[0][label] == value
+    parsed = parse(text)
+    assert (parsed.kind, parsed.line(), parsed.zip, parsed.needs_review) == (
+        AddressKind.INTERSECTION, line, text[-5:], False
+    )
+
+
+def test_intersection_with_city_state_and_zip():
+    parsed = parse("Main St and Oak Ave Beverly Hills CA 90210")
+    assert fields(parsed, "street", "cross_street", "city", "state", "zip") == {
+        "street": MAIN_ST, "cross_street": OAK_AVE, "city": "BEVERLY HILLS", "state": "CA",
+        "zip": "90210",
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [("46-15 30 ROAD", "46-15 30 RD"), ("355A BOWERY", "355A BOWERY")],
+)
+def test_nyc_house_numbers_usaddress_misses(text, line):
+    assert "AddressNumber" not in usaddress.tag(text)[0]
+    parsed = parse(text)
+    assert (parsed.kind, parsed.line(), parsed.needs_review) == (AddressKind.ADDRESS, line, False)
+
+
 def test_intersection_line_joins_both_streets():
     assert parse("Main St & 5th Ave").line() == "MAIN ST & 5TH AVE"
 
@@ -147,6 +187,13 @@ def test_street_without_number_is_a_street_not_an_error():
         "street": Street(None, "MAIN", "ST", None),
         "needs_review": False,
     }
+
+
+def test_street_with_a_pre_type_is_settled():
+    parsed = parse("AVENUE O")
+    assert (parsed.kind, parsed.street, parsed.needs_review) == (
+        AddressKind.STREET, Street(None, "AVENUE O", None, None), False
+    )
 
 
 def test_number_words_in_a_street_name_become_ordinals():
@@ -322,3 +369,5 @@ def test_nothing_raises_on_random_strings():
         assert parsed.needs_review == bool(parsed.review_reasons)
         assert parsed.number is None or parsed.number >= 0
         assert parsed.zip is None or (len(parsed.zip) == 5 and parsed.zip.isdigit())
+        if parsed.kind is AddressKind.ADDRESS and not parsed.needs_review:
+            assert parsed.number is not None and parsed.street is not None

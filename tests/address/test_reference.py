@@ -16,19 +16,9 @@ from geo311.address.normalize import format_line
 from geo311.address.parse import parse
 from geo311.address.reference import AddressReference
 from geo311.errors import ProfileError
-from geo311.profile import Profile, load_profile
+from geo311.profile import Profile
 
 SOURCES = ("address_points.csv", "streets.gpkg", "aliases.csv")
-
-
-@pytest.fixture(scope="module")
-def profile(demo_dir: Path) -> Profile:
-    return load_profile(demo_dir)
-
-
-@pytest.fixture(scope="module")
-def reference(profile: Profile, tmp_path_factory: pytest.TempPathFactory) -> AddressReference:
-    return AddressReference.from_profile(profile, cache_dir=tmp_path_factory.mktemp("cache"))
 
 
 def copy_profile(profile: Profile, dest: Path, **changes: object) -> Profile:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -11,9 +9,8 @@ import pytest
 from geo311.address.validate import Validator
 from geo311.profile import load_profile
 
-REPO = Path(__file__).resolve().parents[2]
-COLUMNS = ["HouseNumber", "Direction", "StreetName", "Suffix", "ZipCode", "Latitude",
-           "Longitude"]
+from .conftest import write_la_address_profile
+
 ORDINALS = {"1ST": "First", "2ND": "Second", "3RD": "Third", "4TH": "Fourth", "5TH": "Fifth",
             "6TH": "Sixth", "7TH": "Seventh", "8TH": "Eighth", "9TH": "Ninth", "10TH": "Tenth",
             "11TH": "Eleventh", "12TH": "Twelfth"}
@@ -44,27 +41,12 @@ def perturb(row: pd.Series, kind: str, rng: np.random.Generator) -> str:
 
 
 @pytest.fixture(scope="module")
-def la_addresses(shared_data, tmp_path_factory):
+def la_addresses(shared_data, la_requests_text, tmp_path_factory):
     """(validator over every verified 2017 address, those addresses)."""
-    path = shared_data / "los_angeles/311/myla311_2017-12-27_to_2017-12-31_subset.csv"
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    verified = frame[(frame.HouseNumber != "") & (frame.Latitude != "")][COLUMNS]
+    frame = la_requests_text
+    verified = frame[(frame.HouseNumber != "") & (frame.Latitude != "")]
     verified = verified.drop_duplicates(["HouseNumber", "Direction", "StreetName", "Suffix"])
-    root = tmp_path_factory.mktemp("la_typos")
-    verified.to_csv(root / "points.csv", index=False)
-    profile = (REPO / "profiles/la/profile.toml").read_text().replace(
-        "${GEO311_SHARED:-../../../shared}", str(shared_data.parent))
-    (root / "profile.toml").write_text(profile + """
-[addresses]
-points = "points.csv"
-number_field = "HouseNumber"
-predir_field = "Direction"
-street_field = "StreetName"
-suffix_field = "Suffix"
-zip_field = "ZipCode"
-lon_field = "Longitude"
-lat_field = "Latitude"
-""")
+    root = write_la_address_profile(shared_data, tmp_path_factory.mktemp("la_typos"), verified)
     return Validator(load_profile(root)), verified.reset_index(drop=True)
 
 

@@ -3,44 +3,23 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
-import pandas as pd
 import pytest
 
 from geo311.address.validate import Validator
 from geo311.profile import load_profile
 
-REPO = Path(__file__).resolve().parents[2]
-COLUMNS = ["HouseNumber", "Direction", "StreetName", "Suffix", "ZipCode", "Latitude",
-           "Longitude"]
+from .conftest import write_la_address_profile
 
 
 @pytest.fixture(scope="module")
-def split(shared_data, tmp_path_factory):
+def split(shared_data, la_requests_text, tmp_path_factory):
     """(validator over the Dec 27-29 reference, held-out Dec 30-31 requests)."""
-    path = shared_data / "los_angeles/311/myla311_2017-12-27_to_2017-12-31_subset.csv"
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    day = pd.to_datetime(frame.CreatedDate, format="%m/%d/%Y %I:%M:%S %p").dt.day
+    frame = la_requests_text
     verified = frame[(frame.HouseNumber != "") & (frame.Latitude != "")]
-    root = tmp_path_factory.mktemp("la_addresses")
-    verified[day[verified.index] <= 29][COLUMNS].to_csv(root / "points.csv", index=False)
-    profile = (REPO / "profiles/la/profile.toml").read_text().replace(
-        "${GEO311_SHARED:-../../../shared}", str(shared_data.parent))
-    (root / "profile.toml").write_text(profile + """
-[addresses]
-points = "points.csv"
-number_field = "HouseNumber"
-predir_field = "Direction"
-street_field = "StreetName"
-suffix_field = "Suffix"
-zip_field = "ZipCode"
-lon_field = "Longitude"
-lat_field = "Latitude"
-""")
-    held_out = verified[day[verified.index] >= 30]
-    return Validator(load_profile(root)), held_out
+    root = write_la_address_profile(shared_data, tmp_path_factory.mktemp("la_addresses"),
+                                    verified[verified.day <= 29])
+    return Validator(load_profile(root)), verified[verified.day >= 30]
 
 
 def test_held_out_requests_match_close_to_the_city_coordinates(split):
