@@ -1,0 +1,39 @@
+"""Hot-spot analysis of service requests: binning, spatial weights and Getis-Ord Gi*.
+
+Points are counted into H3 hexagons or a square metric grid
+(:mod:`~geo311.hotspots.binning`), cells are linked by a distance band or
+k nearest neighbours (:mod:`~geo311.hotspots.weights`) and
+:class:`~geo311.hotspots.gistar.GiStar` gives z-scores, p-values, FDR-adjusted
+p-values and the -3..+3 bins.
+"""
+
+from geo311.hotspots.binning import (
+    GridCounts,
+    HexCounts,
+    choose_resolution,
+    grid_counts,
+    hex_centroids,
+    hex_counts,
+    hex_polygons,
+    project_lonlat,
+)
+from geo311.hotspots.gistar import GiStar, bins, fdr_bh, gi_star_z, p_two_sided
+from geo311.hotspots.weights import distance_band, knn
+
+__all__ = [
+    "GiStar",
+    "GridCounts",
+    "HexCounts",
+    "bins",
+    "choose_resolution",
+    "distance_band",
+    "fdr_bh",
+    "gi_star_z",
+    "grid_counts",
+    "hex_centroids",
+    "hex_counts",
+    "hex_polygons",
+    "knn",
+    "p_two_sided",
+    "project_lonlat",
+]

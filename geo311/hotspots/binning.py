@@ -1,0 +1,375 @@
+"""Aggregate request points into H3 hexagons or a square metric grid.
+
+Both binnings count every input point once: into a cell, as ``invalid`` (a NaN,
+infinite or out-of-range coordinate) or as ``outside`` (a valid point in no cell
+of the study area), so ``counts.sum() + invalid + outside`` is the number of
+points. With a study area, cells whose centre lies in it are returned even when
+empty: Gi* needs the zeros.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from itertools import repeat
+
+import numpy as np
+import pandas as pd
+import shapely
+from h3.api import basic_int as h3
+from pyproj import CRS, Transformer
+
+from geo311.errors import InputError
+
+__all__ = [
+    "GridCounts",
+    "HexCounts",
+    "choose_resolution",
+    "grid_counts",
+    "hex_centroids",
+    "hex_counts",
+    "hex_polygons",
+    "project_lonlat",
+]
+
+FINEST_RESOLUTION = 10
+COARSEST_RESOLUTION = 7
+MAX_GRID_CELLS = 16_777_216
+
+
+@dataclass(frozen=True)
+class HexCounts:
+    """Point counts per H3 cell.
+
+    Attributes
+    ----------
+    cells : numpy.ndarray of uint64
+        H3 cells, sorted ascending.
+    counts : numpy.ndarray of int64
+        Points per cell (zeros for empty cells of the area).
+    resolution : int
+        H3 resolution of the cells.
+    invalid : int
+        Points with a NaN, infinite or out-of-range coordinate.
+    outside : int
+        Valid points whose cell is not in the area (0 without an area).
+    """
+
+    cells: np.ndarray
+    counts: np.ndarray
+    resolution: int
+    invalid: int
+    outside: int
+
+
+@dataclass(frozen=True)
+class GridCounts:
+    """Point counts per cell of a square grid in metres.
+
+    Attributes
+    ----------
+    cells : numpy.ndarray of int64
+        Row-major cell ids in the full grid, ``row * n_cols + col``, rows from
+        the south; sorted ascending.
+    x, y : numpy.ndarray of float64
+        Cell centres in the metric CRS.
+    counts : numpy.ndarray of int64
+        Points per cell, zeros included.
+    origin : tuple of float
+        South-west corner of the grid (x, y).
+    cell_m : float
+        Side of a cell in metres.
+    shape : tuple of int
+        ``(n_rows, n_cols)`` of the full grid.
+    invalid : int
+        Points with a NaN or infinite coordinate.
+    outside : int
+        Finite points outside the bounds or in a cell whose centre is outside the area.
+    """
+
+    cells: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    counts: np.ndarray
+    origin: tuple[float, float]
+    cell_m: float
+    shape: tuple[int, int]
+    invalid: int
+    outside: int
+
+    def polygons(self) -> np.ndarray:
+        """Return the cells as shapely boxes in the metric CRS."""
+        half = self.cell_m / 2
+        return shapely.box(self.x - half, self.y - half, self.x + half, self.y + half)
+
+
+def _coordinates(a: np.ndarray, b: np.ndarray, names: str) -> tuple[np.ndarray, np.ndarray]:
+    """Return two coordinate arrays as 1-D float64 arrays of the same length."""
+    a = np.asarray(a, dtype=float)
+    b = np.asarray(b, dtype=float)
+    if a.ndim != 1 or a.shape != b.shape:
+        raise InputError(f"{names} must be 1-D arrays of the same length",
+                         shapes=[a.shape, b.shape])
+    return a, b
+
+
+def _valid_lonlat(lons: np.ndarray, lats: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return lons, lats as float arrays and the mask of usable WGS84 coordinates."""
+    lons, lats = _coordinates(lons, lats, "lons and lats")
+    with np.errstate(invalid="ignore"):
+        valid = (np.abs(lons) <= 180.0) & (np.abs(lats) <= 90.0)  # False for NaN
+    return lons, lats, valid
+
+
+def project_lonlat(
+    lons: np.ndarray, lats: np.ndarray, crs: CRS | str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return the x, y in metres of lon/lat points in a projected CRS.
+
+    Parameters
+    ----------
+    lons, lats : array_like
+        WGS84 degrees.
+    crs : pyproj.CRS or str
+        A projected CRS, such as ``Profile.metric_crs``.
+
+    Returns
+    -------
+    x, y : numpy.ndarray
+        NaN where a coordinate is NaN or out of range, so that
+        :func:`grid_counts` reports those points as ``invalid``.
+    """
+    lons, lats, valid = _valid_lonlat(lons, lats)
+    x = np.full(lons.shape, np.nan)
+    y = np.full(lons.shape, np.nan)
+    transformer = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    x[valid], y[valid] = transformer.transform(lons[valid], lats[valid])
+    return x, y
+
+
+def _point_cells(lons: np.ndarray, lats: np.ndarray, resolution: int) -> np.ndarray:
+    """Return the H3 cell (uint64) of every point; coordinates must be valid.
+
+    h3 4.5 has no vectorized indexing: each distinct coordinate pair is indexed
+    once (311 requests repeat addresses; the demo's 116k requests have 27k
+    distinct points) and the cells are spread back to the points.
+    """
+    codes, distinct = pd.factorize(lons + 1j * lats)
+    cells = np.fromiter(
+        map(h3.latlng_to_cell, distinct.imag.tolist(), distinct.real.tolist(),
+            repeat(resolution)),
+        dtype=np.uint64,
+        count=distinct.size,
+    )
+    return cells[codes]
+
+
+def _check_resolution(resolution: int) -> None:
+    if not isinstance(resolution, int | np.integer) or not 0 <= resolution <= 15:
+        raise InputError(f"H3 resolution must be an integer in 0..15, got {resolution!r}",
+                         resolution=resolution)
+
+
+def hex_counts(
+    lons: np.ndarray,
+    lats: np.ndarray,
+    resolution: int,
+    area: shapely.Geometry | None = None,
+) -> HexCounts:
+    """Return the number of points in each H3 cell.
+
+    Parameters
+    ----------
+    lons, lats : array_like
+        WGS84 degrees; NaN, infinite or out-of-range rows are counted in
+        ``invalid``.
+    resolution : int
+        H3 resolution (0..15); see :func:`choose_resolution`.
+    area : shapely geometry, optional
+        Study area in lon/lat. When given, the cells are those whose centre
+        lies in the area (``h3.geo_to_cells``), empty ones included, and points
+        in other cells are counted in ``outside``. Without it, only cells
+        holding points are returned.
+
+    Returns
+    -------
+    HexCounts
+
+    Notes
+    -----
+    Each distinct coordinate pair is indexed once by ``h3.latlng_to_cell``
+    (integer API): ~0.55 s for 1M distinct points, ~0.1 s for 1M points on 27k
+    addresses, measured on 2 cores.
+
+    Examples
+    --------
+    >>> bins = hex_counts([-118.2427, -118.2427, float("nan")], [34.0537, 34.0537, 0.0], 9)
+    >>> bins.counts.tolist(), bins.invalid
+    ([2], 1)
+    """
+    _check_resolution(resolution)
+    resolution = int(resolution)
+    lons, lats, valid = _valid_lonlat(lons, lats)
+    point_cells = _point_cells(lons[valid], lats[valid], resolution)
+    cells, counts = np.unique(point_cells, return_counts=True)
+    invalid = int(lons.size - valid.sum())
+    if area is None:
+        return HexCounts(cells, counts.astype(np.int64), resolution, invalid, 0)
+    area_cells = np.unique(np.fromiter(h3.geo_to_cells(area, resolution), dtype=np.uint64))
+    at = np.searchsorted(area_cells, cells)
+    inside = at < area_cells.size
+    inside[inside] = area_cells[at[inside]] == cells[inside]
+    area_counts = np.zeros(area_cells.size, dtype=np.int64)
+    area_counts[at[inside]] = counts[inside]
+    return HexCounts(area_cells, area_counts, resolution, invalid, int(counts[~inside].sum()))
+
+
+def choose_resolution(lons: np.ndarray, lats: np.ndarray, min_median: int = 5) -> int:
+    """Return the finest H3 resolution in 7..10 whose median non-empty cell holds enough points.
+
+    The rule: the finest resolution ``r`` in 10, 9, 8, 7 at which the median
+    count over cells holding at least one point is ``>= min_median``; 7 when
+    no resolution qualifies. Finer cells locate a hot spot better, but cells
+    with a handful of points make Gi* a test of noise.
+
+    Parameters
+    ----------
+    lons, lats : array_like
+        WGS84 degrees; invalid rows are ignored.
+    min_median : int
+        Points the median non-empty cell must hold.
+
+    Raises
+    ------
+    InputError
+        If no point has a valid coordinate.
+    """
+    lons, lats, valid = _valid_lonlat(lons, lats)
+    if not valid.any():
+        raise InputError("no point has a valid lon/lat coordinate", points=int(lons.size))
+    finest, counts = np.unique(
+        _point_cells(lons[valid], lats[valid], FINEST_RESOLUTION), return_counts=True
+    )
+    for resolution in range(FINEST_RESOLUTION, COARSEST_RESOLUTION - 1, -1):
+        parents = np.fromiter(
+            map(h3.cell_to_parent, finest.tolist(), repeat(resolution)),
+            dtype=np.uint64,
+            count=finest.size,
+        )
+        _, parent_of = np.unique(parents, return_inverse=True)
+        if np.median(np.bincount(parent_of, weights=counts)) >= min_median:
+            return resolution
+    return COARSEST_RESOLUTION
+
+
+def hex_centroids(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the lons, lats of the centres of H3 cells (uint64)."""
+    centres = np.array([h3.cell_to_latlng(c) for c in np.asarray(cells).tolist()],
+                       dtype=float).reshape(-1, 2)
+    return centres[:, 1], centres[:, 0]
+
+
+def hex_polygons(cells: np.ndarray) -> np.ndarray:
+    """Return the H3 cells (uint64) as shapely polygons in lon/lat."""
+    return np.array(
+        [shapely.Polygon([(lon, lat) for lat, lon in h3.cell_to_boundary(c)])
+         for c in np.asarray(cells).tolist()],
+        dtype=object,
+    )
+
+
+def _grid_bounds(
+    x: np.ndarray,
+    y: np.ndarray,
+    bounds: tuple[float, float, float, float] | None,
+    area: shapely.Geometry | None,
+) -> tuple[float, float, float, float]:
+    if bounds is not None:
+        return tuple(float(b) for b in bounds)
+    if area is not None:
+        return tuple(shapely.bounds(area).tolist())
+    if x.size == 0:
+        raise InputError("no point has a finite coordinate and no bounds or area was given")
+    return float(x.min()), float(y.min()), float(x.max()), float(y.max())
+
+
+def grid_counts(
+    x_m: np.ndarray,
+    y_m: np.ndarray,
+    cell_m: float,
+    bounds: tuple[float, float, float, float] | None = None,
+    area: shapely.Geometry | None = None,
+) -> GridCounts:
+    """Return the number of points in each cell of a square grid, empty cells included.
+
+    Parameters
+    ----------
+    x_m, y_m : array_like
+        Point coordinates in a metric CRS (see :func:`project_lonlat`); NaN or
+        infinite rows are counted in ``invalid``.
+    cell_m : float
+        Side of a cell in metres.
+    bounds : tuple of float, optional
+        ``(xmin, ymin, xmax, ymax)`` covered by the grid; default: the bounds
+        of ``area``, else of the finite points. Cells tile the bounds from the
+        south-west corner (the last row and column may reach beyond them);
+        points outside the closed bounds are counted in ``outside``.
+    area : shapely geometry, optional
+        Study area in the same metric CRS (such as the city boundary). Only
+        cells whose centre lies in it are returned; points in other cells are
+        counted in ``outside``.
+
+    Returns
+    -------
+    GridCounts
+
+    Raises
+    ------
+    InputError
+        If ``cell_m`` is not positive, the grid would exceed 16,777,216 cells,
+        or nothing defines its bounds.
+
+    Examples
+    --------
+    >>> grid = grid_counts([5.0, 15.0, 15.0, float("nan")], [5.0, 5.0, 6.0, 1.0], 10.0,
+    ...                    bounds=(0, 0, 30, 10))
+    >>> grid.counts.tolist(), grid.invalid, grid.outside
+    ([1, 2, 0], 1, 0)
+    """
+    if not cell_m > 0:
+        raise InputError(f"cell_m must be positive, got {cell_m!r}", cell_m=cell_m)
+    x, y = _coordinates(x_m, y_m, "x_m and y_m")
+    finite = np.isfinite(x) & np.isfinite(y)
+    x, y = x[finite], y[finite]
+    xmin, ymin, xmax, ymax = _grid_bounds(x, y, bounds, area)
+    n_cols = max(1, math.ceil((xmax - xmin) / cell_m))
+    n_rows = max(1, math.ceil((ymax - ymin) / cell_m))
+    if n_cols * n_rows > MAX_GRID_CELLS:
+        raise InputError(
+            f"a {n_rows} x {n_cols} grid of {cell_m} m cells is too large; use larger cells",
+            cells=n_rows * n_cols,
+        )
+    inside = (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
+    col = np.minimum(((x[inside] - xmin) // cell_m).astype(np.int64), n_cols - 1)
+    row = np.minimum(((y[inside] - ymin) // cell_m).astype(np.int64), n_rows - 1)
+    all_counts = np.bincount(row * n_cols + col, minlength=n_rows * n_cols)
+
+    cells = np.arange(n_rows * n_cols, dtype=np.int64)
+    cx = xmin + (cells % n_cols + 0.5) * cell_m
+    cy = ymin + (cells // n_cols + 0.5) * cell_m
+    if area is not None:
+        shapely.prepare(area)
+        keep = shapely.contains_xy(area, cx, cy)
+        cells, cx, cy = cells[keep], cx[keep], cy[keep]
+    counts = all_counts[cells]
+    return GridCounts(
+        cells=cells,
+        x=cx,
+        y=cy,
+        counts=counts,
+        origin=(xmin, ymin),
+        cell_m=float(cell_m),
+        shape=(n_rows, n_cols),
+        invalid=int(finite.size - finite.sum()),
+        outside=int(x.size - counts.sum()),
+    )
