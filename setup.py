@@ -22,6 +22,9 @@ setup(
         "usaddress>=0.5.16",
         "rapidfuzz>=3.9",
         "h3>=4.0",
+        "folium>=0.17",
+        "matplotlib>=3.8",
+        "rasterio>=1.3",
     ],
     entry_points={"console_scripts": ["geo311 = geo311.cli:main"]},
 )
