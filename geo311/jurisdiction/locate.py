@@ -74,10 +74,9 @@ class _Layer:
 
 
 def _layer(key: str, ids, names, geoms, to_metric: Transformer) -> _Layer:
-    areas = shapely.area(shapely.transform(geoms, to_metric.transform, interleaved=False))
-    rank = np.empty(len(geoms), dtype=np.int64)
-    rank[np.lexsort((np.arange(len(geoms)), areas))] = np.arange(len(geoms))
     metric = shapely.transform(geoms, to_metric.transform, interleaved=False)
+    rank = np.empty(len(geoms), dtype=np.int64)  # overlaps: smallest area, then file order
+    rank[np.lexsort((np.arange(len(geoms)), shapely.area(metric)))] = np.arange(len(geoms))
     return _Layer(key, np.asarray(ids, dtype=object), np.asarray(names, dtype=object),
                   np.asarray(geoms), rank, metric)
 
@@ -107,7 +106,7 @@ class Locations:
         loc = self.locator
         agencies = loc.agencies
 
-        def pick(values: list, codes: np.ndarray) -> np.ndarray:
+        def pick(values: list, codes: np.ndarray) -> pd.Series:
             lookup = np.array([*values, None], dtype=object)  # code -1 picks None
             return pd.Series(lookup[codes], dtype=object)
 
@@ -171,25 +170,33 @@ class Locator:
             _layer(d.key, d.layer.ids, d.layer.names, d.layer.geoms, self.to_metric)
             for d in profile.districts
         ]
+        bounds = self._extent()
+        self.grid = Grid.covering(bounds, profile.grid_cell_m, profile.grid_max_cells)
         self._build_grid()
+        metric_bounds = self.to_metric.transform_bounds(*bounds, densify_pts=21)
+        self._city_edges = EdgeDistance(shapely.boundary(self.city.metric[0]), metric_bounds)
+        self._build_edge_indexes(metric_bounds)
 
     # -- construction -------------------------------------------------------------
     def _layers(self) -> list[_Layer]:
         return [self.city, *([self.neighbors] if self.neighbors else []), *self.districts]
 
-    def _build_grid(self) -> None:
-        profile = self.profile
+    def _extent(self) -> tuple[float, float, float, float]:
+        """The lon/lat area the indexes cover: the city and its districts plus a margin.
+
+        The margin (~2 km, and always more than the near-boundary tolerance) means a
+        point off the grid is never near the city limit or a district edge.
+        """
         geoms = np.concatenate([self.city.geoms, *(d.geoms for d in self.districts)])
         minx, miny, maxx, maxy = shapely.total_bounds(geoms)
-        # ~2 km of neighbours, and always more than the near-boundary tolerance: a point
-        # off the grid is then never near the city limit or a district edge
         margin = max(0.02, 0.05 * max(maxx - minx, maxy - miny),
                      2 * self.tolerance_m / 111_320 / max(math.cos(math.radians(maxy)), 0.01))
-        bounds = (minx - margin, miny - margin, maxx + margin, maxy + margin)
-        self.grid = Grid.covering(bounds, profile.grid_cell_m, profile.grid_max_cells)
-        metric_bounds = self.to_metric.transform_bounds(*bounds, densify_pts=21)
-        self._city_edges = EdgeDistance(shapely.boundary(self.city.metric[0]), metric_bounds)
-        self._build_edge_indexes(metric_bounds)
+        return (minx - margin, miny - margin, maxx + margin, maxy + margin)
+
+    def _build_grid(self) -> None:
+        """Classify every grid cell against every layer and the near-boundary band."""
+        geoms = np.concatenate([self.city.geoms, *(d.geoms for d in self.districts)])
+        miny, maxy = self.grid.y0, self.grid.y0 + self.grid.ny * self.grid.dy
         # one combined code per cell for the distinct combinations of layer values; each
         # layer is folded into the key as soon as it is classified, to bound memory
         layers = self._layers()
