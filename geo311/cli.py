@@ -37,7 +37,7 @@ def _load_locator(profile: str):
     from geo311.jurisdiction import Locator
     from geo311.profile import load_profile
 
-    return Locator(load_profile(profile))
+    return Locator.from_profile(load_profile(profile))
 
 
 profile_option = click.option(

@@ -12,11 +12,7 @@ table and :data:`CODE_VERSION`.
 
 from __future__ import annotations
 
-import hashlib
-import inspect
 import json
-import os
-import pickle
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,6 +26,7 @@ import pyogrio
 import shapely
 from pyproj import CRS, Transformer
 
+from geo311 import cache
 from geo311.address.normalize import (
     Street,
     normalize_directional,
@@ -38,6 +35,7 @@ from geo311.address.normalize import (
     normalize_unit,
 )
 from geo311.address.parse import parse
+from geo311.cache import Digest, cache_file
 from geo311.errors import ProfileError
 from geo311.profile import Profile, _resolve
 
@@ -171,13 +169,12 @@ class AddressReference:
         sources = _Sources.from_table(profile.root, table)
         metric = profile.metric_crs.to_wkt()
         key = sources.digest(table, metric)
-        cache_dir = Path(cache_dir) if cache_dir else profile.root / ".geo311-cache"
-        path = cache_dir / f"addresses-{hashlib.sha256(bytes(profile.path)).hexdigest()[:12]}.pkl"
-        state = _load_cache(path, key)
+        path = cache_file(cache_dir or profile.root / ".geo311-cache", "addresses", profile.path)
+        state = cache.load(path, key)
         hit = state is not None
         if state is None:
             state = _build(sources, table, CRS.from_wkt(metric))
-            _save_cache(path, key, state)
+            cache.save(path, key, state)
         state = dict(state, streets=[Street(*s) for s in state["streets"]])
         return cls(**state, cache_hit=hit)
 
@@ -227,40 +224,10 @@ class _Sources:
 
         The sources of the parser and normalizer count as files: they make the street keys.
         """
-        digest = hashlib.sha256()
-        header = [CODE_VERSION, json.dumps(table, sort_keys=True, default=str), metric_crs]
-        digest.update("\0".join(header).encode())
-        code = [Path(inspect.getfile(f)) for f in (normalize_street_name, parse)]
-        for path in (self.points, self.centerlines, self.aliases, *code):
-            digest.update(b"\0file\0")
-            if path is not None:
-                with path.open("rb") as handle:
-                    while chunk := handle.read(1 << 20):
-                        digest.update(chunk)
-        return digest.hexdigest()
-
-
-def _load_cache(path: Path, key: str) -> dict[str, Any] | None:
-    try:
-        with path.open("rb") as handle:
-            cached = pickle.load(handle)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
-        return None
-    if not isinstance(cached, dict) or cached.get("key") != key:
-        return None
-    return cached["state"]
-
-
-def _save_cache(path: Path, key: str, state: dict[str, Any]) -> None:
-    """Write the cache atomically; an unwritable cache directory only costs a rebuild."""
-    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with tmp.open("wb") as handle:
-            pickle.dump({"key": key, "state": state}, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        tmp.unlink(missing_ok=True)
+        return (Digest(CODE_VERSION, json.dumps(table, sort_keys=True, default=str), metric_crs)
+                .files((self.points, self.centerlines, self.aliases))
+                .sources((normalize_street_name, parse, AddressReference))
+                .hexdigest())
 
 
 def _strings(values: Iterable[Any]) -> list[str]:

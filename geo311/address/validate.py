@@ -150,7 +150,7 @@ class Validator:
     def __init__(self, profile: Profile, *, reference: AddressReference | None = None,
                  locator: Locator | None = None) -> None:
         self.profile = profile
-        self.locator = locator or Locator(profile)
+        self.locator = locator or Locator.from_profile(profile)
         self.reference = reference or AddressReference.from_profile(profile)
         self.matcher = Matcher(self.reference)
         # intake traffic repeats addresses: keep recent matches and locations

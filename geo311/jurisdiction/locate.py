@@ -20,8 +20,10 @@ Distances are measured in the profile's metric CRS.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -29,6 +31,8 @@ import shapely
 from pyproj import Transformer
 from scipy import ndimage
 
+from geo311 import cache
+from geo311.cache import Digest, cache_file
 from geo311.errors import InputError
 from geo311.jurisdiction.edges import EdgeDistance, NearEdges, near_bounds, segments
 from geo311.jurisdiction.grid import MIXED, NONE, Grid, classify, edge_cells, pick_smallest
@@ -176,6 +180,36 @@ class Locator:
         metric_bounds = self.to_metric.transform_bounds(*bounds, densify_pts=21)
         self._city_edges = EdgeDistance(shapely.boundary(self.city.metric[0]), metric_bounds)
         self._build_edge_indexes(metric_bounds)
+
+    @classmethod
+    def from_profile(cls, profile: Profile, cache_dir: Path | None = None) -> Locator:
+        """Return the locator of ``profile``, loaded from the disk cache when it is current.
+
+        The cache (default ``<profile dir>/.geo311-cache``) is keyed by the profile's
+        content as loaded — every layer's ids, names and geometry, the agencies, the
+        metric CRS and the settings — and by this engine's code.
+        """
+        digest = Digest(profile.metric_crs.to_wkt(), repr((profile.near_boundary_m,
+                        profile.grid_cell_m, profile.grid_max_cells)),
+                        json.dumps([a.as_dict() for a in (profile.jurisdiction,
+                                                          *profile.neighbors)]))
+        digest.sources((Locator, Grid, EdgeDistance))
+        layers = [profile.boundary_layer, profile.neighbor_layer,
+                  *(d.layer for d in profile.districts)]
+        for layer in layers:
+            if layer is not None:
+                digest.text(*map(str, layer.ids), *map(str, layer.names))
+                digest.bytes(b"".join(shapely.to_wkb(layer.geoms)))
+        path = cache_file(cache_dir or profile.root / ".geo311-cache", "locator", profile.path)
+        state = cache.load(path, digest.hexdigest())
+        if state is not None:
+            locator = cls.__new__(cls)
+            locator.__dict__.update(state, profile=profile)
+            return locator
+        locator = cls(profile)
+        cache.save(path, digest.hexdigest(),
+                   {k: v for k, v in locator.__dict__.items() if k != "profile"})
+        return locator
 
     # -- construction -------------------------------------------------------------
     def _layers(self) -> list[_Layer]:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
 
 from geo311.errors import InputError
+from geo311.jurisdiction import Locator
 from geo311.jurisdiction.grid import MIXED
 
 from .conftest import X0, Y0
@@ -113,3 +116,28 @@ def test_grid_answers_equal_exact_answers_for_every_layer(testville):
         pure = fast != MIXED
         assert pure.mean() > 0.9  # most points take the lookup
         np.testing.assert_array_equal(fast[pure], layer.exact(x[pure], y[pure]))
+
+
+def test_cached_locator_answers_like_a_fresh_one_and_misses_after_a_change(tmp_path):
+    from geo311.profile import load_profile
+
+    from .conftest import write_synthetic
+
+    root = write_synthetic(tmp_path)
+    fresh = Locator.from_profile(load_profile(root))
+    assert list((root / ".geo311-cache").glob("locator-*.pkl"))
+    cached = Locator.from_profile(load_profile(root))
+    rng = np.random.default_rng(3)
+    x, y = rng.uniform(X0 - 0.05, X0 + 0.09, 5000), rng.uniform(Y0 - 0.05, Y0 + 0.09, 5000)
+    pd.testing.assert_frame_equal(cached.locate_many(x, y).to_frame(),
+                                  fresh.locate_many(x, y).to_frame())
+    assert cached.locate(X0 + 0.02, Y0 + 0.02) == fresh.locate(X0 + 0.02, Y0 + 0.02)
+    # rename a ward: the cache misses and the new name is served
+    toml = root / "profile.toml"
+    toml.write_text(toml.read_text().replace('id_field = "ward"', 'id_field = "ward"\n'
+                                             'name_field = "ward"'))
+    wards = gpd.read_file(root / "wards.gpkg")
+    wards["ward"] = ["West", "East"]
+    wards.to_file(root / "wards.gpkg", driver="GPKG")
+    changed = Locator.from_profile(load_profile(root))
+    assert changed.locate(X0 + 0.005, Y0 + 0.005)["districts"]["ward"]["id"] == "West"
