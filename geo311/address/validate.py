@@ -154,7 +154,7 @@ class Validator:
         self.reference = reference or AddressReference.from_profile(profile)
         self.matcher = Matcher(self.reference)
         # intake traffic repeats addresses: keep recent matches and locations
-        self._match = lru_cache(maxsize=CACHE_SIZE)(self.matcher.match)
+        self._matches: dict[tuple, MatchResult] = {}
         self._locate = lru_cache(maxsize=CACHE_SIZE)(self.locator.locate)
 
     def validate(self, text: str, *, zip: str | None = None, city: str | None = None) -> dict:
@@ -170,7 +170,7 @@ class Validator:
                 if v and v.strip() and getattr(parsed, k) is None}
         if fill:
             parsed = dataclasses.replace(parsed, **fill)
-        match = self._match(dataclasses.replace(parsed, input="", labels=()))
+        match = self._match(parsed)
         status = _status(parsed, match)
         confident = status in (Status.VALID, Status.CORRECTED)
         best = match.best if confident else None
@@ -193,6 +193,22 @@ class Validator:
         if best is not None and best.lon is not None:
             self._place(answer, best, parsed)
         return answer
+
+    def _match(self, parsed: ParsedAddress) -> MatchResult:
+        """The matcher's answer, from the cache when the same address was parsed before.
+
+        The key holds every field the matcher reads (not the raw text), so "1200 n main"
+        and "1200 N MAIN" share an entry.
+        """
+        key = (parsed.kind, parsed.number, parsed.number_suffix, parsed.number_high,
+               parsed.street, parsed.cross_street, parsed.unit, parsed.city, parsed.state,
+               parsed.zip, parsed.po_box, parsed.needs_review)
+        found = self._matches.get(key)
+        if found is None:
+            if len(self._matches) >= CACHE_SIZE:
+                self._matches.clear()
+            found = self._matches[key] = self.matcher.match(parsed)
+        return found
 
     def _place(self, answer: dict, best: Candidate, parsed: ParsedAddress) -> None:
         """Add the location, the redirect for outside addresses and the postal-city check."""
