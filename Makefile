@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export GEO311_SHARED ?= $(abspath ../shared)
 DEMO := data/boundaries/demo
 
-.PHONY: setup demo test bench lint
+.PHONY: setup demo test bench lint assets
 
 $(VENV)/.installed: requirements.txt setup.py pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -34,6 +34,9 @@ lint: setup
 test: lint
 	$(BIN)/pytest; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
+
+assets:
+	scripts/fetch_map_assets.sh
 
 bench: setup
 	$(BIN)/python bench/bench_locate.py

@@ -4,7 +4,9 @@ Points are counted into H3 hexagons or a square metric grid
 (:mod:`~geo311.hotspots.binning`), cells are linked by a distance band or
 k nearest neighbours (:mod:`~geo311.hotspots.weights`) and
 :class:`~geo311.hotspots.gistar.GiStar` gives z-scores, p-values, FDR-adjusted
-p-values and the -3..+3 bins.
+p-values and the -3..+3 bins. :mod:`~geo311.hotspots.kde` estimates quartic
+kernel density; :mod:`geo311.hotspots.maps` (imported on its own, it pulls in
+folium) draws self-contained offline HTML maps.
 """
 
 from geo311.hotspots.binning import (
@@ -18,9 +20,11 @@ from geo311.hotspots.binning import (
     project_lonlat,
 )
 from geo311.hotspots.gistar import GiStar, bins, fdr_bh, gi_star_z, p_two_sided
+from geo311.hotspots.kde import Density, kde, quartic, silverman_bandwidth, to_geotiff, to_png
 from geo311.hotspots.weights import distance_band, knn
 
 __all__ = [
+    "Density",
     "GiStar",
     "GridCounts",
     "HexCounts",
@@ -33,7 +37,12 @@ __all__ = [
     "hex_centroids",
     "hex_counts",
     "hex_polygons",
+    "kde",
     "knn",
     "p_two_sided",
     "project_lonlat",
+    "quartic",
+    "silverman_bandwidth",
+    "to_geotiff",
+    "to_png",
 ]

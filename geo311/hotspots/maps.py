@@ -1,0 +1,324 @@
+"""Self-contained, offline HTML maps of requests and hot spots (folium / Leaflet).
+
+The maps load nothing from the network: Leaflet 1.9.4, leaflet.heat 0.2.0 and d3 3.5.17
+(for branca's colour-bar legend) are inlined from ``geo311/hotspots/assets`` (fetched from
+npm by ``scripts/fetch_map_assets.sh``, licences beside them), folium's jQuery, Bootstrap
+and Font Awesome are left out, and there are no basemap tiles unless asked for. Requests
+are aggregated before they are drawn (one feature per cell, never one per request), and
+every string from the data is HTML-escaped before it reaches the page.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+
+import branca.colormap
+import branca.element
+import folium
+import folium.plugins
+import numpy as np
+import shapely
+
+from geo311.errors import Geo311Error
+from geo311.hotspots.binning import hex_centroids, hex_counts
+
+__all__ = [
+    "BIN_COLORS",
+    "BIN_LABELS",
+    "add_choropleth",
+    "add_heat",
+    "add_hotspot_bins",
+    "add_type_layers",
+    "base_map",
+    "offline_html",
+    "save_html",
+]
+
+OSM_TILES = "OpenStreetMap"
+# Gi* bins, hot to cold (RdYlBu; the endpoints are the 5-class ColorBrewer ones)
+BIN_COLORS = {3: "#d7191c", 2: "#fdae61", 1: "#fee090", 0: "#ffffbf",
+              -1: "#e0f3f8", -2: "#abd9e9", -3: "#2c7bb6"}
+BIN_LABELS = {3: "Hot spot, 99% confidence", 2: "Hot spot, 95% confidence",
+              1: "Hot spot, 90% confidence", 0: "Not significant",
+              -1: "Cold spot, 90% confidence", -2: "Cold spot, 95% confidence",
+              -3: "Cold spot, 99% confidence"}
+_BRANCA_D3 = "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js"
+_SCRIPT = re.compile(r'<script src="([^"]+)"></script>')
+_STYLESHEET = re.compile(r'<link rel="stylesheet" href="([^"]+)"/>')
+
+
+def _asset(name: str) -> bytes:
+    return resources.files("geo311.hotspots").joinpath("assets", name).read_bytes()
+
+
+def _data_uri(name: str) -> str:
+    return "data:image/png;base64," + base64.b64encode(_asset(name)).decode()
+
+
+def _inline_css(name: str) -> str:
+    css = _asset(name).decode()
+    for image in ("layers.png", "layers-2x.png"):
+        css = css.replace(f"url(images/{image})", f"url({_data_uri(image)})")
+    return css
+
+
+def base_map(
+    bounds: tuple[float, float, float, float], tiles: bool = False, **kwargs
+) -> folium.Map:
+    """Return an empty folium map fitted to lon/lat bounds, using only local assets.
+
+    Parameters
+    ----------
+    bounds : tuple of float
+        ``(west, south, east, north)`` in WGS84 degrees.
+    tiles : bool
+        Add OpenStreetMap tiles (the only network access a page may then make).
+    **kwargs
+        Passed to :class:`folium.Map`.
+    """
+    west, south, east, north = bounds
+    m = folium.Map(location=((south + north) / 2, (west + east) / 2),
+                   tiles=OSM_TILES if tiles else None, **kwargs)
+    # instance attributes: folium's class defaults (CDN URLs) are left alone
+    m.default_js = [("leaflet", "leaflet.js")]
+    m.default_css = [("leaflet_css", "leaflet.css")]
+    m.fit_bounds([(south, west), (north, east)])
+    return m
+
+
+def offline_html(m: folium.Map) -> str:
+    """Return the map as one HTML page with Leaflet, its plugins and d3 inlined.
+
+    Raises
+    ------
+    Geo311Error
+        If the page would still load a script or stylesheet this module has no local
+        copy of (a folium element that needs another library).
+    """
+    page = m.get_root().render()
+
+    def script(match: re.Match) -> str:
+        src = match.group(1)
+        name = "d3.min.js" if src == _BRANCA_D3 else src
+        if name not in ("leaflet.js", "leaflet-heat.js", "d3.min.js"):
+            raise Geo311Error(f"no local copy of script {src}", src=src)
+        return f"<script>{_asset(name).decode()}</script>"
+
+    def stylesheet(match: re.Match) -> str:
+        if match.group(1) != "leaflet.css":
+            raise Geo311Error(f"no local copy of stylesheet {match.group(1)}",
+                              href=match.group(1))
+        return f"<style>{_inline_css('leaflet.css')}</style>"
+
+    return _STYLESHEET.sub(stylesheet, _SCRIPT.sub(script, page))
+
+
+def save_html(m: folium.Map, path: str | Path) -> Path:
+    """Write :func:`offline_html` of the map to ``path`` (UTF-8) and return the path."""
+    path = Path(path)
+    path.write_text(offline_html(m), encoding="utf-8")
+    return path
+
+
+def _table(rows: Sequence[tuple[str, object]]) -> str:
+    """Return an HTML table of escaped label/value pairs (numbers with thousands separators)."""
+    def cell(value: object) -> str:
+        if isinstance(value, float | np.floating):
+            return f"{value:,.3g}" if abs(value) < 1000 else f"{value:,.0f}"
+        if isinstance(value, int | np.integer):
+            return f"{value:,}"
+        return html.escape(str(value))
+
+    body = "".join(f"<tr><th>{html.escape(k)}</th><td>{cell(v)}</td></tr>" for k, v in rows)
+    return f"<table>{body}</table>"
+
+
+def _features(geometries: Sequence[shapely.Geometry], properties: list[dict]) -> dict:
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "geometry": json.loads(shapely.to_geojson(g)), "properties": p}
+            for g, p in zip(geometries, properties, strict=True)
+        ],
+    }
+
+
+def _popup_layer(
+    name: str, geometries: Sequence[shapely.Geometry], popups: list[str], styles: list[dict],
+    **kwargs,
+) -> folium.GeoJson:
+    """A GeoJson layer whose features carry only an escaped popup and their own style."""
+    props = [{"popup": p, "style": s} for p, s in zip(popups, styles, strict=True)]
+    return folium.GeoJson(
+        _features(geometries, props),
+        name=html.escape(name),
+        style_function=lambda feature: feature["properties"]["style"],
+        popup=folium.GeoJsonPopup(fields=["popup"], labels=False),
+        **kwargs,
+    )
+
+
+def add_choropleth(
+    m: folium.Map,
+    geometries: Sequence[shapely.Geometry],
+    names: Sequence[str],
+    values: Sequence[float],
+    caption: str,
+    layer: str = "Requests by ward",
+    colors: Sequence[str] = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"),
+) -> folium.Map:
+    """Add polygons (wards) coloured by a value, with popups and a colour-bar legend.
+
+    Parameters
+    ----------
+    m : folium.Map
+    geometries : sequence of shapely geometries
+        Polygons in lon/lat.
+    names, values : sequence
+        Label (escaped) and value of each polygon.
+    caption : str
+        Legend title (in popups escaped; the colour bar sets it as text with d3).
+    layer : str
+        Name in the layer control (escaped).
+    colors : sequence of str
+        Colour ramp, low to high.
+    """
+    values = np.asarray(values, dtype=float)
+    colormap = branca.colormap.LinearColormap(
+        list(colors), vmin=float(np.nanmin(values)), vmax=float(np.nanmax(values)),
+        caption=caption,
+    )
+    styles = [{"fillColor": colormap(v) if np.isfinite(v) else "#cccccc", "color": "#555555",
+               "weight": 1, "fillOpacity": 0.7} for v in values]
+    popups = [_table([("Ward", n), (caption, v)]) for n, v in zip(names, values, strict=True)]
+    _popup_layer(layer, geometries, popups, styles).add_to(m)
+    colormap.add_to(m)
+    return m
+
+
+class _BinLegend(branca.element.MacroElement):
+    """A Leaflet control listing the seven Gi* bins with their colours."""
+
+    _template = branca.element.Template("""
+        {% macro script(this, kwargs) %}
+        var {{ this.get_name() }} = L.control({position: "bottomright"});
+        {{ this.get_name() }}.onAdd = function () {
+            var div = L.DomUtil.create("div", "geo311-legend");
+            div.style.cssText = "background:#fff;padding:6px 8px;font:12px sans-serif;"
+                + "border-radius:4px;box-shadow:0 0 4px rgba(0,0,0,.4)";
+            div.innerHTML = {{ this.html|tojson }};
+            return div;
+        };
+        {{ this.get_name() }}.addTo({{ this._parent.get_name() }});
+        {% endmacro %}
+    """)
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self._name = "BinLegend"
+        rows = "".join(
+            f'<div><i style="display:inline-block;width:14px;height:14px;margin-right:6px;'
+            f'vertical-align:middle;background:{BIN_COLORS[b]}"></i>{BIN_LABELS[b]}</div>'
+            for b in sorted(BIN_COLORS, reverse=True)
+        )
+        self.html = f"<b>{html.escape(title)}</b>{rows}"
+
+
+def add_hotspot_bins(
+    m: folium.Map,
+    geometries: Sequence[shapely.Geometry],
+    bins: Sequence[int],
+    counts: Sequence[float],
+    z: Sequence[float],
+    p_fdr: Sequence[float],
+    layer: str = "Hot spots (Gi*)",
+) -> folium.Map:
+    """Add cells coloured by Gi* bin (-3..+3), with popups of the numbers and a legend.
+
+    Parameters
+    ----------
+    m : folium.Map
+    geometries : sequence of shapely geometries
+        Cells in lon/lat (:func:`~geo311.hotspots.binning.hex_polygons`).
+    bins, counts, z, p_fdr : sequence
+        Per cell, as :class:`~geo311.hotspots.gistar.GiStar` gives them.
+    layer : str
+        Name in the layer control and legend title (escaped).
+    """
+    bins = np.asarray(bins, dtype=int)
+    styles = [{"fillColor": BIN_COLORS[b], "color": BIN_COLORS[b], "weight": 0.5,
+               "fillOpacity": 0.75 if b else 0.25} for b in bins.tolist()]
+    popups = [
+        _table([("Requests", c), ("Gi* z", float(zi)), ("p (FDR)", float(pi)),
+                ("Bin", BIN_LABELS[b])])
+        for b, c, zi, pi in zip(bins.tolist(), counts, z, p_fdr, strict=True)
+    ]
+    _popup_layer(layer, geometries, popups, styles).add_to(m)
+    m.add_child(_BinLegend(layer))
+    return m
+
+
+def add_heat(
+    m: folium.Map, lons: np.ndarray, lats: np.ndarray, resolution: int = 10,
+    layer: str = "Request density", radius: int = 12,
+) -> folium.Map:
+    """Add a heat layer of the points aggregated to H3 cells (one weighted point per cell).
+
+    Weights are the cell counts over their 99th percentile, capped at 1 (leaflet.heat's
+    default maximum), so that a few very busy addresses do not wash out the rest.
+    """
+    cells = hex_counts(lons, lats, resolution)
+    cell_lons, cell_lats = hex_centroids(cells.cells)
+    weights = np.minimum(cells.counts / max(np.percentile(cells.counts, 99), 1.0), 1.0)
+    data = np.column_stack([cell_lats, cell_lons, weights]).round(6).tolist()
+    heat = folium.plugins.HeatMap(data, name=html.escape(layer), radius=radius)
+    heat.default_js = [("leaflet-heat.js", "leaflet-heat.js")]
+    heat.add_to(m)
+    return m
+
+
+def add_type_layers(
+    m: folium.Map,
+    lons: np.ndarray,
+    lats: np.ndarray,
+    types: np.ndarray,
+    resolution: int = 8,
+    color: str = "#3a3a8c",
+    show: bool = False,
+) -> folium.Map:
+    """Add one layer per request type: a circle per H3 cell, its area proportional to the count.
+
+    Parameters
+    ----------
+    m : folium.Map
+    lons, lats : array_like
+        WGS84 degrees of the requests.
+    types : array_like of str
+        Request type of each request (escaped in layer names and popups).
+    resolution : int
+        H3 resolution of the aggregation.
+    color : str
+        Circle colour.
+    show : bool
+        Whether the layers are switched on when the page opens.
+    """
+    lons = np.asarray(lons, dtype=float)
+    lats = np.asarray(lats, dtype=float)
+    types = np.asarray(types).astype(str)
+    for name in np.unique(types).tolist():
+        mask = types == name
+        cells = hex_counts(lons[mask], lats[mask], resolution)
+        cell_lons, cell_lats = hex_centroids(cells.cells)
+        radii = 3 + 12 * np.sqrt(cells.counts / cells.counts.max())
+        styles = [{"radius": round(float(r), 1), "color": color, "fillColor": color,
+                   "weight": 1, "fillOpacity": 0.5} for r in radii]
+        popups = [_table([("Type", name), ("Requests", c)]) for c in cells.counts.tolist()]
+        _popup_layer(name, shapely.points(cell_lons, cell_lats), popups, styles,
+                     marker=folium.CircleMarker(), show=show).add_to(m)
+    return m

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Fetch the JavaScript/CSS that geo311.hotspots.maps inlines into offline HTML maps.
+#
+# The files come from the npm registry (pinned versions), are copied with their licences
+# into geo311/hotspots/assets/ and committed, so the package needs no network at install,
+# test or run time. Re-run only to upgrade: bump a version below, run, review the diff.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DEST=geo311/hotspots/assets
+LEAFLET=leaflet@1.9.4
+HEAT=leaflet.heat@0.2.0
+D3=d3@3.5.17
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+(cd "$work" && npm pack --silent "$LEAFLET" "$HEAT" "$D3" >/dev/null)
+for tarball in "$work"/*.tgz; do
+    name="$(basename "$tarball" .tgz)"
+    mkdir -p "$work/$name"
+    tar -xzf "$tarball" -C "$work/$name" --strip-components=1
+done
+
+mkdir -p "$DEST"
+cp "$work"/leaflet-1.9.4/dist/leaflet.js "$DEST/leaflet.js"
+cp "$work"/leaflet-1.9.4/dist/leaflet.css "$DEST/leaflet.css"
+cp "$work"/leaflet-1.9.4/LICENSE "$DEST/LICENSE.leaflet"
+cp "$work"/leaflet-1.9.4/dist/images/layers.png "$work"/leaflet-1.9.4/dist/images/layers-2x.png "$DEST/"
+cp "$work"/leaflet.heat-0.2.0/dist/leaflet-heat.js "$DEST/leaflet-heat.js"
+cp "$work"/leaflet.heat-0.2.0/LICENSE "$DEST/LICENSE.leaflet.heat"
+cp "$work"/d3-3.5.17/d3.min.js "$DEST/d3.min.js"
+cp "$work"/d3-3.5.17/LICENSE "$DEST/LICENSE.d3"
+(cd "$DEST" && sha256sum leaflet.js leaflet.css layers.png layers-2x.png leaflet-heat.js d3.min.js > SHA256SUMS)
+ls -l "$DEST"
