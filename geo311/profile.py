@@ -31,7 +31,8 @@ _SECTION_KEYS = {
         "layer", "id_field", "name_field", "phone_field", "url_field", "where", "contacts",
         "layer_name",
     },
-    "districts": {"key", "label", "layer", "id_field", "name_field", "layer_name"},
+    "districts": {"key", "label", "layer", "id_field", "name_field", "layer_name",
+                  "population_field"},
     "locate": {"near_boundary_m", "grid_cell_m", "grid_max_cells"},
 }
 # Sections read by later stages (address reference, catalog, request exports);
@@ -214,6 +215,8 @@ def _district(root: Path, table: dict, index: int) -> DistrictLayer:
         _resolve(root, _require(table, "layer", label), f"{label} layer"),
         id_field=_require(table, "id_field", label),
         name_field=table.get("name_field"),
+        attr_fields={"population": table["population_field"]}
+        if table.get("population_field") else None,
         layer_name=table.get("layer_name"),
         what=label,
     )

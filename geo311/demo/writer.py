@@ -98,6 +98,7 @@ label = "Council Ward"
 layer = "wards.geojson"
 id_field = "ward"
 name_field = "name"
+population_field = "population"
 
 [[districts]]
 key = "police_division"

@@ -4,11 +4,16 @@ Points are counted into H3 hexagons or a square metric grid
 (:mod:`~geo311.hotspots.binning`), cells are linked by a distance band or
 k nearest neighbours (:mod:`~geo311.hotspots.weights`) and
 :class:`~geo311.hotspots.gistar.GiStar` gives z-scores, p-values, FDR-adjusted
-p-values and the -3..+3 bins. :mod:`~geo311.hotspots.kde` estimates quartic
-kernel density; :mod:`geo311.hotspots.maps` (imported on its own, it pulls in
-folium) draws self-contained offline HTML maps.
+p-values and the -3..+3 bins. Requests come from any export through
+:mod:`~geo311.hotspots.requests` (presets for Open311, MyLA311, NYC 311);
+:mod:`~geo311.hotspots.aggregate` counts them by district, hexagon or grid cell
+and :mod:`~geo311.hotspots.reallocation` compares demand with staffing.
+:mod:`~geo311.hotspots.kde` estimates quartic kernel density;
+:mod:`geo311.hotspots.maps` (imported on its own: it pulls in folium) draws
+self-contained offline HTML maps.
 """
 
+from geo311.hotspots.aggregate import by_district, by_grid, by_hex, load_catalog
 from geo311.hotspots.binning import (
     GridCounts,
     HexCounts,
@@ -21,15 +26,41 @@ from geo311.hotspots.binning import (
 )
 from geo311.hotspots.gistar import GiStar, bins, fdr_bh, gi_star_z, p_two_sided
 from geo311.hotspots.kde import Density, kde, quartic, silverman_bandwidth, to_geotiff, to_png
+from geo311.hotspots.reallocation import (
+    StaffingComparison,
+    compare_staffing,
+    largest_remainder,
+    load_staffing,
+    reallocate,
+)
+from geo311.hotspots.requests import (
+    PRESETS,
+    LoadReport,
+    RequestColumns,
+    Requests,
+    columns_from_profile,
+    load_requests,
+    requests_file,
+)
 from geo311.hotspots.weights import distance_band, knn
 
 __all__ = [
+    "PRESETS",
     "Density",
     "GiStar",
     "GridCounts",
     "HexCounts",
+    "LoadReport",
+    "RequestColumns",
+    "Requests",
+    "StaffingComparison",
     "bins",
+    "by_district",
+    "by_grid",
+    "by_hex",
     "choose_resolution",
+    "columns_from_profile",
+    "compare_staffing",
     "distance_band",
     "fdr_bh",
     "gi_star_z",
@@ -39,9 +70,15 @@ __all__ = [
     "hex_polygons",
     "kde",
     "knn",
+    "largest_remainder",
+    "load_catalog",
+    "load_requests",
+    "load_staffing",
     "p_two_sided",
     "project_lonlat",
     "quartic",
+    "reallocate",
+    "requests_file",
     "silverman_bandwidth",
     "to_geotiff",
     "to_png",

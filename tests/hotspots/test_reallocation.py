@@ -1,0 +1,87 @@
+"""Demand against staffing: Hamilton apportionment and the proportionality test."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from geo311.hotspots.reallocation import (
+    CHI_SQUARE,
+    MONTE_CARLO,
+    compare_staffing,
+    largest_remainder,
+    reallocate,
+)
+from geo311.hotspots.requests import columns_from_profile, load_requests, requests_file
+from geo311.jurisdiction.locate import Locator
+from geo311.profile import load_profile
+
+
+def test_hamilton_gives_the_textbook_apportionment():
+    # quotas 4.7, 1.6, 1.58, 1.2, 0.61, 0.31: floors give 7 seats, the 3 left go to the
+    # remainders .70, .61 and .60
+    votes = [47_000, 16_000, 15_800, 12_000, 6_100, 3_100]
+    assert largest_remainder(votes, 10).tolist() == [5, 2, 1, 1, 1, 0]
+
+
+@pytest.mark.parametrize("seats", [0, 1, 7, 33, 100])
+def test_hamilton_totals_are_exact_and_within_one_of_the_quota(seats):
+    weights = np.random.default_rng(seats).uniform(0, 10, 11)
+    allocation = largest_remainder(weights, seats)
+    quota = seats * weights / weights.sum()
+    assert allocation.sum() == seats
+    assert (np.abs(allocation - quota) < 1).all()
+
+
+@pytest.fixture(scope="module")
+def demo(demo_dir):
+    profile = load_profile(demo_dir)
+    requests = load_requests(requests_file(profile), columns_from_profile(profile))
+    return Locator(profile), requests
+
+
+def test_equally_staffed_code_enforcement_is_far_from_its_demand(demo):
+    locator, requests = demo
+    result = reallocate(requests, locator, "Code Enforcement")
+    top = result.table.iloc[0]
+    print(f"{result.test} X2 = {result.statistic:.1f}, dof {result.dof}, p = {result.p_value:.3g}")
+    print(result.table[["ward", "requests", "demand_share", "staff_share", "ratio",
+                        "suggested_crews", "change"]].to_string(index=False))
+    assert result.test == CHI_SQUARE and result.p_value < 1e-6
+    assert (result.table["staff_share"] == 1 / 11).all()  # 3 crews in each of 11 wards
+    assert top["ward"] == "10" and top["demand_share"] > 3 * top["staff_share"]
+    assert top["change"] > 0 and result.table["suggested_crews"].sum() == 33
+    assert json.loads(json.dumps(result.as_dict()))["wards"][0]["ward"] == "10"
+
+
+def test_backlog_weight_adds_overdue_requests_to_demand(demo):
+    locator, requests = demo
+    plain = reallocate(requests, locator, "Code Enforcement").table.set_index("ward")
+    backlog = reallocate(requests, locator, "Code Enforcement",
+                         weight="backlog").table.set_index("ward")
+    assert (backlog["weight"] >= plain["weight"]).all()
+    assert backlog["weight"].sum() > plain["weight"].sum()
+    assert backlog["suggested_crews"].sum() == 33
+
+
+def test_demand_proportional_to_staff_is_not_rejected():
+    crews = pd.Series([3, 1, 2, 4, 2], index=list("abcde"))
+    result = compare_staffing(crews * 40, crews)
+    assert result.test == CHI_SQUARE and result.p_value > 0.05
+    assert (result.table["ratio"] == 1).all()
+    assert (result.table["suggested_crews"] == result.table["crews"]).all()
+
+
+def test_small_counts_use_the_monte_carlo_exact_test():
+    crews = pd.Series([1, 1, 1, 1], index=list("abcd"))
+    even = compare_staffing(pd.Series([2, 1, 1, 2], index=list("abcd")), crews)
+    lopsided = compare_staffing(pd.Series([12, 0, 0, 0], index=list("abcd")), crews)
+    assert even.test == lopsided.test == MONTE_CARLO
+    assert even.p_value > 0.05
+    # exact: P(all 12 in one ward) = 4 / 4**12; nothing is more extreme
+    assert lopsided.p_value == pytest.approx(1 / 20_001)
+    again = compare_staffing(pd.Series([2, 1, 1, 2], index=list("abcd")), crews)
+    assert again.p_value == even.p_value  # seeded
