@@ -24,8 +24,12 @@ demo: setup
 	$(BIN)/geo311 validate --profile $(DEMO) --csv out/demo_requests_sample.csv \
 		-o out/demo_requests_validated.csv --address-col address --zip-col zipcode --restart
 	$(BIN)/geo311 validate --profile $(DEMO) "1200 n main street"
+	$(BIN)/geo311 hotspots --profile $(DEMO) --type GRAFFITI --by hex --out maps/demo_graffiti_hotspots.html
+	$(BIN)/geo311 hotspots --profile $(DEMO) --by ward --method counts --out maps/demo_requests_by_ward.html
+	$(BIN)/geo311 reallocation --profile $(DEMO) --department "Code Enforcement" --out maps/demo_reallocation.html
 	@echo "located requests: out/demo_requests_located.csv"
 	@echo "validated addresses (first 5,000 requests): out/demo_requests_validated.csv"
+	@echo "maps and the reallocation report (open offline): maps/demo_*.html"
 
 lint: setup
 	$(BIN)/ruff check geo311 tests bench
@@ -41,3 +45,4 @@ assets:
 bench: setup
 	$(BIN)/python bench/bench_locate.py
 	$(BIN)/python bench/bench_validate.py
+	$(BIN)/python bench/bench_hotspots.py

@@ -168,3 +168,122 @@ def validate(profile_path, address, zip_code, city, csv_in, output, address_col,
                                zip_col=zip_col, city_col=city_col, resume=not restart,
                                progress=bar.update)
     click.echo(json.dumps(summary, indent=2), err=True)
+
+
+def _load_requests(profile, requests_path, preset, types, start, end, status):
+    """Requests of ``requests_path`` (default: the profile's own export)."""
+    from geo311.hotspots.requests import columns_from_profile, load_requests, requests_file
+
+    if requests_path is None:
+        requests_path = requests_file(profile)
+        columns = columns_from_profile(profile) if preset is None else preset
+    else:
+        columns = preset or columns_from_profile(profile)
+    return load_requests(requests_path, columns, types=list(types) or None, start=start,
+                         end=end, status=list(status) or None)
+
+
+request_options = [
+    click.option("--requests", "requests_path", type=click.Path(exists=True, dir_okay=False),
+                 help="Request export (CSV); default: the profile's [requests] file."),
+    click.option("--preset", type=click.Choice(["open311", "myla311", "nyc311", "demo"]),
+                 help="Column names of a known export format."),
+    click.option("--type", "types", multiple=True, help="Request type(s) to keep."),
+    click.option("--from", "start", help="First day (inclusive), e.g. 2025-01-01."),
+    click.option("--to", "end", help="Last bound (exclusive), e.g. 2025-07-01."),
+    click.option("--status", multiple=True, help="Status(es) to keep, e.g. open."),
+]
+
+
+def _with_request_options(command):
+    for option in reversed(request_options):
+        command = option(command)
+    return command
+
+
+@main.command()
+@profile_option
+@_with_request_options
+@click.option("--by", default="hex", show_default=True,
+              help="A district key of the profile, 'hex' or 'grid'.")
+@click.option("--method", type=click.Choice(["counts", "gistar"]), default="gistar",
+              show_default=True)
+@click.option("--resolution", type=click.IntRange(0, 15), help="H3 resolution (with --by hex).")
+@click.option("--cell-m", type=float, default=150.0, show_default=True,
+              help="Grid cell side in metres (with --by grid).")
+@click.option("--band-m", type=float, help="Gi* distance band in metres (hex/grid).")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write the map (HTML) here.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False),
+              help="Write the cells and statistics (JSON) here.")
+@click.option("--tiles", is_flag=True, help="Add OpenStreetMap tiles (needs internet).")
+@_errors_as_click
+def hotspots(profile_path, requests_path, preset, types, start, end, status, by, method,
+             resolution, cell_m, band_m, out, json_out, tiles) -> None:
+    """Where requests concentrate: counts and Gi* hot spots by district, hexagon or grid.
+
+    \b
+      geo311 hotspots --type GRAFFITI --by hex --out maps/graffiti.html
+      geo311 hotspots --profile profiles/la --requests LA.csv --preset myla311 \\
+          --type "Bulky Items" --by council_district --method counts --out maps/bulky.html
+    """
+    from geo311.hotspots.analysis import analyze, hotspot_map
+    from geo311.hotspots.maps import save_html
+    from geo311.jurisdiction import Locator
+    from geo311.profile import load_profile
+
+    profile = load_profile(profile_path)
+    requests = _load_requests(profile, requests_path, preset, types, start, end, status)
+    locator = Locator.from_profile(profile)
+    result = analyze(requests, locator, by=by, method=method, resolution=resolution,
+                     cell_m=cell_m, band_m=band_m)
+    if out:
+        title = ", ".join(types) if types else "All requests"
+        save_html(hotspot_map(result, requests, locator, title=title, tiles=tiles), out)
+    if json_out:
+        Path(json_out).write_text(json.dumps(result.as_dict(), indent=2, default=str))
+    cells = result.cells
+    summary = {"requests": requests.report.as_dict(), "cells": len(cells),
+               "requests_in_cells": int(cells["count"].sum())}
+    if method == "gistar":
+        summary["neighbourhood"] = result.neighbourhood
+        summary["bins"] = {str(k): int(v) for k, v in cells["bin"].value_counts().items()}
+        hottest = cells.sort_values("z", ascending=False).head(5)
+        summary["hottest"] = hottest[["id", "name", "count", "z", "p_fdr", "bin"]].to_dict(
+            orient="records")
+    click.echo(json.dumps(summary, indent=2, default=str))
+
+
+@main.command()
+@profile_option
+@_with_request_options
+@click.option("--department", required=True, help="Department as in the catalog and staffing.")
+@click.option("--crews", type=click.IntRange(min=1), help="Crews to share (default: current).")
+@click.option("--by", default="ward", show_default=True, help="District key of the staffing.")
+@click.option("--weight", type=click.Choice(["requests", "backlog"]), default="requests",
+              show_default=True, help="Demand: requests, or requests plus overdue backlog.")
+@click.option("--out", type=click.Path(dir_okay=False), help="Write an HTML report here.")
+@click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write JSON here.")
+@_errors_as_click
+def reallocation(profile_path, requests_path, preset, types, start, end, status, department,
+                 crews, by, weight, out, json_out) -> None:
+    """Each ward's share of requests against its share of staff, and a fairer split."""
+    from geo311.hotspots.reallocation import reallocate
+    from geo311.hotspots.report import format_p
+    from geo311.jurisdiction import Locator
+    from geo311.profile import load_profile
+
+    profile = load_profile(profile_path)
+    requests = _load_requests(profile, requests_path, preset, types, start, end, status)
+    result = reallocate(requests, Locator.from_profile(profile), department, key=by,
+                        weight=weight, total_crews=crews)
+    if json_out:
+        Path(json_out).write_text(json.dumps(result.as_dict(), indent=2, default=str))
+    if out:
+        from geo311.hotspots.report import reallocation_html
+
+        Path(out).write_text(reallocation_html(result, department), encoding="utf-8")
+    columns = ["ward", "requests", "demand_share", "crews", "staff_share", "ratio",
+               "suggested_crews"]
+    click.echo(f"{department}: {result.test}, statistic {result.statistic:,.1f}, "
+               f"{format_p(result.p_value)}")
+    click.echo(result.table[columns].to_string(index=False, float_format=lambda v: f"{v:.3f}"))

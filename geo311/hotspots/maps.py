@@ -140,11 +140,13 @@ def _table(rows: Sequence[tuple[str, object]]) -> str:
 
 
 def _features(geometries: Sequence[shapely.Geometry], properties: list[dict]) -> dict:
+    """A GeoJSON FeatureCollection; coordinates rounded to 1e-6 degree (~0.1 m) for page size."""
+    rounded = shapely.transform(np.asarray(geometries), lambda c: np.round(c, 6))
     return {
         "type": "FeatureCollection",
         "features": [
             {"type": "Feature", "geometry": json.loads(shapely.to_geojson(g)), "properties": p}
-            for g, p in zip(geometries, properties, strict=True)
+            for g, p in zip(rounded, properties, strict=True)
         ],
     }
 

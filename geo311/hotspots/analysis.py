@@ -1,0 +1,175 @@
+"""One hot-spot analysis: loaded requests → cells with counts (and Gi* or density) → a map.
+
+:func:`analyze` counts the usable requests by a district layer, by H3 hexagon or by
+a square metric grid clipped to the city, and with ``method="gistar"`` adds the
+Getis-Ord Gi* z-scores, FDR-adjusted p-values and bins. :func:`hotspot_map`
+draws the result as a self-contained offline HTML map. The CLI's ``geo311
+hotspots`` and the planners' dashboard call these two.
+
+Default neighbourhoods (self included, as Gi* needs):
+
+- districts: the 5 nearest districts by centroid (fewer when the layer is small);
+- hexagons: a distance band of 1.5 × the median distance between neighbouring
+  cell centres, which holds the first ring of six;
+- grid: a distance band of 2.5 cells (the 5 × 5 block without its corners).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import shapely
+from pyproj import Transformer
+from scipy.spatial import cKDTree
+
+from geo311.errors import InputError
+from geo311.hotspots.aggregate import by_district, by_grid, by_hex
+from geo311.hotspots.binning import hex_polygons, project_lonlat
+from geo311.hotspots.gistar import GiStar
+from geo311.hotspots.requests import Requests
+from geo311.hotspots.weights import distance_band, knn
+from geo311.jurisdiction import Locator
+
+__all__ = ["HotspotResult", "analyze", "hotspot_map", "METHODS"]
+
+METHODS = ("counts", "gistar")
+_DISTRICT_NEIGHBOURS = 5
+
+
+@dataclass
+class HotspotResult:
+    """Cells (districts, hexagons or grid squares) with their counts and statistics.
+
+    ``cells`` has ``id, name, lon, lat, count`` and, for Gi*, ``z, p, p_fdr, bin``;
+    ``geometries`` the cells' lon/lat polygons in the same order.
+    """
+
+    by: str
+    method: str
+    cells: pd.DataFrame
+    geometries: np.ndarray
+    neighbourhood: str
+    report: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        """A JSON-ready summary: settings, load report, and one record per cell."""
+        rows = self.cells.astype(object).where(self.cells.notna(), None)
+        return {"by": self.by, "method": self.method, "neighbourhood": self.neighbourhood,
+                "requests": self.report,
+                "cells": [{k: (v.item() if isinstance(v, np.generic) else v)
+                           for k, v in r.items()} for r in rows.to_dict(orient="records")]}
+
+
+def _metric_centres(lons: np.ndarray, lats: np.ndarray, locator: Locator) -> np.ndarray:
+    x, y = project_lonlat(lons, lats, locator.profile.metric_crs)
+    return np.column_stack([x, y])
+
+
+def _districts(requests: Requests, locator: Locator, key: str) -> tuple[pd.DataFrame, np.ndarray]:
+    table = by_district(requests, locator, key)
+    table = table[table["kind"] == "district"].reset_index(drop=True)
+    layer = locator.district_layer(key)
+    centres = shapely.centroid(layer.geoms)
+    cells = pd.DataFrame({"id": table["id"], "name": table["name"],
+                          "lon": shapely.get_x(centres), "lat": shapely.get_y(centres),
+                          "count": table["count"].astype(int)})
+    return cells, np.asarray(layer.geoms)
+
+
+def analyze(requests: Requests, locator: Locator, *, by: str = "hex", method: str = "gistar",
+            resolution: int | None = None, cell_m: float = 150.0,
+            band_m: float | None = None) -> HotspotResult:
+    """Count the usable requests by ``by`` and, for ``method="gistar"``, test for hot spots.
+
+    Parameters
+    ----------
+    requests : from :func:`~geo311.hotspots.requests.load_requests`.
+    locator : the profile's engine (district layers, city boundary, metric CRS).
+    by : a district key of the profile, ``"hex"`` or ``"grid"``.
+    method : ``"counts"`` or ``"gistar"``.
+    resolution : H3 resolution (default: chosen from the point density).
+    cell_m : grid cell side in metres.
+    band_m : distance band in metres for hexagons or grid (default: see the module).
+
+    Raises
+    ------
+    InputError
+        For an unknown ``by`` or ``method``, or fewer than 3 cells.
+    """
+    if method not in METHODS:
+        raise InputError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
+    profile = locator.profile
+    keys = [layer.key for layer in locator.districts]
+    if by in keys:
+        cells, geometries = _districts(requests, locator, by)
+    elif by == "hex":
+        counts, frame = by_hex(requests, resolution, area=profile.boundary)
+        cells = pd.DataFrame({"id": frame["cell"], "name": frame["cell"], "lon": frame["lon"],
+                              "lat": frame["lat"], "count": frame["count"]})
+        geometries = hex_polygons(counts.cells)
+    elif by == "grid":
+        to_metric = Transformer.from_crs("EPSG:4326", profile.metric_crs, always_xy=True)
+        area = shapely.transform(profile.boundary, to_metric.transform, interleaved=False)
+        counts, frame = by_grid(requests, profile.metric_crs, cell_m, area=area)
+        cells = pd.DataFrame({"id": frame["cell"], "name": frame["cell"].astype(str),
+                              "lon": frame["lon"], "lat": frame["lat"], "count": frame["count"]})
+        to_lonlat = Transformer.from_crs(profile.metric_crs, "EPSG:4326", always_xy=True)
+        geometries = shapely.transform(counts.polygons(), to_lonlat.transform,
+                                       interleaved=False)
+    else:
+        raise InputError(f"by must be one of {', '.join([*keys, 'hex', 'grid'])}, not {by!r}")
+    if len(cells) < 3:
+        raise InputError(f"only {len(cells)} cell(s) to analyze; widen the area or the filters")
+    neighbourhood = ""
+    if method == "gistar":
+        centres = _metric_centres(cells["lon"].to_numpy(), cells["lat"].to_numpy(), locator)
+        if by in keys:
+            k = min(_DISTRICT_NEIGHBOURS, len(cells) - 1)
+            weights, neighbourhood = knn(centres[:, 0], centres[:, 1], k), f"{k} nearest"
+        else:
+            if band_m is None:
+                nearest = cKDTree(centres).query(centres, k=2)[0][:, 1]
+                band_m = (1.5 * float(np.median(nearest)) if by == "hex" else 2.5 * cell_m)
+            weights = distance_band(centres[:, 0], centres[:, 1], band_m)
+            neighbourhood = f"distance band {band_m:,.0f} m"
+        stats = GiStar(cells["count"].to_numpy(dtype=float), weights)
+        cells = cells.assign(z=stats.z, p=stats.p, p_fdr=stats.p_fdr, bin=stats.bin.astype(int))
+    return HotspotResult(by, method, cells, np.asarray(geometries), neighbourhood,
+                         requests.report.as_dict())
+
+
+def hotspot_map(result: HotspotResult, requests: Requests, locator: Locator, *,
+                title: str = "Service requests", tiles: bool = False):
+    """Return a folium map of ``result``: counts, Gi* bins, density and one layer per type.
+
+    Every string from the data is escaped; the page works offline
+    (see :mod:`geo311.hotspots.maps`).
+    """
+    import folium
+
+    from geo311.hotspots import maps
+
+    m = maps.base_map(locator.profile.boundary.bounds, tiles=tiles)
+    label = "district" if result.by not in ("hex", "grid") else result.by
+    # page size: empty cells stay off the count layer, non-significant ones off the bins
+    shown = (result.cells["count"] > 0).to_numpy()
+    cells = result.cells[shown]
+    if shown.any():
+        maps.add_choropleth(m, result.geometries[shown], cells["name"].astype(str).tolist(),
+                            cells["count"].tolist(), f"{title}: requests per {label}",
+                            layer=f"Requests by {label}")
+    significant = (result.cells["bin"] != 0).to_numpy() if result.method == "gistar" else []
+    if np.any(significant):
+        cells = result.cells[significant]
+        maps.add_hotspot_bins(m, result.geometries[significant], cells["bin"].tolist(),
+                              cells["count"].tolist(), cells["z"].tolist(),
+                              cells["p_fdr"].tolist(), layer=f"Hot spots (Gi*, {label})")
+    usable = requests.valid
+    maps.add_heat(m, usable["lon"].to_numpy(), usable["lat"].to_numpy())
+    if usable["type"].nunique() > 1:
+        maps.add_type_layers(m, usable["lon"].to_numpy(), usable["lat"].to_numpy(),
+                             usable["type"].astype(str).to_numpy(), resolution=7)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m

@@ -1,0 +1,104 @@
+"""analyze() and hotspot_map() on the demo, and the hotspots/reallocation commands."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from geo311.cli import main
+from geo311.hotspots import columns_from_profile, load_requests, requests_file
+from geo311.hotspots.analysis import analyze, hotspot_map
+from geo311.hotspots.maps import offline_html
+from geo311.hotspots.reallocation import reallocate
+from geo311.hotspots.report import reallocation_html
+from geo311.jurisdiction import Locator
+from geo311.profile import load_profile
+
+from .test_maps import REMOTE_HREF, REMOTE_LOAD
+
+
+@pytest.fixture(scope="module")
+def demo(demo_dir):
+    profile = load_profile(demo_dir)
+    return profile, Locator(profile)
+
+
+@pytest.fixture(scope="module")
+def graffiti(demo):
+    profile, _ = demo
+    return load_requests(requests_file(profile), columns_from_profile(profile),
+                         types=["GRAFFITI"])
+
+
+@pytest.mark.parametrize("by", ["ward", "hex", "grid"])
+def test_cells_hold_every_located_request_and_gistar_flags_something(demo, graffiti, by):
+    _, locator = demo
+    result = analyze(graffiti, locator, by=by, method="gistar")
+    usable = graffiti.valid
+    inside = locator.locate_many(usable.lon, usable.lat).in_jurisdiction
+    if by == "ward":
+        assert result.cells["count"].sum() == inside.sum()
+    else:  # cells clipped to the city by their centres: a few requests fall just outside
+        assert abs(result.cells["count"].sum() - inside.sum()) < 0.02 * inside.sum()
+    assert set(result.cells["bin"]) <= set(range(-3, 4))
+    assert len(result.geometries) == len(result.cells)
+    if by != "ward":
+        assert (result.cells["bin"] == 3).sum() > 0
+
+
+def test_the_planted_graffiti_hot_spot_is_the_hottest_hexagon(demo, demo_dir, graffiti):
+    _, locator = demo
+    spots = [s for s in json.loads((demo_dir / "hotspots_truth.json").read_text())
+             if s["service_code"] == "GRAFFITI"]
+    result = analyze(graffiti, locator, by="hex", method="gistar")
+    hottest = result.cells.sort_values("z", ascending=False).iloc[0]
+    distances = [np.hypot((hottest.lon - s["lon"]) * 89_000, (hottest.lat - s["lat"]) * 111_000)
+                 for s in spots]
+    assert min(distances) < max(s["radius_m"] for s in spots) + 300
+
+
+def test_the_map_is_offline_bounded_and_escapes_type_names(demo, graffiti):
+    _, locator = demo
+    frame = graffiti.frame.copy()
+    frame.loc[frame.index[:50], "type"] = '<script>alert("x")</script>'
+    requests = type(graffiti)(frame, graffiti.report, graffiti.source)
+    result = analyze(requests, locator, by="hex", method="gistar")
+    page = offline_html(hotspot_map(result, requests, locator, title="<b>Graffiti</b>"))
+    assert '<script>alert("x")</script>' not in page
+    assert not REMOTE_LOAD.findall(page)
+    assert set(REMOTE_HREF.findall(page)) <= {"https://leafletjs.com"}  # Leaflet's credit link
+    assert len(page) < 5_000_000
+
+
+def test_reallocation_report_puts_the_imbalance_first(demo):
+    profile, locator = demo
+    requests = load_requests(requests_file(profile), columns_from_profile(profile))
+    result = reallocate(requests, locator, "Code Enforcement")
+    page = reallocation_html(result, "Code <Enforcement>")
+    lead = page[page.index("<body>"):page.index("<table")]
+    assert "not</strong> proportional" in lead
+    assert f"Ward {result.table.iloc[0]['ward']} files" in lead
+    assert "Code &lt;Enforcement&gt;" in page and "Code <Enforcement>" not in page
+    assert "data:image/png;base64," in page
+
+
+def test_hotspots_and_reallocation_commands(demo_dir, tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "map.html"
+    result = runner.invoke(main, ["hotspots", "--profile", str(demo_dir), "--type", "GRAFFITI",
+                                  "--by", "hex", "--out", str(out), "--json",
+                                  str(tmp_path / "h.json")])
+    assert result.exit_code == 0, result.output
+    assert out.stat().st_size > 100_000
+    summary = json.loads(result.output)
+    assert summary["bins"]["3"] > 0 and summary["requests"]["invalid"]
+    assert len(json.loads((tmp_path / "h.json").read_text())["cells"]) == summary["cells"]
+    result = runner.invoke(main, ["reallocation", "--profile", str(demo_dir), "--department",
+                                  "Code Enforcement", "--out", str(tmp_path / "r.html")])
+    assert result.exit_code == 0, result.output
+    assert "chi-square" in result.output.splitlines()[0]
+    result = runner.invoke(main, ["hotspots", "--profile", str(demo_dir), "--by", "precinct"])
+    assert result.exit_code == 1 and "by must be one of ward" in result.output
