@@ -456,6 +456,23 @@ def _fix_unit_place(tokens: list[str], labels: list[str]) -> None:
         has_id = has_id or any(ch.isdigit() for ch in word) or (word != "#" and len(word) == 1)
 
 
+_STREET_LABELS = frozenset({PRE_MODIFIER, PRE_DIR, PRE_TYPE, NAME, POST_TYPE, POST_DIR})
+
+
+def _fix_hash_unit(tokens: list[str], labels: list[str]) -> None:
+    """A "#" always starts a unit: in "153 E 3rd #1" usaddress reads "# 1" as the street."""
+    for i, token in enumerate(tokens):
+        if not token.startswith("#") or labels[i] not in _STREET_LABELS:
+            continue
+        labels[i] = OCC_ID
+        if token == "#" and i + 1 < len(tokens):
+            labels[i + 1] = OCC_ID
+        street = [j for j in range(i) if labels[j] in (PRE_MODIFIER, PRE_TYPE, NAME)]
+        if street and NAME not in (labels[j] for j in street):
+            labels[street[-1]] = NAME
+        return
+
+
 _WHOLE_HOUSE_NUMBER = re.compile(r"\d+(?:-\d+)?[A-Z]?")
 _NOT_STREET = frozenset({OCC_TYPE, OCC_ID, SUB_TYPE, SUB_ID, PLACE, STATE, ZIP, SEPARATOR})
 
@@ -487,8 +504,8 @@ def crf_labels(text: str) -> tuple[list[tuple[str, str]], list[str]]:
     """Return usaddress's labels after our corrections, and the review reasons found.
 
     The corrections, in order: a second house number inside the street name;
-    place words after a unit identifier; a house number in words; a leading
-    house number read as something else.
+    a "#" read as part of the street; place words after a unit identifier; a house
+    number in words; a leading house number read as something else.
     """
     tokens = tokenize(text)
     if not tokens:
@@ -499,6 +516,7 @@ def crf_labels(text: str) -> tuple[list[tuple[str, str]], list[str]]:
     if repeated:
         reasons.append(f"usaddress: repeated label {repeated}")
     _fix_two_addresses(tokens, labels)
+    _fix_hash_unit(tokens, labels)
     _fix_unit_place(tokens, labels)
     _fix_number_words(tokens, labels)
     _fix_missing_number(tokens, labels)

@@ -371,3 +371,10 @@ def test_nothing_raises_on_random_strings():
         assert parsed.zip is None or (len(parsed.zip) == 5 and parsed.zip.isdigit())
         if parsed.kind is AddressKind.ADDRESS and not parsed.needs_review:
             assert parsed.number is not None and parsed.street is not None
+
+
+def test_hash_after_a_suffixless_street_is_a_unit_not_part_of_the_name():
+    # usaddress reads "# 1" as the street name here
+    parsed = parse("153 E 3rd #1")
+    assert (parsed.street.predir, parsed.street.name, parsed.street.suffix) == ("E", "3RD", None)
+    assert parsed.unit == "# 1"

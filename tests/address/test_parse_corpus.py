@@ -20,7 +20,9 @@ from tests.conftest import require
 # file -> (our token accuracy, our whole-address accuracy), measured with usaddress 0.5.16.
 FLOORS = {
     "labeled.xml": (1.0, 1.0),  # usaddress 1.0, 1.0
-    "us50_test_tagged.xml": (0.7964, 0.1019),  # usaddress 0.7955, 0.0990 (older label scheme)
+    # usaddress 0.7955, 0.0990 (an older label scheme; ours was 0.7964 before "#" after a
+    # suffixless street became a unit, which that scheme labels as part of the street)
+    "us50_test_tagged.xml": (0.7955, 0.1019),
     "simple_address_patterns.xml": (1.0, 1.0),  # usaddress 1.0, 1.0
     "multi_word_state_addresses.xml": (1.0, 1.0),  # usaddress 1.0, 1.0
     "synthetic_osm_data.xml": (1.0, 1.0),  # usaddress 1.0, 1.0
