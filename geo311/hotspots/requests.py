@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from geo311.errors import InputError
-from geo311.profile import Profile
+from geo311.profile import Profile, _resolve
 
 __all__ = [
     "PRESETS",
@@ -201,7 +201,7 @@ def requests_file(profile: Profile) -> Path:
     table = profile.sections.get("requests") or {}
     if "file" not in table:
         raise InputError(f"{profile.path}: [requests] needs 'file'", profile=str(profile.path))
-    return (profile.root / table["file"]).resolve()
+    return _resolve(profile.root, table["file"], "[requests] file")
 
 
 def preset(name: str) -> RequestColumns:
