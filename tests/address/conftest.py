@@ -39,7 +39,8 @@ def la_requests_text(shared_data: Path) -> pd.DataFrame:
 def write_la_address_profile(shared_data: Path, root: Path, points: pd.DataFrame) -> Path:
     """Write a Los Angeles profile whose address reference is ``points`` (311 columns)."""
     points[LA_POINT_COLUMNS].to_csv(root / "points.csv", index=False)
-    profile = (REPO / "profiles/la/profile.toml").read_text().replace(
+    shipped = (REPO / "profiles/la/profile.toml").read_text()
+    profile = shipped[:shipped.index("\n[addresses]")].replace(  # our own reference instead
         "${GEO311_SHARED:-../../../shared}", str(shared_data.parent))
     (root / "profile.toml").write_text(profile + """
 [addresses]
