@@ -22,7 +22,7 @@ import esda
 import geopandas as gpd
 import numpy as np
 import pandas as pd
-from bench_locate import request_like_points
+from common import DEMO, REPO, ensure_demo, request_like_points
 from libpysal.weights import W
 
 from geo311.hotspots import (
@@ -35,8 +35,6 @@ from geo311.hotspots import (
     project_lonlat,
 )
 from geo311.profile import load_profile
-
-REPO = Path(__file__).resolve().parents[1]
 
 
 def timed(fn, repeat: int):
@@ -74,17 +72,13 @@ def gi_star_vs_esda(counts: np.ndarray, weights, repeat: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=1_000_000)
-    parser.add_argument("--demo", type=Path, default=REPO / "data/boundaries/demo")
+    parser.add_argument("--demo", type=Path, default=DEMO)
     parser.add_argument("--band-m", type=float, default=400.0, help="hex distance band")
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--out", type=Path, default=REPO / "bench/results/bench_hotspots.json")
     args = parser.parse_args()
 
-    if not (args.demo / "profile.toml").exists():
-        from geo311.demo import generate_demo
-
-        print(f"generating the demo region into {args.demo} ...", file=sys.stderr)
-        generate_demo(args.demo)
+    ensure_demo(args.demo)
     profile = load_profile(args.demo)
     demo = pd.read_csv(args.demo / "requests.csv", usecols=["lon", "lat"]).dropna()
     lons, lats = request_like_points(demo.lon, demo.lat, args.points)

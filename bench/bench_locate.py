@@ -28,29 +28,12 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+from common import DEMO, REPO, ensure_demo, median_time, request_like_points
 
 from geo311.jurisdiction import Locator
 from geo311.profile import load_profile
 
-REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("GEO311_SHARED", REPO.parent / "shared"))
-
-
-def request_like_points(lons, lats, n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """Resample real request coordinates with ~300 m of Gaussian jitter."""
-    rng = np.random.default_rng(seed)
-    pick = rng.integers(0, len(lons), n)
-    return (np.asarray(lons)[pick] + rng.normal(0, 0.003, n),
-            np.asarray(lats)[pick] + rng.normal(0, 0.003, n))
-
-
-def median_time(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return float(np.median(times))
 
 
 def sjoin_all(locator: Locator, x: np.ndarray, y: np.ndarray) -> None:
@@ -113,16 +96,12 @@ def bench_profile(name: str, profile_path: Path, lons, lats, n: int) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=1_000_000)
-    parser.add_argument("--demo", type=Path, default=REPO / "data/boundaries/demo")
+    parser.add_argument("--demo", type=Path, default=DEMO)
     parser.add_argument("--out", type=Path, default=REPO / "bench/results/bench_locate.json")
     args = parser.parse_args()
 
     results = []
-    if not (args.demo / "profile.toml").exists():
-        from geo311.demo import generate_demo
-
-        print(f"generating the demo region into {args.demo} ...", file=sys.stderr)
-        generate_demo(args.demo)
+    ensure_demo(args.demo)
     demo = pd.read_csv(args.demo / "requests.csv", usecols=["lon", "lat"]).dropna()
     results.append(bench_profile("demo", args.demo, demo.lon, demo.lat, args.points))
     la_requests = SHARED / "data/los_angeles/311/myla311_2017-12-27_to_2017-12-31_subset.csv"

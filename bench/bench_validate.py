@@ -24,26 +24,21 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import usaddress
+from common import DEMO, REPO, ensure_demo
 
 from geo311.address.parse import clear_cache
 from geo311.address.reference import AddressReference
 from geo311.address.validate import Validator
 from geo311.profile import load_profile
 
-REPO = Path(__file__).resolve().parents[1]
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--addresses", type=int, default=100_000)
-    parser.add_argument("--demo", type=Path, default=REPO / "data/boundaries/demo")
+    parser.add_argument("--demo", type=Path, default=DEMO)
     parser.add_argument("--out", type=Path, default=REPO / "bench/results/bench_validate.json")
     args = parser.parse_args()
-    if not (args.demo / "profile.toml").exists():
-        from geo311.demo import generate_demo
-
-        print(f"generating the demo region into {args.demo} ...", file=sys.stderr)
-        generate_demo(args.demo)
+    ensure_demo(args.demo)
     profile = load_profile(args.demo)
 
     cache = Path(args.demo) / ".geo311-cache"
