@@ -206,12 +206,13 @@ def _with_request_options(command):
 @_with_request_options
 @click.option("--by", default="hex", show_default=True,
               help="A district key of the profile, 'hex' or 'grid'.")
-@click.option("--method", type=click.Choice(["counts", "gistar"]), default="gistar",
-              show_default=True)
+@click.option("--method", type=click.Choice(["counts", "gistar", "kde"]), default="gistar",
+              show_default=True, help="kde also writes OUT.tif (GeoTIFF) and OUT.png.")
 @click.option("--resolution", type=click.IntRange(0, 15), help="H3 resolution (with --by hex).")
 @click.option("--cell-m", type=float, default=150.0, show_default=True,
-              help="Grid cell side in metres (with --by grid).")
-@click.option("--band-m", type=float, help="Gi* distance band in metres (hex/grid).")
+              help="Grid cell side in metres (with --by grid or --method kde).")
+@click.option("--band-m", type=float,
+              help="Gi* distance band (hex/grid), or the KDE bandwidth, in metres.")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the map (HTML) here.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False),
               help="Write the cells and statistics (JSON) here.")
@@ -234,6 +235,9 @@ def hotspots(profile_path, requests_path, preset, types, start, end, status, by,
     profile = load_profile(profile_path)
     requests = _load_requests(profile, requests_path, preset, types, start, end, status)
     locator = Locator.from_profile(profile)
+    if method == "kde":
+        _write_density(requests, locator, cell_m, band_m, out, json_out)
+        return
     result = analyze(requests, locator, by=by, method=method, resolution=resolution,
                      cell_m=cell_m, band_m=band_m)
     if out:
@@ -251,6 +255,26 @@ def hotspots(profile_path, requests_path, preset, types, start, end, status, by,
         summary["hottest"] = hottest[["id", "name", "count", "z", "p_fdr", "bin"]].to_dict(
             orient="records")
     click.echo(json.dumps(summary, indent=2, default=str))
+
+
+def _write_density(requests, locator, cell_m, bandwidth_m, out, json_out) -> None:
+    """``hotspots --method kde``: the density surface as GeoTIFF and PNG, and a summary."""
+    from geo311.hotspots.analysis import density
+    from geo311.hotspots.kde import to_geotiff, to_png
+
+    surface = density(requests, locator, cell_m=cell_m, bandwidth_m=bandwidth_m)
+    summary = {"requests": requests.report.as_dict(), "cell_m": surface.cell_m,
+               "bandwidth_m": round(surface.bandwidth_m, 1), "shape": list(surface.values.shape),
+               "max_per_km2": round(float(surface.values.max()) * 1e6, 2)}
+    if out:
+        base = Path(out).with_suffix("")
+        summary["geotiff"] = str(to_geotiff(surface, base.with_suffix(".tif"),
+                                            locator.profile.metric_crs))
+        summary["png"] = str(to_png(surface, base.with_suffix(".png"),
+                                    title="Requests per km²"))
+    if json_out:
+        Path(json_out).write_text(json.dumps(summary, indent=2))
+    click.echo(json.dumps(summary, indent=2))
 
 
 @main.command()

@@ -28,11 +28,12 @@ from geo311.errors import InputError
 from geo311.hotspots.aggregate import by_district, by_grid, by_hex
 from geo311.hotspots.binning import hex_polygons, project_lonlat
 from geo311.hotspots.gistar import GiStar
+from geo311.hotspots.kde import Density, kde
 from geo311.hotspots.requests import Requests
 from geo311.hotspots.weights import distance_band, knn
 from geo311.jurisdiction import Locator
 
-__all__ = ["HotspotResult", "analyze", "hotspot_map", "METHODS"]
+__all__ = ["HotspotResult", "analyze", "density", "hotspot_map", "METHODS"]
 
 METHODS = ("counts", "gistar")
 _DISTRICT_NEIGHBOURS = 5
@@ -138,6 +139,23 @@ def analyze(requests: Requests, locator: Locator, *, by: str = "hex", method: st
         cells = cells.assign(z=stats.z, p=stats.p, p_fdr=stats.p_fdr, bin=stats.bin.astype(int))
     return HotspotResult(by, method, cells, np.asarray(geometries), neighbourhood,
                          requests.report.as_dict())
+
+
+def density(requests: Requests, locator: Locator, *, cell_m: float = 50.0,
+            bandwidth_m: float | None = None) -> Density:
+    """Quartic kernel density of the usable requests over the city, in the metric CRS.
+
+    The grid covers the city's bounds; the bandwidth defaults to the Silverman-type
+    rule of :func:`~geo311.hotspots.kde.silverman_bandwidth`.
+    """
+    usable = requests.valid
+    if len(usable) < 2:
+        raise InputError("kernel density needs at least 2 requests with coordinates")
+    crs = locator.profile.metric_crs
+    x, y = project_lonlat(usable["lon"].to_numpy(), usable["lat"].to_numpy(), crs)
+    to_metric = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    bounds = to_metric.transform_bounds(*locator.profile.boundary.bounds)
+    return kde(x, y, cell_m, bandwidth_m=bandwidth_m, bounds=bounds)
 
 
 def hotspot_map(result: HotspotResult, requests: Requests, locator: Locator, *,

@@ -102,3 +102,20 @@ def test_hotspots_and_reallocation_commands(demo_dir, tmp_path):
     assert "chi-square" in result.output.splitlines()[0]
     result = runner.invoke(main, ["hotspots", "--profile", str(demo_dir), "--by", "precinct"])
     assert result.exit_code == 1 and "by must be one of ward" in result.output
+
+
+def test_hotspots_kde_writes_a_geotiff_and_a_png(demo_dir, tmp_path):
+    import rasterio
+
+    result = CliRunner().invoke(main, ["hotspots", "--profile", str(demo_dir), "--type",
+                                       "POTHOLE", "--method", "kde", "--cell-m", "100",
+                                       "--out", str(tmp_path / "potholes.html")])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    with rasterio.open(summary["geotiff"]) as raster:
+        values = raster.read(1)
+        assert raster.res == (100.0, 100.0) and raster.crs.to_epsg() == 32611
+    # the integral of the surface is the number of requests on it
+    kept = summary["requests"]["kept"] - sum(summary["requests"]["invalid"].values())
+    assert values.sum() * 100 * 100 == pytest.approx(kept, rel=0.05)
+    assert (tmp_path / "potholes.png").stat().st_size > 10_000
