@@ -8,6 +8,9 @@ p-values and the -3..+3 bins. Requests come from any export through
 :mod:`~geo311.hotspots.requests` (presets for Open311, MyLA311, NYC 311);
 :mod:`~geo311.hotspots.aggregate` counts them by district, hexagon or grid cell
 and :mod:`~geo311.hotspots.reallocation` compares demand with staffing.
+:mod:`~geo311.hotspots.moran` gives global and local Moran's I (LISA clusters) and
+:mod:`~geo311.hotspots.optimized` picks a Gi* distance band from incremental
+spatial autocorrelation.
 :mod:`~geo311.hotspots.kde` estimates quartic kernel density;
 :mod:`geo311.hotspots.maps` (imported on its own: it pulls in folium) draws
 self-contained offline HTML maps.
@@ -26,6 +29,12 @@ from geo311.hotspots.binning import (
 )
 from geo311.hotspots.gistar import GiStar, bins, fdr_bh, gi_star_z, p_two_sided
 from geo311.hotspots.kde import Density, kde, quartic, silverman_bandwidth, to_geotiff, to_png
+from geo311.hotspots.moran import LocalMoran, global_moran, lisa_weights
+from geo311.hotspots.optimized import (
+    incremental_autocorrelation,
+    optimized_band,
+    optimized_gistar,
+)
 from geo311.hotspots.reallocation import (
     StaffingComparison,
     compare_staffing,
@@ -51,6 +60,7 @@ __all__ = [
     "GridCounts",
     "HexCounts",
     "LoadReport",
+    "LocalMoran",
     "RequestColumns",
     "Requests",
     "StaffingComparison",
@@ -64,16 +74,21 @@ __all__ = [
     "distance_band",
     "fdr_bh",
     "gi_star_z",
+    "global_moran",
     "grid_counts",
     "hex_centroids",
     "hex_counts",
     "hex_polygons",
+    "incremental_autocorrelation",
     "kde",
     "knn",
     "largest_remainder",
+    "lisa_weights",
     "load_catalog",
     "load_requests",
     "load_staffing",
+    "optimized_band",
+    "optimized_gistar",
     "p_two_sided",
     "project_lonlat",
     "quartic",
