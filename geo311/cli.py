@@ -206,8 +206,10 @@ def _with_request_options(command):
 @_with_request_options
 @click.option("--by", default="hex", show_default=True,
               help="A district key of the profile, 'hex' or 'grid'.")
-@click.option("--method", type=click.Choice(["counts", "gistar", "kde"]), default="gistar",
-              show_default=True, help="kde also writes OUT.tif (GeoTIFF) and OUT.png.")
+@click.option("--method", type=click.Choice(["counts", "gistar", "optimized", "kde"]),
+              default="gistar", show_default=True,
+              help="optimized: Gi* with the band from incremental spatial autocorrelation; "
+                   "kde: writes OUT.tif (GeoTIFF) and OUT.png.")
 @click.option("--resolution", type=click.IntRange(0, 15), help="H3 resolution (with --by hex).")
 @click.option("--cell-m", type=float, default=150.0, show_default=True,
               help="Grid cell side in metres (with --by grid or --method kde).")
@@ -248,7 +250,7 @@ def hotspots(profile_path, requests_path, preset, types, start, end, status, by,
     cells = result.cells
     summary = {"requests": requests.report.as_dict(), "cells": len(cells),
                "requests_in_cells": int(cells["count"].sum())}
-    if method == "gistar":
+    if method in ("gistar", "optimized"):
         summary["neighbourhood"] = result.neighbourhood
         summary["bins"] = {str(k): int(v) for k, v in cells["bin"].value_counts().items()}
         hottest = cells.sort_values("z", ascending=False).head(5)

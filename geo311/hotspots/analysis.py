@@ -29,13 +29,14 @@ from geo311.hotspots.aggregate import by_district, by_grid, by_hex
 from geo311.hotspots.binning import hex_polygons, project_lonlat
 from geo311.hotspots.gistar import GiStar
 from geo311.hotspots.kde import Density, kde
+from geo311.hotspots.optimized import optimized_gistar
 from geo311.hotspots.requests import Requests
 from geo311.hotspots.weights import distance_band, knn
 from geo311.jurisdiction import Locator
 
 __all__ = ["HotspotResult", "analyze", "density", "hotspot_map", "METHODS"]
 
-METHODS = ("counts", "gistar")
+METHODS = ("counts", "gistar", "optimized")
 _DISTRICT_NEIGHBOURS = 5
 
 
@@ -89,7 +90,8 @@ def analyze(requests: Requests, locator: Locator, *, by: str = "hex", method: st
     requests : from :func:`~geo311.hotspots.requests.load_requests`.
     locator : the profile's engine (district layers, city boundary, metric CRS).
     by : a district key of the profile, ``"hex"`` or ``"grid"``.
-    method : ``"counts"`` or ``"gistar"``.
+    method : ``"counts"``, ``"gistar"``, or ``"optimized"`` (Gi* with the distance band
+        at the first peak of incremental spatial autocorrelation; 30 cells at least).
     resolution : H3 resolution (default: chosen from the point density).
     cell_m : grid cell side in metres.
     band_m : distance band in metres for hexagons or grid (default: see the module).
@@ -124,7 +126,13 @@ def analyze(requests: Requests, locator: Locator, *, by: str = "hex", method: st
     if len(cells) < 3:
         raise InputError(f"only {len(cells)} cell(s) to analyze; widen the area or the filters")
     neighbourhood = ""
-    if method == "gistar":
+    if method == "optimized":
+        centres = _metric_centres(cells["lon"].to_numpy(), cells["lat"].to_numpy(), locator)
+        stats, band_m, _ = optimized_gistar(centres[:, 0], centres[:, 1],
+                                            cells["count"].to_numpy(dtype=float))
+        neighbourhood = f"distance band {band_m:,.0f} m (incremental spatial autocorrelation)"
+        cells = cells.assign(z=stats.z, p=stats.p, p_fdr=stats.p_fdr, bin=stats.bin.astype(int))
+    elif method == "gistar":
         centres = _metric_centres(cells["lon"].to_numpy(), cells["lat"].to_numpy(), locator)
         if by in keys:
             k = min(_DISTRICT_NEIGHBOURS, len(cells) - 1)
@@ -178,7 +186,7 @@ def hotspot_map(result: HotspotResult, requests: Requests, locator: Locator, *,
         maps.add_choropleth(m, result.geometries[shown], cells["name"].astype(str).tolist(),
                             cells["count"].tolist(), f"{title}: requests per {label}",
                             layer=f"Requests by {label}")
-    significant = (result.cells["bin"] != 0).to_numpy() if result.method == "gistar" else []
+    significant = (result.cells["bin"] != 0).to_numpy() if "bin" in result.cells else []
     if np.any(significant):
         cells = result.cells[significant]
         maps.add_hotspot_bins(m, result.geometries[significant], cells["bin"].tolist(),

@@ -9,6 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from geo311.cli import main
+from geo311.errors import InputError
 from geo311.hotspots import columns_from_profile, load_requests, requests_file
 from geo311.hotspots.analysis import analyze, hotspot_map
 from geo311.hotspots.maps import offline_html
@@ -119,3 +120,12 @@ def test_hotspots_kde_writes_a_geotiff_and_a_png(demo_dir, tmp_path):
     kept = summary["requests"]["kept"] - sum(summary["requests"]["invalid"].values())
     assert values.sum() * 100 * 100 == pytest.approx(kept, rel=0.05)
     assert (tmp_path / "potholes.png").stat().st_size > 10_000
+
+
+def test_optimized_method_picks_a_band_and_refuses_too_few_districts(demo, graffiti):
+    _, locator = demo
+    result = analyze(graffiti, locator, by="grid", method="optimized")
+    assert "incremental spatial autocorrelation" in result.neighbourhood
+    assert (result.cells["bin"] == 3).any()
+    with pytest.raises(InputError, match="at least 30 features are needed, got 11"):
+        analyze(graffiti, locator, by="ward", method="optimized")
