@@ -18,7 +18,7 @@ import shapely
 
 from geo311.errors import ProfileError
 
-__all__ = ["Repair", "Layer", "read_layer"]
+__all__ = ["Repair", "Layer", "read_layer", "text_values"]
 
 WGS84 = "EPSG:4326"
 
@@ -53,7 +53,7 @@ class Layer:
         return len(self.geoms)
 
 
-def _text(values: np.ndarray) -> np.ndarray:
+def text_values(values: np.ndarray) -> np.ndarray:
     """Return values as an object array of trimmed strings (``None`` for missing)."""
     out = np.empty(len(values), dtype=object)
     for i, value in enumerate(values):
@@ -138,12 +138,12 @@ def read_layer(
     source_crs = frame.crs.to_string()
     frame = frame.to_crs(WGS84)
     n = len(frame)
-    ids = _text(frame[id_field].to_numpy()) if id_field else np.array(
+    ids = text_values(frame[id_field].to_numpy()) if id_field else np.array(
         [str(i + 1) for i in range(n)], dtype=object
     )
-    names = _text(frame[name_field].to_numpy()) if name_field else ids.copy()
+    names = text_values(frame[name_field].to_numpy()) if name_field else ids.copy()
     names = np.where(names == None, ids, names)  # noqa: E711 - elementwise
-    attrs = {key: _text(frame[col].to_numpy()) if col else np.full(n, None, dtype=object)
+    attrs = {key: text_values(frame[col].to_numpy()) if col else np.full(n, None, dtype=object)
              for key, col in (attr_fields or {}).items()}
 
     geoms = frame.geometry.to_numpy().copy()

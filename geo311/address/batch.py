@@ -14,6 +14,7 @@ from pathlib import Path
 
 from geo311.address.validate import Validator
 from geo311.errors import Geo311Error, InputError
+from geo311.jurisdiction.batch import row_shape_problem
 
 __all__ = ["validate_csv", "output_columns"]
 
@@ -118,9 +119,7 @@ def _validate_row(validator: Validator, row: list[str], padded: list[str], colum
         index = columns[option]
         return padded[index] if index is not None else None
 
-    problem = "" if len(row) == len(padded) else \
-        f"row has {len(row)} fields, the header has {len(padded)}" + \
-        (f"; extra fields: {row[len(padded):]}" if len(row) > len(padded) else "")
+    problem = row_shape_problem(row, len(padded))
     try:
         answer = validator.validate(cell("--address-col"), zip=cell("--zip-col"),
                                     city=cell("--city-col"))

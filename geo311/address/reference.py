@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,7 @@ from geo311.address.normalize import (
 from geo311.address.parse import parse
 from geo311.cache import Digest, cache_file
 from geo311.errors import ProfileError
+from geo311.layers import text_values
 from geo311.profile import Profile, _resolve
 
 __all__ = ["CENTERLINE_FIELDS", "CODE_VERSION", "AddressReference", "StreetKey", "street_key"]
@@ -230,19 +230,6 @@ class _Sources:
                 .hexdigest())
 
 
-def _strings(values: Iterable[Any]) -> list[str]:
-    """Values as trimmed strings: "" for missing, integral floats without ".0"."""
-    out = []
-    for value in values:
-        if value is None or (isinstance(value, float) and np.isnan(value)):
-            out.append("")
-        elif isinstance(value, float) and value.is_integer():
-            out.append(str(int(value)))
-        else:
-            out.append(str(value).strip())
-    return out
-
-
 def _zip(text: str) -> str:
     """The 5-digit ZIP of ``text`` ("" if none); ZIPs read as numbers get their zeros back."""
     if text.isdigit() and len(text) < 5:
@@ -300,7 +287,7 @@ def _columns(frame: pd.DataFrame, path: Path, spec: dict[str, str | None],
                 f"(columns: {', '.join(map(str, available))})",
                 file=str(path), field=key,
             )
-        out[key] = _strings(frame[column].to_numpy())
+        out[key] = ["" if v is None else v for v in text_values(frame[column].to_numpy())]
     return out
 
 

@@ -113,9 +113,7 @@ def analyze(requests: Requests, locator: Locator, *, by: str = "hex", method: st
                               "lat": frame["lat"], "count": frame["count"]})
         geometries = hex_polygons(counts.cells)
     elif by == "grid":
-        to_metric = Transformer.from_crs("EPSG:4326", profile.metric_crs, always_xy=True)
-        area = shapely.transform(profile.boundary, to_metric.transform, interleaved=False)
-        counts, frame = by_grid(requests, profile.metric_crs, cell_m, area=area)
+        counts, frame = by_grid(requests, profile.metric_crs, cell_m, area=locator.city.metric[0])
         cells = pd.DataFrame({"id": frame["cell"], "name": frame["cell"].astype(str),
                               "lon": frame["lon"], "lat": frame["lat"], "count": frame["count"]})
         to_lonlat = Transformer.from_crs(profile.metric_crs, "EPSG:4326", always_xy=True)
@@ -161,9 +159,7 @@ def density(requests: Requests, locator: Locator, *, cell_m: float = 50.0,
         raise InputError("kernel density needs at least 2 requests with coordinates")
     crs = locator.profile.metric_crs
     x, y = project_lonlat(usable["lon"].to_numpy(), usable["lat"].to_numpy(), crs)
-    to_metric = Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    bounds = to_metric.transform_bounds(*locator.profile.boundary.bounds)
-    return kde(x, y, cell_m, bandwidth_m=bandwidth_m, bounds=bounds)
+    return kde(x, y, cell_m, bandwidth_m=bandwidth_m, bounds=locator.city.metric[0].bounds)
 
 
 def hotspot_map(result: HotspotResult, requests: Requests, locator: Locator, *,

@@ -18,7 +18,7 @@ import numpy as np
 from geo311.errors import InputError
 from geo311.jurisdiction.locate import Locator
 
-__all__ = ["BatchSummary", "locate_csv", "LON_NAMES", "LAT_NAMES"]
+__all__ = ["BatchSummary", "locate_csv", "row_shape_problem", "LON_NAMES", "LAT_NAMES"]
 
 LON_NAMES = ("lon", "lng", "long", "longitude", "x")
 LAT_NAMES = ("lat", "latitude", "y")
@@ -55,6 +55,17 @@ def _find_column(header: list[str], given: str | None, names: tuple[str, ...],
             return lowered.index(name)
     raise InputError(f"cannot tell which column holds the {what} (columns: "
                      f"{', '.join(header)}); name it with --{what[:3]}-col", column=None)
+
+
+def row_shape_problem(row: list[str], width: int) -> str:
+    """The message for a CSV row whose field count differs from the header's ("" if none).
+
+    Extra fields are quoted in the message, so nothing of the row is lost.
+    """
+    if len(row) == width:
+        return ""
+    extra = f"; extra fields: {row[width:]}" if len(row) > width else ""
+    return f"row has {len(row)} fields, the header has {width}{extra}"
 
 
 def _number(text: str) -> float:
@@ -121,9 +132,7 @@ def locate_csv(
             error_col = frame.columns.get_loc("error")
             for row, out in zip(chunk, result, strict=True):
                 if len(row) != width:
-                    out[error_col] = f"row has {len(row)} fields, the header has {width}"
-                    if len(row) > width:
-                        out[error_col] += f"; extra fields: {row[width:]}"
+                    out[error_col] = row_shape_problem(row, width)
                     row = (row + [""] * width)[:width]
                 elif out[error_col]:
                     value = row[ilon] if "longitude" in out[error_col] else row[ilat]
