@@ -206,9 +206,10 @@ def _with_request_options(command):
 @_with_request_options
 @click.option("--by", default="hex", show_default=True,
               help="A district key of the profile, 'hex' or 'grid'.")
-@click.option("--method", type=click.Choice(["counts", "gistar", "optimized", "kde"]),
+@click.option("--method", type=click.Choice(["counts", "gistar", "optimized", "lisa", "kde"]),
               default="gistar", show_default=True,
               help="optimized: Gi* with the band from incremental spatial autocorrelation; "
+                   "lisa: local Moran's I clusters and outliers; "
                    "kde: writes OUT.tif (GeoTIFF) and OUT.png.")
 @click.option("--resolution", type=click.IntRange(0, 15), help="H3 resolution (with --by hex).")
 @click.option("--cell-m", type=float, default=150.0, show_default=True,
@@ -218,10 +219,17 @@ def _with_request_options(command):
 @click.option("--out", type=click.Path(dir_okay=False), help="Write the map (HTML) here.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False),
               help="Write the cells and statistics (JSON) here.")
+@click.option("--png", "png_out", type=click.Path(dir_okay=False),
+              help="Write a static map (PNG) here, for reports and e-mail.")
 @click.option("--tiles", is_flag=True, help="Add OpenStreetMap tiles (needs internet).")
+@click.option("--as-of", help="When the export was taken, for SLA figures by district "
+                              "(default: the latest request).")
+@click.option("--permutations", type=click.IntRange(min=99), default=9_999, show_default=True,
+              help="LISA permutations per cell.")
 @_errors_as_click
 def hotspots(profile_path, requests_path, preset, types, start, end, status, by, method,
-             resolution, cell_m, band_m, out, json_out, tiles) -> None:
+             resolution, cell_m, band_m, out, json_out, png_out, tiles, as_of,
+             permutations) -> None:
     """Where requests concentrate: counts and Gi* hot spots by district, hexagon or grid.
 
     \b
@@ -241,10 +249,14 @@ def hotspots(profile_path, requests_path, preset, types, start, end, status, by,
         _write_density(requests, locator, cell_m, band_m, out, json_out)
         return
     result = analyze(requests, locator, by=by, method=method, resolution=resolution,
-                     cell_m=cell_m, band_m=band_m)
+                     cell_m=cell_m, band_m=band_m, as_of=as_of, permutations=permutations)
+    title = ", ".join(types) if types else "All requests"
     if out:
-        title = ", ".join(types) if types else "All requests"
         save_html(hotspot_map(result, requests, locator, title=title, tiles=tiles), out)
+    if png_out:
+        from geo311.hotspots.static_map import result_png
+
+        result_png(result, locator, png_out, title=f"{title}: {method} by {by}")
     if json_out:
         Path(json_out).write_text(json.dumps(result.as_dict(), indent=2, default=str))
     cells = result.cells
@@ -256,6 +268,10 @@ def hotspots(profile_path, requests_path, preset, types, start, end, status, by,
         hottest = cells.sort_values("z", ascending=False).head(5)
         summary["hottest"] = hottest[["id", "name", "count", "z", "p_fdr", "bin"]].to_dict(
             orient="records")
+    if method == "lisa":
+        summary["neighbourhood"] = result.neighbourhood
+        summary["clusters"] = {str(k): int(v)
+                               for k, v in cells["cluster"].value_counts().items()}
     click.echo(json.dumps(summary, indent=2, default=str))
 
 
@@ -287,11 +303,13 @@ def _write_density(requests, locator, cell_m, bandwidth_m, out, json_out) -> Non
 @click.option("--by", default="ward", show_default=True, help="District key of the staffing.")
 @click.option("--weight", type=click.Choice(["requests", "backlog"]), default="requests",
               show_default=True, help="Demand: requests, or requests plus overdue backlog.")
+@click.option("--as-of", help="When the export was taken, to count overdue open requests "
+                              "(default: the latest request).")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write an HTML report here.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write JSON here.")
 @_errors_as_click
 def reallocation(profile_path, requests_path, preset, types, start, end, status, department,
-                 crews, by, weight, out, json_out) -> None:
+                 crews, by, weight, as_of, out, json_out) -> None:
     """Each ward's share of requests against its share of staff, and a fairer split."""
     from geo311.hotspots.reallocation import reallocate
     from geo311.hotspots.report import format_p
@@ -301,7 +319,7 @@ def reallocation(profile_path, requests_path, preset, types, start, end, status,
     profile = load_profile(profile_path)
     requests = _load_requests(profile, requests_path, preset, types, start, end, status)
     result = reallocate(requests, Locator.from_profile(profile), department, key=by,
-                        weight=weight, total_crews=crews)
+                        weight=weight, total_crews=crews, as_of=as_of)
     if json_out:
         Path(json_out).write_text(json.dumps(result.as_dict(), indent=2, default=str))
     if out:

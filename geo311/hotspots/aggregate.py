@@ -36,9 +36,11 @@ __all__ = [
     "by_district",
     "by_grid",
     "by_hex",
+    "catalog_lookup",
     "district_of",
     "load_catalog",
     "sla_days_of",
+    "timestamp_like",
 ]
 
 OUTSIDE = "(outside)"
@@ -61,15 +63,47 @@ def load_catalog(profile: Profile) -> pd.DataFrame:
     return catalog
 
 
+def catalog_lookup(types: pd.Series, catalog: pd.DataFrame, column: str) -> pd.Series:
+    """Return ``column`` of each request type's catalog row (NaN for unknown types).
+
+    A type is looked up by ``service_code`` first and, failing that, by
+    ``service_name`` without regard to case or surrounding spaces, so that
+    exports which carry the name only (MyLA311's "Bulky Items") find their row.
+    """
+    by_code = dict(zip(catalog["service_code"], catalog[column], strict=True))
+    found = types.map(by_code)
+    if "service_name" in catalog and found.isna().any():
+        names = catalog["service_name"].astype(str).str.strip().str.casefold()
+        by_name = dict(zip(names, catalog[column], strict=True))
+        missing = found.isna()
+        found[missing] = types[missing].astype(str).str.strip().str.casefold().map(by_name)
+    return found
+
+
 def sla_days_of(types: pd.Series, catalog: pd.DataFrame | Mapping[str, float]) -> pd.Series:
     """Return the SLA in days of each request type (NaN for types not in the catalog).
 
     ``catalog`` is a mapping ``{type: days}`` or a catalog frame with
-    ``service_code`` and ``sla_days``.
+    ``service_code``, ``sla_days`` and optionally ``service_name``
+    (see :func:`catalog_lookup`).
     """
     if isinstance(catalog, pd.DataFrame):
-        catalog = dict(zip(catalog["service_code"], catalog["sla_days"], strict=True))
+        return pd.to_numeric(catalog_lookup(types, catalog, "sla_days"), errors="coerce")
     return types.map(catalog).astype(float)
+
+
+def timestamp_like(value: pd.Timestamp | str, like: pd.Series) -> pd.Timestamp:
+    """``value`` as a timestamp comparable with ``like`` (a naive one takes its time zone)."""
+    try:
+        stamp = pd.Timestamp(value)
+    except ValueError as error:
+        raise InputError(f"as_of: not a date or time: {value!r}", as_of=str(value)) from error
+    zone = getattr(like.dt, "tz", None)
+    if zone is not None and stamp.tzinfo is None:
+        stamp = stamp.tz_localize(zone)
+    elif zone is None and stamp.tzinfo is not None:
+        stamp = stamp.tz_convert(None)
+    return stamp
 
 
 def district_of(requests: Requests, locator: Locator, key: str) -> np.ndarray:
@@ -94,7 +128,7 @@ def by_district(
     key: str,
     *,
     catalog: pd.DataFrame | Mapping[str, float] | None = None,
-    as_of: pd.Timestamp | None = None,
+    as_of: pd.Timestamp | str | None = None,
 ) -> pd.DataFrame:
     """Return counts, rates and service levels per feature of a district layer.
 
@@ -163,7 +197,8 @@ def by_district(
         rows, fill_value=0).to_numpy()
     if catalog is not None:
         sla = sla_days_of(frame["type"], catalog)
-        as_of = frame["created"].max() if as_of is None else as_of
+        as_of = frame["created"].max() if as_of is None else timestamp_like(as_of,
+                                                                             frame["created"])
         age = (as_of - frame["created"]).dt.total_seconds() / SECONDS_PER_DAY
         judged = sla.notna() & (frame["is_closed"] | (age > sla))
         within = frame["is_closed"] & (days <= sla)

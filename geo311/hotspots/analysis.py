@@ -1,12 +1,15 @@
 """One hot-spot analysis: loaded requests → cells with counts (and Gi* or density) → a map.
 
 :func:`analyze` counts the usable requests by a district layer, by H3 hexagon or by
-a square metric grid clipped to the city, and with ``method="gistar"`` adds the
-Getis-Ord Gi* z-scores, FDR-adjusted p-values and bins. :func:`hotspot_map`
-draws the result as a self-contained offline HTML map. The CLI's ``geo311
-hotspots`` and the planners' dashboard call these two.
+a square metric grid clipped to the city; ``method="gistar"`` adds the Getis-Ord
+Gi* z-scores, FDR-adjusted p-values and bins, ``"optimized"`` the same with the
+distance band of incremental spatial autocorrelation, and ``"lisa"`` local
+Moran's I clusters and outliers. By a district layer the cells also carry the
+layer's rates and service levels (:func:`~geo311.hotspots.aggregate.by_district`).
+:func:`hotspot_map` draws the result as a self-contained offline HTML map. The
+CLI's ``geo311 hotspots`` and the planners' dashboard call these two.
 
-Default neighbourhoods (self included, as Gi* needs):
+Default neighbourhoods (self included for Gi*; LISA drops the diagonal):
 
 - districts: the 5 nearest districts by centroid (fewer when the layer is small);
 - hexagons: a distance band of 1.5 × the median distance between neighbouring
@@ -25,10 +28,11 @@ from pyproj import Transformer
 from scipy.spatial import cKDTree
 
 from geo311.errors import InputError
-from geo311.hotspots.aggregate import by_district, by_grid, by_hex
+from geo311.hotspots.aggregate import by_district, by_grid, by_hex, load_catalog
 from geo311.hotspots.binning import hex_polygons, project_lonlat
 from geo311.hotspots.gistar import GiStar
 from geo311.hotspots.kde import Density, kde
+from geo311.hotspots.moran import LocalMoran
 from geo311.hotspots.optimized import optimized_gistar
 from geo311.hotspots.requests import Requests
 from geo311.hotspots.weights import distance_band, knn
@@ -36,7 +40,7 @@ from geo311.jurisdiction import Locator
 
 __all__ = ["HotspotResult", "analyze", "density", "hotspot_map", "METHODS"]
 
-METHODS = ("counts", "gistar", "optimized")
+METHODS = ("counts", "gistar", "optimized", "lisa")
 _DISTRICT_NEIGHBOURS = 5
 
 
@@ -44,8 +48,10 @@ _DISTRICT_NEIGHBOURS = 5
 class HotspotResult:
     """Cells (districts, hexagons or grid squares) with their counts and statistics.
 
-    ``cells`` has ``id, name, lon, lat, count`` and, for Gi*, ``z, p, p_fdr, bin``;
-    ``geometries`` the cells' lon/lat polygons in the same order.
+    ``cells`` has ``id, name, lon, lat, count``; for Gi* ``z, p, p_fdr, bin``; for
+    LISA ``Is, q, p, p_fdr, cluster``; by a district layer also the rates and
+    service levels of :func:`~geo311.hotspots.aggregate.by_district`.
+    ``geometries`` holds the cells' lon/lat polygons in the same order.
     """
 
     by: str
@@ -69,20 +75,44 @@ def _metric_centres(lons: np.ndarray, lats: np.ndarray, locator: Locator) -> np.
     return np.column_stack([x, y])
 
 
-def _districts(requests: Requests, locator: Locator, key: str) -> tuple[pd.DataFrame, np.ndarray]:
-    table = by_district(requests, locator, key)
+def _catalog(profile) -> pd.DataFrame | None:
+    """The profile's service catalog, or None when it has none."""
+    if "catalog" not in (profile.sections.get("services") or {}):
+        return None
+    return load_catalog(profile)
+
+
+def _districts(requests: Requests, locator: Locator, key: str,
+               as_of: pd.Timestamp | None) -> tuple[pd.DataFrame, np.ndarray]:
+    table = by_district(requests, locator, key, catalog=_catalog(locator.profile), as_of=as_of)
     table = table[table["kind"] == "district"].reset_index(drop=True)
     layer = locator.district_layer(key)
     centres = shapely.centroid(layer.geoms)
     cells = pd.DataFrame({"id": table["id"], "name": table["name"],
                           "lon": shapely.get_x(centres), "lat": shapely.get_y(centres),
                           "count": table["count"].astype(int)})
-    return cells, np.asarray(layer.geoms)
+    rates = table.drop(columns=["id", "name", "kind", "count"])
+    return pd.concat([cells, rates], axis=1), np.asarray(layer.geoms)
+
+
+def _weights(cells: pd.DataFrame, by: str, locator: Locator, band_m: float | None,
+             cell_m: float) -> tuple:
+    """The default neighbourhood of the module docstring, as sparse weights and a label."""
+    centres = _metric_centres(cells["lon"].to_numpy(), cells["lat"].to_numpy(), locator)
+    if by not in ("hex", "grid"):
+        k = min(_DISTRICT_NEIGHBOURS, len(cells) - 1)
+        return knn(centres[:, 0], centres[:, 1], k), f"{k} nearest"
+    if band_m is None:
+        nearest = cKDTree(centres).query(centres, k=2)[0][:, 1]
+        band_m = 1.5 * float(np.median(nearest)) if by == "hex" else 2.5 * cell_m
+    return (distance_band(centres[:, 0], centres[:, 1], band_m),
+            f"distance band {band_m:,.0f} m")
 
 
 def analyze(requests: Requests, locator: Locator, *, by: str = "hex", method: str = "gistar",
             resolution: int | None = None, cell_m: float = 150.0,
-            band_m: float | None = None) -> HotspotResult:
+            band_m: float | None = None, as_of: pd.Timestamp | None = None,
+            permutations: int = 9_999) -> HotspotResult:
     """Count the usable requests by ``by`` and, for ``method="gistar"``, test for hot spots.
 
     Parameters
@@ -90,11 +120,16 @@ def analyze(requests: Requests, locator: Locator, *, by: str = "hex", method: st
     requests : from :func:`~geo311.hotspots.requests.load_requests`.
     locator : the profile's engine (district layers, city boundary, metric CRS).
     by : a district key of the profile, ``"hex"`` or ``"grid"``.
-    method : ``"counts"``, ``"gistar"``, or ``"optimized"`` (Gi* with the distance band
-        at the first peak of incremental spatial autocorrelation; 30 cells at least).
+    method : ``"counts"``, ``"gistar"``, ``"optimized"`` (Gi* with the distance band
+        at the first peak of incremental spatial autocorrelation; 30 cells at least)
+        or ``"lisa"`` (local Moran's I, :class:`~geo311.hotspots.moran.LocalMoran`).
     resolution : H3 resolution (default: chosen from the point density).
     cell_m : grid cell side in metres.
     band_m : distance band in metres for hexagons or grid (default: see the module).
+    as_of : when the export was taken, for the SLA figures by district (default: the
+        latest creation time).
+    permutations : LISA's conditional permutations per cell; with FDR over n cells the
+        smallest p must reach about 0.05 / n, hence the high default.
 
     Raises
     ------
@@ -106,7 +141,7 @@ def analyze(requests: Requests, locator: Locator, *, by: str = "hex", method: st
     profile = locator.profile
     keys = [layer.key for layer in locator.districts]
     if by in keys:
-        cells, geometries = _districts(requests, locator, by)
+        cells, geometries = _districts(requests, locator, by, as_of)
     elif by == "hex":
         counts, frame = by_hex(requests, resolution, area=profile.boundary)
         cells = pd.DataFrame({"id": frame["cell"], "name": frame["cell"], "lon": frame["lon"],
@@ -131,18 +166,15 @@ def analyze(requests: Requests, locator: Locator, *, by: str = "hex", method: st
         neighbourhood = f"distance band {band_m:,.0f} m (incremental spatial autocorrelation)"
         cells = cells.assign(z=stats.z, p=stats.p, p_fdr=stats.p_fdr, bin=stats.bin.astype(int))
     elif method == "gistar":
-        centres = _metric_centres(cells["lon"].to_numpy(), cells["lat"].to_numpy(), locator)
-        if by in keys:
-            k = min(_DISTRICT_NEIGHBOURS, len(cells) - 1)
-            weights, neighbourhood = knn(centres[:, 0], centres[:, 1], k), f"{k} nearest"
-        else:
-            if band_m is None:
-                nearest = cKDTree(centres).query(centres, k=2)[0][:, 1]
-                band_m = (1.5 * float(np.median(nearest)) if by == "hex" else 2.5 * cell_m)
-            weights = distance_band(centres[:, 0], centres[:, 1], band_m)
-            neighbourhood = f"distance band {band_m:,.0f} m"
+        weights, neighbourhood = _weights(cells, by, locator, band_m, cell_m)
         stats = GiStar(cells["count"].to_numpy(dtype=float), weights)
         cells = cells.assign(z=stats.z, p=stats.p, p_fdr=stats.p_fdr, bin=stats.bin.astype(int))
+    elif method == "lisa":
+        weights, neighbourhood = _weights(cells, by, locator, band_m, cell_m)
+        lisa = LocalMoran(cells["count"].to_numpy(dtype=float), weights,
+                          permutations=permutations)
+        cells = cells.assign(Is=lisa.Is, q=lisa.q.astype(int), p=lisa.p, p_fdr=lisa.p_fdr,
+                             cluster=lisa.cluster)
     return HotspotResult(by, method, cells, np.asarray(geometries), neighbourhood,
                          requests.report.as_dict())
 
@@ -160,6 +192,28 @@ def density(requests: Requests, locator: Locator, *, cell_m: float = 50.0,
     crs = locator.profile.metric_crs
     x, y = project_lonlat(usable["lon"].to_numpy(), usable["lat"].to_numpy(), crs)
     return kde(x, y, cell_m, bandwidth_m=bandwidth_m, bounds=locator.city.metric[0].bounds)
+
+
+# district figures shown in the map's popups: column, label, scale
+_DETAILS = (
+    ("share", "Share of requests (%)", 100),
+    ("per_1000_residents", "Per 1,000 residents", 1),
+    ("per_km2", "Per km²", 1),
+    ("median_days_to_close", "Median days to close", 1),
+    ("pct_closed_within_sla", "Closed within SLA (%)", 1),
+    ("open_backlog", "Open backlog", 1),
+    ("open_past_sla", "Open past SLA", 1),
+)
+
+
+def _details(cells: pd.DataFrame) -> list[list[tuple[str, object]]]:
+    """Popup rows of the district figures each cell has (NaN left out)."""
+    columns = [(c, label, scale) for c, label, scale in _DETAILS if c in cells]
+    rows = []
+    for record in cells[[c for c, _, _ in columns]].itertuples(index=False):
+        rows.append([(label, value * scale) for (_, label, scale), value in zip(
+            columns, record, strict=True) if pd.notna(value)])
+    return rows
 
 
 def hotspot_map(result: HotspotResult, requests: Requests, locator: Locator, *,
@@ -181,13 +235,23 @@ def hotspot_map(result: HotspotResult, requests: Requests, locator: Locator, *,
     if shown.any():
         maps.add_choropleth(m, result.geometries[shown], cells["name"].astype(str).tolist(),
                             cells["count"].tolist(), f"{title}: requests per {label}",
-                            layer=f"Requests by {label}")
-    significant = (result.cells["bin"] != 0).to_numpy() if "bin" in result.cells else []
-    if np.any(significant):
-        cells = result.cells[significant]
-        maps.add_hotspot_bins(m, result.geometries[significant], cells["bin"].tolist(),
-                              cells["count"].tolist(), cells["z"].tolist(),
-                              cells["p_fdr"].tolist(), layer=f"Hot spots (Gi*, {label})")
+                            layer=f"Requests by {label}", label=label.capitalize(),
+                            details=_details(cells))
+    if "bin" in result.cells:
+        significant = (result.cells["bin"] != 0).to_numpy()
+        if significant.any():
+            cells = result.cells[significant]
+            maps.add_hotspot_bins(m, result.geometries[significant], cells["bin"].tolist(),
+                                  cells["count"].tolist(), cells["z"].tolist(),
+                                  cells["p_fdr"].tolist(), layer=f"Hot spots (Gi*, {label})")
+    if "cluster" in result.cells:
+        significant = (result.cells["cluster"] != "ns").to_numpy()
+        if significant.any():
+            cells = result.cells[significant]
+            maps.add_lisa_clusters(m, result.geometries[significant], cells["cluster"].tolist(),
+                                   cells["count"].tolist(), cells["Is"].tolist(),
+                                   cells["p_fdr"].tolist(),
+                                   layer=f"Clusters and outliers (local Moran's I, {label})")
     usable = requests.valid
     maps.add_heat(m, usable["lon"].to_numpy(), usable["lat"].to_numpy())
     if usable["type"].nunique() > 1:

@@ -31,9 +31,12 @@ from geo311.hotspots.binning import hex_centroids, hex_counts
 __all__ = [
     "BIN_COLORS",
     "BIN_LABELS",
+    "LISA_COLORS",
+    "LISA_LABELS",
     "add_choropleth",
     "add_heat",
     "add_hotspot_bins",
+    "add_lisa_clusters",
     "add_type_layers",
     "base_map",
     "offline_html",
@@ -48,6 +51,11 @@ BIN_LABELS = {3: "Hot spot, 99% confidence", 2: "Hot spot, 95% confidence",
               1: "Hot spot, 90% confidence", 0: "Not significant",
               -1: "Cold spot, 90% confidence", -2: "Cold spot, 95% confidence",
               -3: "Cold spot, 99% confidence"}
+# LISA classes (GeoDa's colours)
+LISA_COLORS = {"HH": "#d7191c", "HL": "#fdae61", "LH": "#abd9e9", "LL": "#2c7bb6",
+               "ns": "#eeeeee"}
+LISA_LABELS = {"HH": "High-high cluster", "HL": "High-low outlier",
+               "LH": "Low-high outlier", "LL": "Low-low cluster", "ns": "Not significant"}
 _BRANCA_D3 = "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js"
 _SCRIPT = re.compile(r'<script src="([^"]+)"></script>')
 _STYLESHEET = re.compile(r'<link rel="stylesheet" href="([^"]+)"/>')
@@ -174,6 +182,8 @@ def add_choropleth(
     caption: str,
     layer: str = "Requests by ward",
     colors: Sequence[str] = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"),
+    label: str = "Ward",
+    details: Sequence[Sequence[tuple[str, object]]] | None = None,
 ) -> folium.Map:
     """Add polygons (wards) coloured by a value, with popups and a colour-bar legend.
 
@@ -190,6 +200,10 @@ def add_choropleth(
         Name in the layer control (escaped).
     colors : sequence of str
         Colour ramp, low to high.
+    label : str
+        What a polygon is, in its popup ("Ward", "Hexagon").
+    details : sequence of sequences of (label, value), optional
+        More popup rows per polygon (rates, service levels); escaped.
     """
     values = np.asarray(values, dtype=float)
     colormap = branca.colormap.LinearColormap(
@@ -198,14 +212,16 @@ def add_choropleth(
     )
     styles = [{"fillColor": colormap(v) if np.isfinite(v) else "#cccccc", "color": "#555555",
                "weight": 1, "fillOpacity": 0.7} for v in values]
-    popups = [_table([("Ward", n), (caption, v)]) for n, v in zip(names, values, strict=True)]
+    extra = details if details is not None else [()] * len(values)
+    popups = [_table([(label, n), (caption, v), *rows])
+              for n, v, rows in zip(names, values, extra, strict=True)]
     _popup_layer(layer, geometries, popups, styles).add_to(m)
     colormap.add_to(m)
     return m
 
 
-class _BinLegend(branca.element.MacroElement):
-    """A Leaflet control listing the seven Gi* bins with their colours."""
+class _Legend(branca.element.MacroElement):
+    """A Leaflet control listing classes with their colours (Gi* bins, LISA clusters)."""
 
     _template = branca.element.Template("""
         {% macro script(this, kwargs) %}
@@ -221,13 +237,13 @@ class _BinLegend(branca.element.MacroElement):
         {% endmacro %}
     """)
 
-    def __init__(self, title: str) -> None:
+    def __init__(self, title: str, items: Sequence[tuple[str, str]]) -> None:
         super().__init__()
-        self._name = "BinLegend"
+        self._name = "Legend"
         rows = "".join(
             f'<div><i style="display:inline-block;width:14px;height:14px;margin-right:6px;'
-            f'vertical-align:middle;background:{BIN_COLORS[b]}"></i>{BIN_LABELS[b]}</div>'
-            for b in sorted(BIN_COLORS, reverse=True)
+            f'vertical-align:middle;background:{color}"></i>{html.escape(label)}</div>'
+            for color, label in items
         )
         self.html = f"<b>{html.escape(title)}</b>{rows}"
 
@@ -262,7 +278,42 @@ def add_hotspot_bins(
         for b, c, zi, pi in zip(bins.tolist(), counts, z, p_fdr, strict=True)
     ]
     _popup_layer(layer, geometries, popups, styles).add_to(m)
-    m.add_child(_BinLegend(layer))
+    m.add_child(_Legend(layer, [(BIN_COLORS[b], BIN_LABELS[b])
+                                for b in sorted(BIN_COLORS, reverse=True)]))
+    return m
+
+
+def add_lisa_clusters(
+    m: folium.Map,
+    geometries: Sequence[shapely.Geometry],
+    clusters: Sequence[str],
+    counts: Sequence[float],
+    Is: Sequence[float],
+    p_fdr: Sequence[float],
+    layer: str = "Clusters and outliers (local Moran's I)",
+) -> folium.Map:
+    """Add cells coloured by LISA class (HH, LL, HL, LH, ns), with popups and a legend.
+
+    Parameters
+    ----------
+    m : folium.Map
+    geometries : sequence of shapely geometries
+        Cells in lon/lat.
+    clusters, counts, Is, p_fdr : sequence
+        Per cell, as :class:`~geo311.hotspots.moran.LocalMoran` gives them.
+    layer : str
+        Name in the layer control and legend title (escaped).
+    """
+    clusters = [str(c) for c in clusters]
+    styles = [{"fillColor": LISA_COLORS[c], "color": LISA_COLORS[c], "weight": 0.5,
+               "fillOpacity": 0.25 if c == "ns" else 0.75} for c in clusters]
+    popups = [
+        _table([("Requests", c), ("Local Moran's I", float(i)), ("p (FDR)", float(p)),
+                ("Class", LISA_LABELS[k])])
+        for k, c, i, p in zip(clusters, counts, Is, p_fdr, strict=True)
+    ]
+    _popup_layer(layer, geometries, popups, styles).add_to(m)
+    m.add_child(_Legend(layer, [(LISA_COLORS[k], LISA_LABELS[k]) for k in LISA_COLORS]))
     return m
 
 

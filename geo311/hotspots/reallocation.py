@@ -43,7 +43,13 @@ import pandas as pd
 from scipy import stats
 
 from geo311.errors import InputError
-from geo311.hotspots.aggregate import district_of, load_catalog, sla_days_of
+from geo311.hotspots.aggregate import (
+    catalog_lookup,
+    district_of,
+    load_catalog,
+    sla_days_of,
+    timestamp_like,
+)
 from geo311.hotspots.gistar import fdr_bh
 from geo311.hotspots.requests import Requests
 from geo311.jurisdiction.locate import Locator
@@ -252,27 +258,30 @@ def ward_demand(
     key: str,
     catalog: pd.DataFrame,
     department: str,
+    as_of: pd.Timestamp | None = None,
 ) -> pd.DataFrame:
     """Return requests and overdue open requests per feature of ``key`` for one department.
 
-    The department of a request is its catalog row's (``service_code`` to
-    ``department``); requests in no feature, or without a location, are left out.
+    The department of a request is its catalog row's (by ``service_code`` or
+    ``service_name``, see :func:`~geo311.hotspots.aggregate.catalog_lookup`);
+    requests in no feature, or without a location, are left out.
 
     Returns
     -------
     pandas.DataFrame
         Indexed by feature id: ``requests``, ``open_past_sla`` (open requests
-        older than their SLA at the latest creation time).
+        older than their SLA at ``as_of``, default the latest creation time).
     """
     frame = requests.frame
-    departments = dict(zip(catalog["service_code"], catalog["department"], strict=True))
-    if department not in set(departments.values()):
+    if department not in set(catalog["department"]):
         raise InputError(f"no request type of department {department!r} in the catalog",
                          department=department)
     layer = locator.district_layer(key)
     codes = district_of(requests, locator, key)
-    mine = (frame["type"].map(departments) == department).to_numpy() & (codes >= 0)
-    age = (frame["created"].max() - frame["created"]).dt.total_seconds() / 86_400
+    mine = (catalog_lookup(frame["type"], catalog, "department") == department).to_numpy()
+    mine = mine & (codes >= 0)
+    as_of = frame["created"].max() if as_of is None else timestamp_like(as_of, frame["created"])
+    age = (as_of - frame["created"]).dt.total_seconds() / 86_400
     overdue = (~frame["is_closed"] & (age > sla_days_of(frame["type"], catalog))).to_numpy()
     ids = pd.Index(layer.ids.astype(str), name=key)
     return pd.DataFrame({
@@ -292,6 +301,7 @@ def reallocate(
     weight: Literal["requests", "backlog"] = "requests",
     total_crews: int | None = None,
     seed: int = 311,
+    as_of: pd.Timestamp | str | None = None,
 ) -> StaffingComparison:
     """Return demand against staffing for one department of the locator's profile.
 
@@ -313,6 +323,9 @@ def reallocate(
         Crews to share out; default: the department's current total.
     seed : int
         Seed of the Monte-Carlo test, when it is used.
+    as_of : pandas.Timestamp or str, optional
+        When the export was taken, to count open requests past their SLA; default:
+        the latest creation time in the requests.
     """
     profile = locator.profile
     catalog = load_catalog(profile) if catalog is None else catalog
@@ -322,7 +335,7 @@ def reallocate(
     crews = staffing[staffing["department"] == department].groupby("ward")["crews"].sum()
     if crews.empty:
         raise InputError(f"no staffing for department {department!r}", department=department)
-    demand = ward_demand(requests, locator, key, catalog, department)
+    demand = ward_demand(requests, locator, key, catalog, department, as_of)
     weights = demand["requests"] + (demand["open_past_sla"] if weight == "backlog" else 0)
     return compare_staffing(demand["requests"], crews.rename_axis(key), weights=weights,
                             total_crews=total_crews, seed=seed)

@@ -129,3 +129,50 @@ def test_optimized_method_picks_a_band_and_refuses_too_few_districts(demo, graff
     assert (result.cells["bin"] == 3).any()
     with pytest.raises(InputError, match="at least 30 features are needed, got 11"):
         analyze(graffiti, locator, by="ward", method="optimized")
+
+
+def test_lisa_finds_the_planted_graffiti_spot_as_high_high(demo, demo_dir, graffiti):
+    _, locator = demo
+    result = analyze(graffiti, locator, by="hex", method="lisa")
+    cells = result.cells
+    assert set(cells["cluster"]) <= {"HH", "LL", "HL", "LH", "ns"}
+    high = cells[cells["cluster"] == "HH"]
+    assert len(high) > 0 and (high["q"] == 1).all() and (high["p_fdr"] <= 0.05).all()
+    spots = [s for s in json.loads((demo_dir / "hotspots_truth.json").read_text())
+             if s["service_code"] == "GRAFFITI"]
+    for cell in high.itertuples():
+        distance = min(np.hypot((cell.lon - s["lon"]) * 89_000, (cell.lat - s["lat"]) * 111_000)
+                       for s in spots)
+        assert distance < max(s["radius_m"] for s in spots) + 600
+    page = offline_html(hotspot_map(result, graffiti, locator))
+    assert "High-high cluster" in page and "Clusters and outliers" in page
+
+
+def test_district_cells_carry_rates_and_service_levels_into_the_popups(demo, graffiti):
+    _, locator = demo
+    result = analyze(graffiti, locator, by="ward", method="counts",
+                     as_of="2026-01-01")
+    cells = result.cells
+    for column in ("share", "per_1000_residents", "per_km2", "median_days_to_close",
+                   "pct_closed_within_sla", "open_backlog", "open_past_sla"):
+        assert cells[column].notna().all(), column
+    assert cells["share"].sum() == pytest.approx(1.0)
+    page = offline_html(hotspot_map(result, graffiti, locator))
+    assert "Per 1,000 residents" in page and "Closed within SLA (%)" in page
+
+
+def test_hotspots_command_writes_a_static_png_and_lisa_summary(demo_dir, tmp_path):
+    from PIL import Image
+
+    png = tmp_path / "graffiti.png"
+    result = CliRunner().invoke(main, ["hotspots", "--profile", str(demo_dir), "--type",
+                                       "GRAFFITI", "--by", "hex", "--method", "lisa",
+                                       "--png", str(png)])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["clusters"]["HH"] > 0 and sum(summary["clusters"].values()) == summary["cells"]
+    with Image.open(png) as image:
+        assert image.size == (800, 800)
+        pixels = np.asarray(image.convert("RGB")).reshape(-1, 3)
+    # the HH red of the legend and the cells is drawn
+    assert (np.abs(pixels.astype(int) - [0xd7, 0x19, 0x1c]).sum(axis=1) < 10).sum() > 500

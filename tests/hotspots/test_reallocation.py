@@ -8,12 +8,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from geo311.errors import InputError
+from geo311.hotspots.aggregate import load_catalog
 from geo311.hotspots.reallocation import (
     CHI_SQUARE,
     MONTE_CARLO,
     compare_staffing,
     largest_remainder,
     reallocate,
+    ward_demand,
 )
 from geo311.hotspots.requests import columns_from_profile, load_requests, requests_file
 from geo311.jurisdiction.locate import Locator
@@ -85,3 +88,33 @@ def test_small_counts_use_the_monte_carlo_exact_test():
     assert lopsided.p_value == pytest.approx(1 / 20_001)
     again = compare_staffing(pd.Series([2, 1, 1, 2], index=list("abcd")), crews)
     assert again.p_value == even.p_value  # seeded
+
+
+def test_types_named_instead_of_coded_find_their_department_and_sla(demo):
+    """Exports such as MyLA311 carry the service name ("Bulky Items"), not a code."""
+    locator, requests = demo
+    catalog = load_catalog(locator.profile)
+    names = dict(zip(catalog["service_code"], catalog["service_name"], strict=True))
+    frame = requests.frame.copy()
+    frame["type"] = frame["type"].map(names).str.upper()  # case differs from the catalog
+    by_name = type(requests)(frame, requests.report, requests.source)
+    coded = reallocate(requests, locator, "Code Enforcement", weight="backlog").table
+    named = reallocate(by_name, locator, "Code Enforcement", weight="backlog").table
+    pd.testing.assert_frame_equal(coded, named)
+
+
+def test_as_of_counts_requests_overdue_at_that_time(demo):
+    locator, requests = demo
+    catalog = load_catalog(locator.profile)
+    latest = requests.frame["created"].max()
+    default = ward_demand(requests, locator, "ward", catalog, "Code Enforcement")
+    same = ward_demand(requests, locator, "ward", catalog, "Code Enforcement", as_of=latest)
+    later = ward_demand(requests, locator, "ward", catalog, "Code Enforcement",
+                        as_of=str((latest + pd.Timedelta(days=400)).tz_localize(None)))
+    pd.testing.assert_frame_equal(default, same)
+    # a year later every still-open request is past any SLA of the catalog
+    open_mine = later["open_past_sla"].sum()
+    assert open_mine > default["open_past_sla"].sum()
+    assert (later["requests"] == default["requests"]).all()
+    with pytest.raises(InputError, match="not a date"):
+        ward_demand(requests, locator, "ward", catalog, "Code Enforcement", as_of="soon")

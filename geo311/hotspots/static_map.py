@@ -1,0 +1,129 @@
+"""Static PNG maps of a hot-spot result, for reports and e-mail.
+
+:func:`result_png` draws the cells of a :class:`~geo311.hotspots.analysis.HotspotResult`
+in the metric CRS of the profile, over the city outline: Gi* bins in the same
+palette as the HTML maps, LISA classes, or, for
+plain counts, a sequential ramp with a colour bar. It needs matplotlib only (no
+tiles, no network) and works without a display.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import shapely
+from matplotlib.collections import PatchCollection
+from matplotlib.colors import LinearSegmentedColormap, Normalize
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, PathPatch
+from matplotlib.path import Path as MplPath
+from pyproj import Transformer
+
+from geo311.hotspots.maps import BIN_COLORS, BIN_LABELS, LISA_COLORS, LISA_LABELS
+
+__all__ = ["polygon_patches", "result_png"]
+
+_RAMP = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+
+
+def _ring_codes(n: int) -> list[int]:
+    return [MplPath.MOVETO] + [MplPath.LINETO] * (n - 2) + [MplPath.CLOSEPOLY]
+
+
+def polygon_patches(geometries: np.ndarray) -> list[PathPatch]:
+    """Return one matplotlib patch per (multi)polygon, holes cut out.
+
+    Rings are oriented (exteriors counter-clockwise, holes clockwise) so that
+    matplotlib's non-zero winding rule leaves the holes empty.
+    """
+    patches = []
+    for geometry in shapely.orient_polygons(np.asarray(geometries)):
+        vertices, codes = [], []
+        for polygon in shapely.get_parts(geometry):
+            rings = [polygon.exterior, *polygon.interiors]
+            for ring in rings:
+                xy = np.asarray(ring.coords)
+                vertices.append(xy)
+                codes.extend(_ring_codes(len(xy)))
+        if vertices:
+            patches.append(PathPatch(MplPath(np.concatenate(vertices), codes)))
+    return patches
+
+
+def _classes(result) -> tuple[list[str], list[tuple[str, str]], str] | None:
+    """Colours per cell, legend items and legend title for a classified result."""
+    cells = result.cells
+    if "bin" in cells:
+        values = cells["bin"].astype(int).tolist()
+        items = [(BIN_COLORS[b], BIN_LABELS[b]) for b in sorted(BIN_COLORS, reverse=True)]
+        return [BIN_COLORS[b] for b in values], items, "Hot spots (Gi*)"
+    if "cluster" in cells:
+        values = cells["cluster"].astype(str).tolist()
+        items = [(LISA_COLORS[k], LISA_LABELS[k]) for k in LISA_COLORS]
+        return [LISA_COLORS[k] for k in values], items, "Local Moran's I"
+    return None
+
+
+def result_png(result, locator, path: str | Path | None = None, *, title: str = "",
+               dpi: int = 100) -> bytes:
+    """Return (and optionally write) a PNG map of ``result`` over the city outline.
+
+    Parameters
+    ----------
+    result : HotspotResult
+        From :func:`~geo311.hotspots.analysis.analyze`.
+    locator : Locator
+        The profile's engine: its metric CRS and the city boundary.
+    path : str or Path, optional
+        Where to write the PNG.
+    title : str
+        Figure title (drawn as text, never interpreted).
+    dpi : int
+        Resolution; the figure is 8 × 8 inches.
+    """
+    to_metric = Transformer.from_crs("EPSG:4326", locator.profile.metric_crs, always_xy=True)
+    cells = shapely.transform(np.asarray(result.geometries), to_metric.transform,
+                              interleaved=False)
+    figure = Figure(figsize=(8, 8), dpi=dpi, layout="constrained")
+    axes = figure.subplots()
+    classes = _classes(result)
+    patches = PatchCollection(polygon_patches(cells), linewidths=0.2)
+    if classes is None:
+        counts = result.cells["count"].to_numpy(dtype=float)
+        ramp = LinearSegmentedColormap.from_list("requests", _RAMP)
+        patches.set_cmap(ramp)
+        patches.set_norm(Normalize(0, max(float(counts.max()), 1.0)))
+        patches.set_array(counts)
+        patches.set_edgecolor("#555555")
+        figure.colorbar(patches, ax=axes, shrink=0.7, label="requests per cell")
+    else:
+        colors, items, legend = classes
+        patches.set_facecolor(colors)
+        patches.set_edgecolor(colors)
+        axes.legend(handles=[Patch(facecolor=c, label=label) for c, label in items],
+                    title=legend, loc="lower left", fontsize=8, title_fontsize=9,
+                    framealpha=0.9)
+    axes.add_collection(patches)
+    city = locator.city.metric[0]
+    outline = PatchCollection(polygon_patches(np.array([city])), facecolor="none",
+                              edgecolor="#222222", linewidths=1.0)
+    axes.add_collection(outline)
+    xmin, ymin, xmax, ymax = shapely.total_bounds(np.array([city, *cells]))
+    pad = 0.02 * max(xmax - xmin, ymax - ymin)
+    axes.set_xlim(xmin - pad, xmax + pad)
+    axes.set_ylim(ymin - pad, ymax + pad)
+    axes.set_aspect("equal")
+    axes.set_axis_off()
+    axes.set_title(title or f"Requests by {result.by}: {result.method}", fontsize=11,
+                   parse_math=False)
+    if result.neighbourhood:
+        axes.text(0.99, 0.01, f"neighbourhood: {result.neighbourhood}", ha="right",
+                  va="bottom", fontsize=7, transform=axes.transAxes, color="#444444")
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    data = buffer.getvalue()
+    if path is not None:
+        Path(path).write_bytes(data)
+    return data
