@@ -23,7 +23,6 @@ from geo311.hotspots.binning import (
     choose_resolution,
     grid_counts,
     hex_centroids,
-    hex_counts,
     project_lonlat,
 )
 from geo311.hotspots.requests import Requests
@@ -231,16 +230,19 @@ def by_hex(
     area : shapely geometry, optional
         Study area in lon/lat (see :func:`~geo311.hotspots.binning.hex_counts`).
 
+    The points are indexed through :meth:`Requests.point_hexes
+    <geo311.hotspots.requests.Requests.point_hexes>`, once per resolution.
+
     Returns
     -------
     counts : HexCounts
     cells : pandas.DataFrame
         ``cell`` (H3 id as hex text), ``lon, lat`` (cell centre), ``count``.
     """
-    lons, lats = _usable(requests)
     if resolution is None:
-        resolution = choose_resolution(lons, lats)
-    counts = hex_counts(lons, lats, resolution, area)
+        resolution = choose_resolution(requests.point_hexes())
+    # counts are exact at the index's own resolution (see PointHexes)
+    counts = requests.point_hexes(resolution).counts(resolution, area)
     centre_lon, centre_lat = hex_centroids(counts.cells)
     cells = pd.DataFrame({
         "cell": [format(int(c), "x") for c in counts.cells],

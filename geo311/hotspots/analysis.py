@@ -253,9 +253,9 @@ def hotspot_map(result: HotspotResult, requests: Requests, locator: Locator, *,
                                    cells["p_fdr"].tolist(),
                                    layer=f"Clusters and outliers (local Moran's I, {label})")
     usable = requests.valid
-    maps.add_heat(m, usable["lon"].to_numpy(), usable["lat"].to_numpy())
+    hexes = requests.point_hexes()
+    maps.add_heat(m, hexes)
     if usable["type"].nunique() > 1:
-        maps.add_type_layers(m, usable["lon"].to_numpy(), usable["lat"].to_numpy(),
-                             usable["type"].astype(str).to_numpy(), resolution=7)
+        maps.add_type_layers(m, hexes, usable["type"].astype(str).to_numpy(), resolution=7)
     folium.LayerControl(collapsed=False).add_to(m)
     return m

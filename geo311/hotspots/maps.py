@@ -23,10 +23,11 @@ import branca.element
 import folium
 import folium.plugins
 import numpy as np
+import pandas as pd
 import shapely
 
 from geo311.errors import Geo311Error
-from geo311.hotspots.binning import hex_centroids, hex_counts
+from geo311.hotspots.binning import PointHexes, hex_centroids
 
 __all__ = [
     "BIN_COLORS",
@@ -148,13 +149,18 @@ def _table(rows: Sequence[tuple[str, object]]) -> str:
 
 
 def _features(geometries: Sequence[shapely.Geometry], properties: list[dict]) -> dict:
-    """A GeoJSON FeatureCollection; coordinates rounded to 1e-6 degree (~0.1 m) for page size."""
-    rounded = shapely.transform(np.asarray(geometries), lambda c: np.round(c, 6))
+    """A GeoJSON FeatureCollection; coordinates rounded to 1e-5 degree (~1 m) for page size.
+
+    Features carry a short ``id``: folium keys its per-feature style lookup on it
+    (without one it keys on a property, repeating each popup in the page).
+    """
+    rounded = shapely.transform(np.asarray(geometries), lambda c: np.round(c, 5))
     return {
         "type": "FeatureCollection",
         "features": [
-            {"type": "Feature", "geometry": json.loads(shapely.to_geojson(g)), "properties": p}
-            for g, p in zip(rounded, properties, strict=True)
+            {"type": "Feature", "id": i, "geometry": json.loads(shapely.to_geojson(g)),
+             "properties": p}
+            for i, (g, p) in enumerate(zip(rounded, properties, strict=True))
         ],
     }
 
@@ -318,18 +324,22 @@ def add_lisa_clusters(
 
 
 def add_heat(
-    m: folium.Map, lons: np.ndarray, lats: np.ndarray, resolution: int = 10,
+    m: folium.Map, hexes: PointHexes, resolution: int = 10,
     layer: str = "Request density", radius: int = 12,
 ) -> folium.Map:
     """Add a heat layer of the points aggregated to H3 cells (one weighted point per cell).
 
-    Weights are the cell counts over their 99th percentile, capped at 1 (leaflet.heat's
-    default maximum), so that a few very busy addresses do not wash out the rest.
+    ``hexes`` indexes the points (:class:`~geo311.hotspots.binning.PointHexes`, at
+    ``resolution`` or finer). Weights are the cell counts over their 99th
+    percentile, capped at 1 (leaflet.heat's default maximum), so that a few very
+    busy addresses do not wash out the rest.
     """
-    cells = hex_counts(lons, lats, resolution)
+    cells = hexes.counts(resolution)
+    if cells.cells.size == 0:
+        return m
     cell_lons, cell_lats = hex_centroids(cells.cells)
     weights = np.minimum(cells.counts / max(np.percentile(cells.counts, 99), 1.0), 1.0)
-    data = np.column_stack([cell_lats, cell_lons, weights]).round(6).tolist()
+    data = np.column_stack([cell_lats, cell_lons, weights]).round(5).tolist()
     heat = folium.plugins.HeatMap(data, name=html.escape(layer), radius=radius)
     heat.default_js = [("leaflet-heat.js", "leaflet-heat.js")]
     heat.add_to(m)
@@ -338,8 +348,7 @@ def add_heat(
 
 def add_type_layers(
     m: folium.Map,
-    lons: np.ndarray,
-    lats: np.ndarray,
+    hexes: PointHexes,
     types: np.ndarray,
     resolution: int = 8,
     color: str = "#3a3a8c",
@@ -350,10 +359,10 @@ def add_type_layers(
     Parameters
     ----------
     m : folium.Map
-    lons, lats : array_like
-        WGS84 degrees of the requests.
+    hexes : PointHexes
+        The requests' points, indexed at ``resolution`` or finer.
     types : array_like of str
-        Request type of each request (escaped in layer names and popups).
+        Request type of each point given to ``hexes`` (escaped in layer names and popups).
     resolution : int
         H3 resolution of the aggregation.
     color : str
@@ -361,12 +370,12 @@ def add_type_layers(
     show : bool
         Whether the layers are switched on when the page opens.
     """
-    lons = np.asarray(lons, dtype=float)
-    lats = np.asarray(lats, dtype=float)
-    types = np.asarray(types).astype(str)
-    for name in np.unique(types).tolist():
-        mask = types == name
-        cells = hex_counts(lons[mask], lats[mask], resolution)
+    codes, names = pd.factorize(np.asarray(types).astype(str), sort=True)
+    present = np.zeros(len(names), dtype=bool)
+    present[codes[hexes.valid]] = True
+    for code in np.flatnonzero(present).tolist():
+        name = str(names[code])
+        cells = hexes.counts(resolution, where=codes == code)
         cell_lons, cell_lats = hex_centroids(cells.cells)
         radii = 3 + 12 * np.sqrt(cells.counts / cells.counts.max())
         styles = [{"radius": round(float(r), 1), "color": color, "fillColor": color,

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from geo311.errors import InputError
+from geo311.hotspots.binning import FINEST_RESOLUTION, PointHexes
 from geo311.profile import Profile, _resolve
 
 __all__ = [
@@ -153,11 +154,16 @@ class Requests:
         offsets, naive otherwise.
     report : LoadReport
     source : pathlib.Path
+
+    Treat the frame as read-only once :meth:`point_hexes` has been called: the
+    index is kept with the object.
     """
 
     frame: pd.DataFrame
     report: LoadReport
     source: Path
+    _hexes: dict[int, PointHexes] = field(default_factory=dict, init=False, repr=False,
+                                          compare=False)
 
     def __len__(self) -> int:
         return len(self.frame)
@@ -166,6 +172,18 @@ class Requests:
     def valid(self) -> pd.DataFrame:
         """The rows with usable coordinates and creation date."""
         return self.frame[self.frame["valid"]]
+
+    def point_hexes(self, resolution: int = FINEST_RESOLUTION) -> PointHexes:
+        """The H3 index of the usable rows' points (:attr:`valid` order), built once per resolution.
+
+        Every hexagon binning of one analysis (choosing a resolution, counting,
+        the map's heat and type layers) shares it.
+        """
+        if resolution not in self._hexes:
+            usable = self.valid
+            self._hexes[resolution] = PointHexes(usable["lon"].to_numpy(),
+                                                 usable["lat"].to_numpy(), resolution)
+        return self._hexes[resolution]
 
 
 def columns_from_profile(profile: Profile) -> RequestColumns:

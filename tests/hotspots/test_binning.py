@@ -12,6 +12,7 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from geo311.errors import InputError
 from geo311.hotspots.binning import (
+    PointHexes,
     choose_resolution,
     grid_counts,
     hex_centroids,
@@ -135,3 +136,26 @@ def test_grid_bounds_default_to_the_area_then_the_points():
 def test_grid_counts_reject_bad_or_huge_cells(kwargs):
     with pytest.raises(InputError):
         grid_counts([0.0, 1000.0], [0.0, 1000.0], **kwargs)
+
+
+def test_point_hexes_are_exact_at_their_resolution_and_parents_coarser():
+    rng = np.random.default_rng(5)
+    lons = np.append(rng.uniform(-118.3, -118.2, 5_000), [np.nan, 200.0])
+    lats = np.append(rng.uniform(34.0, 34.1, 5_000), [34.0, 34.0])
+    index = PointHexes(lons, lats, 9)
+    direct = hex_counts(lons, lats, 9)
+    exact = index.counts(9)
+    assert exact.cells.tolist() == direct.cells.tolist()
+    assert exact.counts.tolist() == direct.counts.tolist() and exact.invalid == 2
+    # coarser: each fine cell's parent, so the total is kept
+    coarse = index.counts(7)
+    parents = [h3.cell_to_parent(format(int(c), "x"), 7) for c in index.cells(9)]
+    parents = [int(c, 16) for c in parents]
+    assert coarse.counts.sum() == 5_000
+    assert dict(zip(coarse.cells.tolist(), coarse.counts.tolist(), strict=True)) == \
+        {c: parents.count(c) for c in set(parents)}
+    subset = np.arange(lons.size) % 2 == 0
+    assert index.counts(9, where=subset).counts.sum() == hex_counts(
+        lons[subset], lats[subset], 9).counts.sum()
+    with pytest.raises(InputError, match="finer 10"):
+        index.counts(10)

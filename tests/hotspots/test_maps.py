@@ -14,7 +14,7 @@ import shapely
 
 from geo311.errors import Geo311Error
 from geo311.hotspots import maps
-from geo311.hotspots.binning import hex_counts, hex_polygons, project_lonlat
+from geo311.hotspots.binning import PointHexes, hex_counts, hex_polygons, project_lonlat
 from geo311.hotspots.gistar import GiStar
 from geo311.hotspots.weights import knn
 
@@ -49,11 +49,11 @@ def demo_map(demo_dir, tmp_path_factory):
     x, y = project_lonlat(lons_c, lats_c, "EPSG:32611")
     gi = GiStar(cells.counts, knn(x, y, 8))
     maps.add_hotspot_bins(m, hex_polygons(cells.cells), gi.bin, cells.counts, gi.z, gi.p_fdr)
-    maps.add_heat(m, lons, lats)
+    maps.add_heat(m, PointHexes(lons, lats, 10))
     types = requests["service_code"].to_numpy().astype(object)
     keep = np.isin(types, ["POTHOLE", "NOISE"])
     types[types == "NOISE"] = EVIL
-    maps.add_type_layers(m, lons[keep], lats[keep], types[keep])
+    maps.add_type_layers(m, PointHexes(lons[keep], lats[keep], 8), types[keep])
     folium.LayerControl(collapsed=False).add_to(m)
     path = maps.save_html(m, tmp_path_factory.mktemp("maps") / "demo.html")
     return path, len(requests), gi
