@@ -206,10 +206,12 @@ def _with_request_options(command):
 @_with_request_options
 @click.option("--by", default="hex", show_default=True,
               help="A district key of the profile, 'hex' or 'grid'.")
-@click.option("--method", type=click.Choice(["counts", "gistar", "optimized", "lisa", "kde"]),
+@click.option("--method",
+              type=click.Choice(["counts", "gistar", "optimized", "lisa", "emerging", "kde"]),
               default="gistar", show_default=True,
               help="optimized: Gi* with the band from incremental spatial autocorrelation; "
-                   "lisa: local Moran's I clusters and outliers; "
+                   "lisa: local Moran's I clusters and outliers; emerging: Gi* per time "
+                   "step and its trend (new, intensifying, ... hot spots); "
                    "kde: writes OUT.tif (GeoTIFF) and OUT.png.")
 @click.option("--resolution", type=click.IntRange(0, 15), help="H3 resolution (with --by hex).")
 @click.option("--cell-m", type=float, default=150.0, show_default=True,
@@ -226,10 +228,15 @@ def _with_request_options(command):
                               "(default: the latest request).")
 @click.option("--permutations", type=click.IntRange(min=99), default=9_999, show_default=True,
               help="LISA permutations per cell.")
+@click.option("--step", type=click.Choice(["month", "week", "day"]), default="month",
+              show_default=True, help="Time step of --method emerging.")
+@click.option("--time-window", type=click.IntRange(min=1), default=1, show_default=True,
+              help="Steps in a space-time neighbourhood (--method emerging; ArcGIS's "
+                   "neighbourhood time step + 1).")
 @_errors_as_click
 def hotspots(profile_path, requests_path, preset, types, start, end, status, by, method,
              resolution, cell_m, band_m, out, json_out, png_out, tiles, as_of,
-             permutations) -> None:
+             permutations, step, time_window) -> None:
     """Where requests concentrate: counts and Gi* hot spots by district, hexagon or grid.
 
     \b
@@ -249,7 +256,8 @@ def hotspots(profile_path, requests_path, preset, types, start, end, status, by,
         _write_density(requests, locator, cell_m, band_m, out, json_out)
         return
     result = analyze(requests, locator, by=by, method=method, resolution=resolution,
-                     cell_m=cell_m, band_m=band_m, as_of=as_of, permutations=permutations)
+                     cell_m=cell_m, band_m=band_m, as_of=as_of, permutations=permutations,
+                     step=step, time_window=time_window, start=start, end=end)
     title = ", ".join(types) if types else "All requests"
     if out:
         save_html(hotspot_map(result, requests, locator, title=title, tiles=tiles), out)
@@ -267,6 +275,15 @@ def hotspots(profile_path, requests_path, preset, types, start, end, status, by,
         summary["bins"] = {str(k): int(v) for k, v in cells["bin"].value_counts().items()}
         hottest = cells.sort_values("z", ascending=False).head(5)
         summary["hottest"] = hottest[["id", "name", "count", "z", "p_fdr", "bin"]].to_dict(
+            orient="records")
+    if method == "emerging":
+        summary["neighbourhood"] = result.neighbourhood
+        summary["steps"] = result.as_dict().get("steps", [])
+        patterns = cells[cells["category"] != "no pattern"]
+        summary["patterns"] = {str(k): int(v)
+                               for k, v in patterns["category"].value_counts().items()}
+        summary["strongest"] = patterns.sort_values("trend_z", ascending=False).head(5)[
+            ["id", "name", "count", "category", "hot_steps", "trend_z"]].to_dict(
             orient="records")
     if method == "lisa":
         summary["neighbourhood"] = result.neighbourhood

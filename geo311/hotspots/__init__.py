@@ -11,21 +11,34 @@ and :mod:`~geo311.hotspots.reallocation` compares demand with staffing.
 :mod:`~geo311.hotspots.moran` gives global and local Moran's I (LISA clusters) and
 :mod:`~geo311.hotspots.optimized` picks a Gi* distance band from incremental
 spatial autocorrelation.
-:mod:`~geo311.hotspots.kde` estimates quartic kernel density;
-:mod:`geo311.hotspots.maps` (imported on its own: it pulls in folium) draws
-self-contained offline HTML maps.
+:mod:`~geo311.hotspots.emerging` finds emerging hot spots (Gi* per time step,
+Mann-Kendall trends, ESRI's patterns);
+:mod:`~geo311.hotspots.kde` estimates quartic kernel density.
+:mod:`~geo311.hotspots.analysis` runs one analysis end to end. Imported on their
+own (they pull in folium or matplotlib): :mod:`geo311.hotspots.maps` draws
+self-contained offline HTML maps, :mod:`geo311.hotspots.static_map` PNG maps.
 """
 
 from geo311.hotspots.aggregate import by_district, by_grid, by_hex, load_catalog
 from geo311.hotspots.binning import (
     GridCounts,
     HexCounts,
+    PointHexes,
     choose_resolution,
     grid_counts,
     hex_centroids,
     hex_counts,
     hex_polygons,
     project_lonlat,
+)
+from geo311.hotspots.emerging import (
+    CATEGORIES,
+    EmergingResult,
+    SpaceTimeCube,
+    emerging_hotspots,
+    mann_kendall,
+    space_time_counts,
+    space_time_gi_star,
 )
 from geo311.hotspots.gistar import GiStar, bins, fdr_bh, gi_star_z, p_two_sided
 from geo311.hotspots.kde import Density, kde, quartic, silverman_bandwidth, to_geotiff, to_png
@@ -54,15 +67,19 @@ from geo311.hotspots.requests import (
 from geo311.hotspots.weights import distance_band, knn
 
 __all__ = [
+    "CATEGORIES",
     "PRESETS",
     "Density",
+    "EmergingResult",
     "GiStar",
     "GridCounts",
     "HexCounts",
     "LoadReport",
     "LocalMoran",
+    "PointHexes",
     "RequestColumns",
     "Requests",
+    "SpaceTimeCube",
     "StaffingComparison",
     "bins",
     "by_district",
@@ -72,6 +89,7 @@ __all__ = [
     "columns_from_profile",
     "compare_staffing",
     "distance_band",
+    "emerging_hotspots",
     "fdr_bh",
     "gi_star_z",
     "global_moran",
@@ -87,6 +105,7 @@ __all__ = [
     "load_catalog",
     "load_requests",
     "load_staffing",
+    "mann_kendall",
     "optimized_band",
     "optimized_gistar",
     "p_two_sided",
@@ -95,6 +114,8 @@ __all__ = [
     "reallocate",
     "requests_file",
     "silverman_bandwidth",
+    "space_time_counts",
+    "space_time_gi_star",
     "to_geotiff",
     "to_png",
 ]

@@ -28,8 +28,9 @@ from pyproj import Transformer
 from scipy.spatial import cKDTree
 
 from geo311.errors import InputError
-from geo311.hotspots.aggregate import by_district, by_grid, by_hex, load_catalog
-from geo311.hotspots.binning import hex_polygons, project_lonlat
+from geo311.hotspots.aggregate import by_district, by_grid, by_hex, district_of, load_catalog
+from geo311.hotspots.binning import GridCounts, HexCounts, hex_polygons, project_lonlat
+from geo311.hotspots.emerging import EmergingResult, emerging_hotspots, space_time_counts
 from geo311.hotspots.gistar import GiStar
 from geo311.hotspots.kde import Density, kde
 from geo311.hotspots.moran import LocalMoran
@@ -40,7 +41,7 @@ from geo311.jurisdiction import Locator
 
 __all__ = ["HotspotResult", "analyze", "density", "hotspot_map", "METHODS"]
 
-METHODS = ("counts", "gistar", "optimized", "lisa")
+METHODS = ("counts", "gistar", "optimized", "lisa", "emerging")
 _DISTRICT_NEIGHBOURS = 5
 
 
@@ -49,8 +50,10 @@ class HotspotResult:
     """Cells (districts, hexagons or grid squares) with their counts and statistics.
 
     ``cells`` has ``id, name, lon, lat, count``; for Gi* ``z, p, p_fdr, bin``; for
-    LISA ``Is, q, p, p_fdr, cluster``; by a district layer also the rates and
-    service levels of :func:`~geo311.hotspots.aggregate.by_district`.
+    LISA ``Is, q, p, p_fdr, cluster``; for emerging hot spots ``category, code,
+    hot_steps, cold_steps, trend_z, trend_p, last_z, last_bin`` (the per-step
+    arrays are in ``emerging``); by a district layer also the rates and service
+    levels of :func:`~geo311.hotspots.aggregate.by_district`.
     ``geometries`` holds the cells' lon/lat polygons in the same order.
     """
 
@@ -60,12 +63,16 @@ class HotspotResult:
     geometries: np.ndarray
     neighbourhood: str
     report: dict = field(default_factory=dict)
+    emerging: EmergingResult | None = None
 
     def as_dict(self) -> dict:
         """A JSON-ready summary: settings, load report, and one record per cell."""
         rows = self.cells.astype(object).where(self.cells.notna(), None)
+        extra = {}
+        if self.emerging is not None and self.emerging.steps is not None:
+            extra["steps"] = [str(step.date()) for step in self.emerging.steps]
         return {"by": self.by, "method": self.method, "neighbourhood": self.neighbourhood,
-                "requests": self.report,
+                **extra, "requests": self.report,
                 "cells": [{k: (v.item() if isinstance(v, np.generic) else v)
                            for k, v in r.items()} for r in rows.to_dict(orient="records")]}
 
@@ -109,10 +116,24 @@ def _weights(cells: pd.DataFrame, by: str, locator: Locator, band_m: float | Non
             f"distance band {band_m:,.0f} m")
 
 
+def _cell_of_requests(requests: Requests, locator: Locator, by: str,
+                      counts: HexCounts | GridCounts | None) -> np.ndarray:
+    """The row of ``cells`` holding each usable request (-1: none), as ``analyze`` counted."""
+    if isinstance(counts, HexCounts):
+        return counts.index_of(requests.point_hexes(counts.resolution).cells(counts.resolution))
+    if isinstance(counts, GridCounts):
+        usable = requests.valid
+        return counts.index_of(*project_lonlat(usable["lon"].to_numpy(),
+                                               usable["lat"].to_numpy(),
+                                               locator.profile.metric_crs))
+    return district_of(requests, locator, by)[requests.frame["valid"].to_numpy()]
+
+
 def analyze(requests: Requests, locator: Locator, *, by: str = "hex", method: str = "gistar",
             resolution: int | None = None, cell_m: float = 150.0,
             band_m: float | None = None, as_of: pd.Timestamp | None = None,
-            permutations: int = 9_999) -> HotspotResult:
+            permutations: int = 9_999, step: str = "month", time_window: int = 1,
+            start: object = None, end: object = None) -> HotspotResult:
     """Count the usable requests by ``by`` and, for ``method="gistar"``, test for hot spots.
 
     Parameters
@@ -122,7 +143,9 @@ def analyze(requests: Requests, locator: Locator, *, by: str = "hex", method: st
     by : a district key of the profile, ``"hex"`` or ``"grid"``.
     method : ``"counts"``, ``"gistar"``, ``"optimized"`` (Gi* with the distance band
         at the first peak of incremental spatial autocorrelation; 30 cells at least)
-        or ``"lisa"`` (local Moran's I, :class:`~geo311.hotspots.moran.LocalMoran`).
+        ``"lisa"`` (local Moran's I, :class:`~geo311.hotspots.moran.LocalMoran`) or
+        ``"emerging"`` (Gi* per time step and its trend,
+        :func:`~geo311.hotspots.emerging.emerging_hotspots`).
     resolution : H3 resolution (default: chosen from the point density).
     cell_m : grid cell side in metres.
     band_m : distance band in metres for hexagons or grid (default: see the module).
@@ -130,6 +153,10 @@ def analyze(requests: Requests, locator: Locator, *, by: str = "hex", method: st
         latest creation time).
     permutations : LISA's conditional permutations per cell; with FDR over n cells the
         smallest p must reach about 0.05 / n, hence the high default.
+    step, time_window : emerging hot spots: ``"month"``, ``"week"`` or ``"day"`` steps,
+        and the steps in a space-time neighbourhood.
+    start, end : emerging hot spots: the period the steps cover (default: the first
+        and the last request; pass the filter's bounds so that empty steps count).
 
     Raises
     ------
@@ -142,6 +169,7 @@ def analyze(requests: Requests, locator: Locator, *, by: str = "hex", method: st
     keys = [layer.key for layer in locator.districts]
     if by in keys:
         cells, geometries = _districts(requests, locator, by, as_of)
+        counts = None
     elif by == "hex":
         counts, frame = by_hex(requests, resolution, area=profile.boundary)
         cells = pd.DataFrame({"id": frame["cell"], "name": frame["cell"], "lon": frame["lon"],
@@ -175,6 +203,20 @@ def analyze(requests: Requests, locator: Locator, *, by: str = "hex", method: st
                           permutations=permutations)
         cells = cells.assign(Is=lisa.Is, q=lisa.q.astype(int), p=lisa.p, p_fdr=lisa.p_fdr,
                              cluster=lisa.cluster)
+    elif method == "emerging":
+        weights, neighbourhood = _weights(cells, by, locator, band_m, cell_m)
+        cube = space_time_counts(_cell_of_requests(requests, locator, by, counts),
+                                 requests.valid["created"], len(cells), step=step,
+                                 start=start, end=end)
+        emerging = emerging_hotspots(cube, weights, time_window=time_window)
+        neighbourhood += f", {cube.shape[1]} {step}s" + (
+            f", time window {time_window}" if time_window > 1 else "")
+        cells = cells.assign(category=emerging.category, code=emerging.code.astype(int),
+                             hot_steps=emerging.hot_steps, cold_steps=emerging.cold_steps,
+                             trend_z=emerging.trend.z, trend_p=emerging.trend.p,
+                             last_z=emerging.z[:, -1], last_bin=emerging.bin[:, -1].astype(int))
+        return HotspotResult(by, method, cells, np.asarray(geometries), neighbourhood,
+                             requests.report.as_dict(), emerging)
     return HotspotResult(by, method, cells, np.asarray(geometries), neighbourhood,
                          requests.report.as_dict())
 
@@ -252,6 +294,15 @@ def hotspot_map(result: HotspotResult, requests: Requests, locator: Locator, *,
                                    cells["count"].tolist(), cells["Is"].tolist(),
                                    cells["p_fdr"].tolist(),
                                    layer=f"Clusters and outliers (local Moran's I, {label})")
+    if "category" in result.cells:
+        patterned = (result.cells["category"] != "no pattern").to_numpy()
+        if patterned.any():
+            cells = result.cells[patterned]
+            maps.add_emerging_categories(
+                m, result.geometries[patterned], cells["category"].tolist(),
+                cells["count"].tolist(), cells["hot_steps"].tolist(),
+                cells["cold_steps"].tolist(), cells["trend_z"].tolist(),
+                steps=result.emerging.z.shape[1], layer=f"Emerging hot spots ({label})")
     usable = requests.valid
     hexes = requests.point_hexes()
     maps.add_heat(m, hexes)

@@ -61,6 +61,10 @@ class HexCounts:
     invalid: int
     outside: int
 
+    def index_of(self, cells: np.ndarray) -> np.ndarray:
+        """Return the position in :attr:`cells` of each given H3 cell (-1 where absent)."""
+        return _positions(self.cells, np.asarray(cells, dtype=np.uint64))
+
 
 @dataclass(frozen=True)
 class GridCounts:
@@ -97,10 +101,40 @@ class GridCounts:
     invalid: int
     outside: int
 
+    def index_of(self, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
+        """Return the position in :attr:`cells` of the cell holding each point (-1: none).
+
+        The same rule as :func:`grid_counts`: a point on the far edge of the grid
+        belongs to the last row or column.
+        """
+        x = np.asarray(x_m, dtype=float)
+        y = np.asarray(y_m, dtype=float)
+        n_rows, n_cols = self.shape
+        xmin, ymin = self.origin
+        col = np.floor((x - xmin) / self.cell_m)
+        row = np.floor((y - ymin) / self.cell_m)
+        edge = self.cell_m * 1e-9  # the far edge, as grid_counts' minimum() keeps it
+        col = np.where((col == n_cols) & (x - xmin <= n_cols * self.cell_m + edge), n_cols - 1,
+                       col)
+        row = np.where((row == n_rows) & (y - ymin <= n_rows * self.cell_m + edge), n_rows - 1,
+                       row)
+        on_grid = (col >= 0) & (col < n_cols) & (row >= 0) & (row < n_rows)
+        ids = np.where(on_grid, row * n_cols + col, -1).astype(np.int64)
+        found = _positions(self.cells, ids)
+        return np.where(on_grid, found, -1)
+
     def polygons(self) -> np.ndarray:
         """Return the cells as shapely boxes in the metric CRS."""
         half = self.cell_m / 2
         return shapely.box(self.x - half, self.y - half, self.x + half, self.y + half)
+
+
+def _positions(sorted_cells: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Position of each wanted value in a sorted array, -1 where it is absent."""
+    at = np.searchsorted(sorted_cells, wanted)
+    found = at < sorted_cells.size
+    found[found] = sorted_cells[at[found]] == wanted[found]
+    return np.where(found, at, -1)
 
 
 def _coordinates(a: np.ndarray, b: np.ndarray, names: str) -> tuple[np.ndarray, np.ndarray]:

@@ -32,9 +32,11 @@ from geo311.hotspots.binning import PointHexes, hex_centroids
 __all__ = [
     "BIN_COLORS",
     "BIN_LABELS",
+    "CATEGORY_COLORS",
     "LISA_COLORS",
     "LISA_LABELS",
     "add_choropleth",
+    "add_emerging_categories",
     "add_heat",
     "add_hotspot_bins",
     "add_lisa_clusters",
@@ -57,6 +59,19 @@ LISA_COLORS = {"HH": "#d7191c", "HL": "#fdae61", "LH": "#abd9e9", "LL": "#2c7bb6
                "ns": "#eeeeee"}
 LISA_LABELS = {"HH": "High-high cluster", "HL": "High-low outlier",
                "LH": "Low-high outlier", "LL": "Low-low cluster", "ns": "Not significant"}
+# Emerging hot spot patterns: reds for hot, blues for cold, darkest where the spot
+# strengthens, purple for oscillating, brown/grey-green for historical
+CATEGORY_COLORS = {
+    "new hot spot": "#fdd0a2", "consecutive hot spot": "#fdae6b",
+    "intensifying hot spot": "#a50f15", "persistent hot spot": "#de2d26",
+    "diminishing hot spot": "#fb6a4a", "sporadic hot spot": "#fcbba1",
+    "oscillating hot spot": "#e7298a", "historical hot spot": "#8c6d31",
+    "new cold spot": "#deebf7", "consecutive cold spot": "#c6dbef",
+    "intensifying cold spot": "#08519c", "persistent cold spot": "#3182bd",
+    "diminishing cold spot": "#6baed6", "sporadic cold spot": "#9ecae1",
+    "oscillating cold spot": "#7570b3", "historical cold spot": "#5b7f6b",
+    "no pattern": "#eeeeee",
+}
 _BRANCA_D3 = "https://cdnjs.cloudflare.com/ajax/libs/d3/3.5.5/d3.min.js"
 _SCRIPT = re.compile(r'<script src="([^"]+)"></script>')
 _STYLESHEET = re.compile(r'<link rel="stylesheet" href="([^"]+)"/>')
@@ -320,6 +335,48 @@ def add_lisa_clusters(
     ]
     _popup_layer(layer, geometries, popups, styles).add_to(m)
     m.add_child(_Legend(layer, [(LISA_COLORS[k], LISA_LABELS[k]) for k in LISA_COLORS]))
+    return m
+
+
+def add_emerging_categories(
+    m: folium.Map,
+    geometries: Sequence[shapely.Geometry],
+    categories: Sequence[str],
+    counts: Sequence[float],
+    hot_steps: Sequence[int],
+    cold_steps: Sequence[int],
+    trend_z: Sequence[float],
+    steps: int,
+    layer: str = "Emerging hot spots",
+) -> folium.Map:
+    """Add cells coloured by emerging hot spot pattern, with popups and a legend.
+
+    Parameters
+    ----------
+    m : folium.Map
+    geometries : sequence of shapely geometries
+        Cells in lon/lat.
+    categories : sequence of str
+        Pattern of each cell (:data:`~geo311.hotspots.emerging.CATEGORIES`).
+    counts, hot_steps, cold_steps, trend_z : sequence
+        Requests, steps hot, steps cold and the Mann-Kendall z of the Gi* trend.
+    steps : int
+        Time steps of the analysis.
+    layer : str
+        Name in the layer control and legend title (escaped).
+    """
+    categories = [str(c) for c in categories]
+    styles = [{"fillColor": CATEGORY_COLORS[c], "color": CATEGORY_COLORS[c], "weight": 0.5,
+               "fillOpacity": 0.8} for c in categories]
+    popups = [
+        _table([("Pattern", c.capitalize()), ("Requests", n),
+                ("Hot in", f"{h} of {steps} steps"), ("Cold in", f"{k} of {steps} steps"),
+                ("Trend z (Mann-Kendall)", float(t))])
+        for c, n, h, k, t in zip(categories, counts, hot_steps, cold_steps, trend_z, strict=True)
+    ]
+    _popup_layer(layer, geometries, popups, styles).add_to(m)
+    present = [c for c in CATEGORY_COLORS if c in set(categories)]
+    m.add_child(_Legend(layer, [(CATEGORY_COLORS[c], c.capitalize()) for c in present]))
     return m
 
 

@@ -2,7 +2,7 @@
 
 :func:`result_png` draws the cells of a :class:`~geo311.hotspots.analysis.HotspotResult`
 in the metric CRS of the profile, over the city outline: Gi* bins in the same
-palette as the HTML maps, LISA classes, or, for
+palette as the HTML maps, LISA classes, emerging hot spot patterns, or, for
 plain counts, a sequential ramp with a colour bar. It needs matplotlib only (no
 tiles, no network) and works without a display.
 """
@@ -21,7 +21,13 @@ from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 from pyproj import Transformer
 
-from geo311.hotspots.maps import BIN_COLORS, BIN_LABELS, LISA_COLORS, LISA_LABELS
+from geo311.hotspots.maps import (
+    BIN_COLORS,
+    BIN_LABELS,
+    CATEGORY_COLORS,
+    LISA_COLORS,
+    LISA_LABELS,
+)
 
 __all__ = ["polygon_patches", "result_png"]
 
@@ -55,6 +61,10 @@ def polygon_patches(geometries: np.ndarray) -> list[PathPatch]:
 def _classes(result) -> tuple[list[str], list[tuple[str, str]], str] | None:
     """Colours per cell, legend items and legend title for a classified result."""
     cells = result.cells
+    if "category" in cells:
+        present = [c for c in CATEGORY_COLORS if (cells["category"] == c).any()]
+        return ([CATEGORY_COLORS[c] for c in cells["category"]],
+                [(CATEGORY_COLORS[c], c.capitalize()) for c in present], "Emerging hot spots")
     if "bin" in cells:
         values = cells["bin"].astype(int).tolist()
         items = [(BIN_COLORS[b], BIN_LABELS[b]) for b in sorted(BIN_COLORS, reverse=True)]

@@ -176,3 +176,56 @@ def test_hotspots_command_writes_a_static_png_and_lisa_summary(demo_dir, tmp_pat
         pixels = np.asarray(image.convert("RGB")).reshape(-1, 3)
     # the HH red of the legend and the cells is drawn
     assert (np.abs(pixels.astype(int) - [0xd7, 0x19, 0x1c]).sum(axis=1) < 10).sum() > 500
+
+
+def _near(cells, spot, radius_m):
+    distance = np.hypot((cells["lon"] - spot["lon"]) * 89_000,
+                        (cells["lat"] - spot["lat"]) * 111_000)
+    return cells[distance < radius_m]
+
+
+def test_emerging_finds_the_encampments_that_began_in_april_2025(demo, demo_dir):
+    """HS4 (encampments from 2025-04-01 on) is hot in the last 9 of 24 months only."""
+    profile, locator = demo
+    truth = {s["id"]: s for s in json.loads((demo_dir / "hotspots_truth.json").read_text())}
+    encampments = load_requests(requests_file(profile), columns_from_profile(profile),
+                                types=["ENCAMPMENT"])
+    result = analyze(encampments, locator, by="grid", cell_m=200, method="emerging",
+                     start="2024-01-01", end="2026-01-01")
+    assert result.emerging.z.shape == (len(result.cells), 24)
+    assert len(result.as_dict()["steps"]) == 24
+    cells = result.cells
+    centre = _near(cells, truth["HS4"], truth["HS4"]["radius_m"])
+    assert (centre["category"] == "consecutive hot spot").mean() >= 0.5
+    assert centre["hot_steps"].max() <= 10  # never hot before the spot began
+    # the rest of the city has no consecutive or persistent pattern
+    elsewhere = cells.drop(_near(cells, truth["HS4"], 1_000).index)
+    assert not elsewhere["category"].isin(["consecutive hot spot",
+                                           "persistent hot spot"]).any()
+    page = offline_html(hotspot_map(result, encampments, locator))
+    assert "Consecutive hot spot" in page and "Hot in" in page
+
+
+def test_emerging_calls_the_two_year_graffiti_corridor_persistent(demo, demo_dir, graffiti):
+    _, locator = demo
+    truth = {s["id"]: s for s in json.loads((demo_dir / "hotspots_truth.json").read_text())}
+    result = analyze(graffiti, locator, by="hex", method="emerging")
+    centre = _near(result.cells, truth["HS1"], truth["HS1"]["radius_m"])
+    assert len(centre) and centre["category"].isin(
+        ["persistent hot spot", "intensifying hot spot", "diminishing hot spot"]).all()
+
+
+def test_emerging_command_reports_patterns_and_refuses_too_few_steps(demo_dir, tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(main, ["hotspots", "--profile", str(demo_dir), "--type",
+                                  "ENCAMPMENT", "--by", "grid", "--cell-m", "200", "--method",
+                                  "emerging", "--from", "2024-01-01", "--to", "2026-01-01",
+                                  "--png", str(tmp_path / "e.png")])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["patterns"]["consecutive hot spot"] > 0 and len(summary["steps"]) == 24
+    assert (tmp_path / "e.png").stat().st_size > 10_000
+    result = runner.invoke(main, ["hotspots", "--profile", str(demo_dir), "--type", "GRAFFITI",
+                                  "--method", "emerging", "--from", "2025-11-01",
+                                  "--to", "2026-01-01"])
+    assert result.exit_code == 1 and "step" in result.output
