@@ -170,8 +170,10 @@ def validate(profile_path, address, zip_code, city, csv_in, output, address_col,
     click.echo(json.dumps(summary, indent=2), err=True)
 
 
-def _load_requests(profile, requests_path, preset, types, start, end, status):
-    """Requests of ``requests_path`` (default: the profile's own export)."""
+def _load_requests(profile, requests_path, preset, types, start, end, status, districts=(),
+                   locator=None):
+    """Requests of ``requests_path`` (default: the profile's own export), filtered."""
+    from geo311.hotspots.aggregate import in_districts
     from geo311.hotspots.requests import columns_from_profile, load_requests, requests_file
 
     if requests_path is None:
@@ -179,8 +181,17 @@ def _load_requests(profile, requests_path, preset, types, start, end, status):
         columns = columns_from_profile(profile) if preset is None else preset
     else:
         columns = preset or columns_from_profile(profile)
-    return load_requests(requests_path, columns, types=list(types) or None, start=start,
-                         end=end, status=list(status) or None)
+    requests = load_requests(requests_path, columns, types=list(types) or None, start=start,
+                             end=end, status=list(status) or None)
+    wanted: dict[str, list[str]] = {}
+    for item in districts:
+        key, sep, value = item.partition("=")
+        if not sep or not key or not value:
+            raise click.BadParameter(f"{item!r}: use KEY=ID, e.g. ward=10", param_hint="--district")
+        wanted.setdefault(key.strip(), []).append(value.strip())
+    for key, ids in wanted.items():
+        requests = in_districts(requests, locator, key, ids)
+    return requests
 
 
 request_options = [
@@ -192,6 +203,9 @@ request_options = [
     click.option("--from", "start", help="First day (inclusive), e.g. 2025-01-01."),
     click.option("--to", "end", help="Last bound (exclusive), e.g. 2025-07-01."),
     click.option("--status", multiple=True, help="Status(es) to keep, e.g. open."),
+    click.option("--district", "districts", multiple=True,
+                 help="Keep requests located in this district, as KEY=ID (e.g. ward=10); "
+                      "repeat for several."),
 ]
 
 
@@ -234,8 +248,8 @@ def _with_request_options(command):
               help="Steps in a space-time neighbourhood (--method emerging; ArcGIS's "
                    "neighbourhood time step + 1).")
 @_errors_as_click
-def hotspots(profile_path, requests_path, preset, types, start, end, status, by, method,
-             resolution, cell_m, band_m, out, json_out, png_out, tiles, as_of,
+def hotspots(profile_path, requests_path, preset, types, start, end, status, districts, by,
+             method, resolution, cell_m, band_m, out, json_out, png_out, tiles, as_of,
              permutations, step, time_window) -> None:
     """Where requests concentrate: counts and Gi* hot spots by district, hexagon or grid.
 
@@ -250,8 +264,9 @@ def hotspots(profile_path, requests_path, preset, types, start, end, status, by,
     from geo311.profile import load_profile
 
     profile = load_profile(profile_path)
-    requests = _load_requests(profile, requests_path, preset, types, start, end, status)
     locator = Locator.from_profile(profile)
+    requests = _load_requests(profile, requests_path, preset, types, start, end, status,
+                              districts, locator)
     if method == "kde":
         _write_density(requests, locator, cell_m, band_m, out, json_out)
         return
@@ -324,9 +339,13 @@ def _write_density(requests, locator, cell_m, bandwidth_m, out, json_out) -> Non
                               "(default: the latest request).")
 @click.option("--out", type=click.Path(dir_okay=False), help="Write an HTML report here.")
 @click.option("--json", "json_out", type=click.Path(dir_okay=False), help="Write JSON here.")
+@click.option("--csv", "csv_out", type=click.Path(dir_okay=False),
+              help="Write the per-ward table (CSV) here.")
+@click.option("--png", "png_out", type=click.Path(dir_okay=False),
+              help="Write the demand-vs-staff chart (PNG) here.")
 @_errors_as_click
-def reallocation(profile_path, requests_path, preset, types, start, end, status, department,
-                 crews, by, weight, as_of, out, json_out) -> None:
+def reallocation(profile_path, requests_path, preset, types, start, end, status, districts,
+                 department, crews, by, weight, as_of, out, json_out, csv_out, png_out) -> None:
     """Each ward's share of requests against its share of staff, and a fairer split."""
     from geo311.hotspots.reallocation import reallocate
     from geo311.hotspots.report import format_p
@@ -334,8 +353,10 @@ def reallocation(profile_path, requests_path, preset, types, start, end, status,
     from geo311.profile import load_profile
 
     profile = load_profile(profile_path)
-    requests = _load_requests(profile, requests_path, preset, types, start, end, status)
-    result = reallocate(requests, Locator.from_profile(profile), department, key=by,
+    locator = Locator.from_profile(profile)
+    requests = _load_requests(profile, requests_path, preset, types, start, end, status,
+                              districts, locator)
+    result = reallocate(requests, locator, department, key=by,
                         weight=weight, total_crews=crews, as_of=as_of)
     if json_out:
         Path(json_out).write_text(json.dumps(result.as_dict(), indent=2, default=str))
@@ -343,6 +364,12 @@ def reallocation(profile_path, requests_path, preset, types, start, end, status,
         from geo311.hotspots.report import reallocation_html
 
         Path(out).write_text(reallocation_html(result, department), encoding="utf-8")
+    if csv_out:
+        result.table.to_csv(csv_out, index=False)
+    if png_out:
+        from geo311.hotspots.report import reallocation_png
+
+        reallocation_png(result, png_out, title=f"{department}: requests vs crews")
     columns = ["ward", "requests", "demand_share", "crews", "staff_share", "ratio",
                "suggested_crews"]
     click.echo(f"{department}: {result.test}, statistic {result.statistic:,.1f}, "

@@ -25,7 +25,7 @@ from geo311.hotspots.binning import (
     hex_centroids,
     project_lonlat,
 )
-from geo311.hotspots.requests import Requests
+from geo311.hotspots.requests import LoadReport, Requests
 from geo311.jurisdiction.locate import Locator
 from geo311.profile import Profile
 
@@ -37,6 +37,7 @@ __all__ = [
     "by_hex",
     "catalog_lookup",
     "district_of",
+    "in_districts",
     "load_catalog",
     "sla_days_of",
     "timestamp_like",
@@ -115,6 +116,35 @@ def district_of(requests: Requests, locator: Locator, key: str) -> np.ndarray:
                                     frame["lat"].to_numpy()[usable], near_boundary=False)
         codes[usable] = found.districts[key]
     return codes
+
+
+def in_districts(requests: Requests, locator: Locator, key: str,
+                 ids: str | list[str]) -> Requests:
+    """Return the requests located in the features ``ids`` of district layer ``key``.
+
+    The district filter of an analysis ("ward 10 only"). Rows in other
+    features, outside every feature or without a usable location are left out
+    and counted in ``report.excluded["district"]``.
+
+    Raises
+    ------
+    InputError
+        For an unknown layer or an id the layer does not have (the message lists them).
+    """
+    layer = locator.district_layer(key)
+    wanted = [ids] if isinstance(ids, str) else [str(i) for i in ids]
+    known = [str(i) for i in layer.ids]
+    unknown = [i for i in wanted if i not in known]
+    if unknown:
+        raise InputError(f"no {key} {', '.join(map(repr, unknown))}; {key} ids: "
+                         f"{', '.join(known)}", key=key, ids=unknown)
+    positions = np.flatnonzero(np.isin(known, wanted))
+    keep = np.isin(district_of(requests, locator, key), positions)
+    frame = requests.frame[keep].reset_index(drop=True)
+    report = LoadReport(requests.report.rows, {**requests.report.excluded,
+                                               "district": int((~keep).sum())},
+                        {str(k): int(v) for k, v in frame["reason"].value_counts().items()})
+    return Requests(frame, report, requests.source)
 
 
 def _days_to_close(frame: pd.DataFrame) -> pd.Series:

@@ -14,10 +14,13 @@ Under the null hypothesis each request falls in ward *i* with probability
 chi-square goodness of fit (``scipy.stats.chisquare``, ``k - 1`` degrees of
 freedom) is used when every expected count ``n * p_i`` is at least 5, the
 usual condition for its chi-square approximation (Cochran 1954). Otherwise
-the same statistic is referred to its exact distribution estimated by
-Monte-Carlo: ``n_sim`` multinomial samples under the null, and the p-value
-``(1 + #{X2_sim >= X2_obs}) / (n_sim + 1)`` (Davison & Hinkley 1997, §4.2;
-North, Curtis & Sham 2002), repeatable through ``seed``. Per ward, an exact
+the same statistic is referred to its exact distribution: by full enumeration
+of the multinomial outcomes when there are at most :data:`MAX_OUTCOMES` of
+them (the exact multinomial test, Read & Cressie 1988, §2.2: the p-value sums
+the probabilities of all outcomes whose X² is at least the observed one),
+else estimated by Monte-Carlo: ``n_sim`` multinomial samples under the null,
+and the p-value ``(1 + #{X2_sim >= X2_obs}) / (n_sim + 1)`` (Davison &
+Hinkley 1997, §4.2; North, Curtis & Sham 2002), repeatable through ``seed``. Per ward, an exact
 two-sided binomial test (``scipy.stats.binomtest``) of its count against
 ``p_i``, with Benjamini–Hochberg adjusted p-values, says which wards depart.
 
@@ -27,6 +30,8 @@ Cochran, W. G. (1954). Some methods for strengthening the common chi-square
 tests. *Biometrics* 10(4), 417–451.
 Davison, A. C. & Hinkley, D. V. (1997). *Bootstrap Methods and their
 Application*. Cambridge University Press.
+Read, T. R. C. & Cressie, N. A. C. (1988). *Goodness-of-Fit Statistics for
+Discrete Multivariate Data*. Springer.
 North, B. V., Curtis, D. & Sham, P. C. (2002). A note on the calculation of
 empirical P values from Monte Carlo procedures. *Am. J. Hum. Genet.* 71(2), 439–441.
 Balinski, M. L. & Young, H. P. (2001). *Fair Representation*, 2nd ed.
@@ -35,12 +40,13 @@ Brookings Institution Press (Hamilton's method).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special, stats
 
 from geo311.errors import InputError
 from geo311.hotspots.aggregate import (
@@ -56,7 +62,11 @@ from geo311.jurisdiction.locate import Locator
 from geo311.profile import Profile
 
 __all__ = [
+    "CHI_SQUARE",
+    "EXACT",
+    "MAX_OUTCOMES",
     "MIN_EXPECTED",
+    "MONTE_CARLO",
     "StaffingComparison",
     "compare_staffing",
     "largest_remainder",
@@ -67,7 +77,10 @@ __all__ = [
 
 MIN_EXPECTED = 5.0
 CHI_SQUARE = "chi-square"
+EXACT = "exact multinomial"
 MONTE_CARLO = "monte-carlo exact"
+MAX_OUTCOMES = 2_000_000
+"""Most multinomial outcomes the exact test enumerates; beyond, Monte-Carlo."""
 
 
 def largest_remainder(weights: np.ndarray, seats: int) -> np.ndarray:
@@ -105,6 +118,21 @@ def _chi_square(counts: np.ndarray, expected: np.ndarray) -> np.ndarray:
     return (((counts[..., used] - expected[used]) ** 2) / expected[used]).sum(axis=-1)
 
 
+def _outcomes(n: int, k: int) -> np.ndarray | None:
+    """Every way to split ``n`` requests over ``k`` wards (rows), or None if too many."""
+    if math.comb(n + k - 1, k - 1) > MAX_OUTCOMES:
+        return None
+    rows = np.zeros((1, 0), dtype=np.int64)
+    left = np.array([n], dtype=np.int64)
+    for _ in range(k - 1):
+        choices = left + 1
+        starts = np.repeat(np.cumsum(choices) - choices, choices)
+        part = np.arange(int(choices.sum()), dtype=np.int64) - starts
+        rows = np.column_stack([np.repeat(rows, choices, axis=0), part])
+        left = np.repeat(left, choices) - part
+    return np.column_stack([rows, left])
+
+
 def _test(counts: np.ndarray, p: np.ndarray, n_sim: int,
           rng: np.random.Generator) -> tuple[str, float, float]:
     """Return (test name, X², p-value) of the counts against probabilities ``p``."""
@@ -117,6 +145,14 @@ def _test(counts: np.ndarray, p: np.ndarray, n_sim: int,
         statistic, p_value = stats.chisquare(counts[used], expected[used])
         return CHI_SQUARE, float(statistic), float(p_value)
     observed = float(_chi_square(counts, expected))
+    outcomes = _outcomes(n, int(used.sum()))
+    if outcomes is not None:
+        # every outcome over the wards the null allows, with its multinomial probability
+        log_pmf = (special.gammaln(n + 1) - special.gammaln(outcomes + 1).sum(axis=1)
+                   + outcomes @ np.log(p[used]))
+        statistic = _chi_square(outcomes, expected[used])
+        extreme = statistic >= observed * (1 - 1e-12)
+        return EXACT, observed, float(min(1.0, np.exp(log_pmf[extreme]).sum()))
     simulated = _chi_square(rng.multinomial(n, p, size=n_sim), expected)
     # a relative tolerance so that ties in floating point count as ties
     extreme = int((simulated >= observed * (1 - 1e-12)).sum())
@@ -193,7 +229,8 @@ def compare_staffing(
     total_crews : int, optional
         Crews to share out; default: the current total.
     n_sim : int
-        Monte-Carlo samples when an expected count is below :data:`MIN_EXPECTED`.
+        Monte-Carlo samples when an expected count is below :data:`MIN_EXPECTED`
+        and the outcomes are too many to enumerate (:data:`MAX_OUTCOMES`).
     seed : int
         Seed of the Monte-Carlo samples.
 

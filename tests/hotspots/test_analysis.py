@@ -229,3 +229,45 @@ def test_emerging_command_reports_patterns_and_refuses_too_few_steps(demo_dir, t
                                   "--method", "emerging", "--from", "2025-11-01",
                                   "--to", "2026-01-01"])
     assert result.exit_code == 1 and "step" in result.output
+
+
+def test_district_filter_keeps_one_ward_and_counts_the_rest(demo, demo_dir, tmp_path):
+    from geo311.hotspots.aggregate import district_of, in_districts
+
+    _, locator = demo
+    requests = load_requests(requests_file(demo[0]), columns_from_profile(demo[0]),
+                             types=["GRAFFITI"])
+    ten = in_districts(requests, locator, "ward", "10")
+    layer = locator.district_layer("ward")
+    codes = district_of(requests, locator, "ward")
+    assert len(ten) == (codes == list(layer.ids).index("10")).sum()
+    assert len(ten) + ten.report.excluded["district"] == len(requests)
+    assert (district_of(ten, locator, "ward") == list(layer.ids).index("10")).all()
+    with pytest.raises(InputError, match="no ward '99'"):
+        in_districts(requests, locator, "ward", ["99"])
+    runner = CliRunner()
+    result = runner.invoke(main, ["hotspots", "--profile", str(demo_dir), "--type", "GRAFFITI",
+                                  "--district", "ward=10", "--by", "ward", "--method",
+                                  "counts"])
+    assert result.exit_code == 0, result.output
+    summary = json.loads(result.output)
+    assert summary["requests_in_cells"] == len(ten)
+    assert summary["requests"]["excluded"]["district"] == ten.report.excluded["district"]
+    result = runner.invoke(main, ["hotspots", "--profile", str(demo_dir), "--district", "ward"])
+    assert result.exit_code == 2 and "KEY=ID" in result.output
+
+
+def test_reallocation_writes_csv_json_html_and_png(demo_dir, tmp_path):
+    import pandas as pd
+
+    result = CliRunner().invoke(main, [
+        "reallocation", "--profile", str(demo_dir), "--department", "Code Enforcement",
+        "--crews", "40", "--as-of", "2026-01-01", "--csv", str(tmp_path / "r.csv"),
+        "--json", str(tmp_path / "r.json"), "--png", str(tmp_path / "r.png"),
+        "--out", str(tmp_path / "r.html")])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "r.csv", dtype={"ward": str})
+    assert table["suggested_crews"].sum() == 40 and table.iloc[0]["ward"] == "10"
+    assert json.loads((tmp_path / "r.json").read_text())["total_crews"] == 40
+    assert (tmp_path / "r.png").read_bytes()[:4] == b"\x89PNG"
+    assert "not</strong> proportional" in (tmp_path / "r.html").read_text()

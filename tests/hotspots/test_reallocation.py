@@ -9,9 +9,11 @@ import pandas as pd
 import pytest
 
 from geo311.errors import InputError
+from geo311.hotspots import reallocation
 from geo311.hotspots.aggregate import load_catalog
 from geo311.hotspots.reallocation import (
     CHI_SQUARE,
+    EXACT,
     MONTE_CARLO,
     compare_staffing,
     largest_remainder,
@@ -78,16 +80,45 @@ def test_demand_proportional_to_staff_is_not_rejected():
     assert (result.table["suggested_crews"] == result.table["crews"]).all()
 
 
-def test_small_counts_use_the_monte_carlo_exact_test():
+def test_small_counts_use_the_exact_multinomial_test():
     crews = pd.Series([1, 1, 1, 1], index=list("abcd"))
     even = compare_staffing(pd.Series([2, 1, 1, 2], index=list("abcd")), crews)
     lopsided = compare_staffing(pd.Series([12, 0, 0, 0], index=list("abcd")), crews)
-    assert even.test == lopsided.test == MONTE_CARLO
+    assert even.test == lopsided.test == EXACT
     assert even.p_value > 0.05
-    # exact: P(all 12 in one ward) = 4 / 4**12; nothing is more extreme
-    assert lopsided.p_value == pytest.approx(1 / 20_001)
-    again = compare_staffing(pd.Series([2, 1, 1, 2], index=list("abcd")), crews)
-    assert again.p_value == even.p_value  # seeded
+    # P(all 12 in one ward) = 4 / 4**12, and nothing is more extreme
+    assert lopsided.p_value == pytest.approx(4 / 4**12, rel=1e-9)
+
+
+def test_the_exact_test_equals_a_hand_enumeration_and_monte_carlo_agrees(monkeypatch):
+    from itertools import product
+
+    from scipy.stats import multinomial
+
+    counts, crews = np.array([5, 1, 0]), np.array([1.0, 2.0, 1.0])
+    p = crews / crews.sum()
+    observed = ((counts - 6 * p) ** 2 / (6 * p)).sum()
+    by_hand = sum(multinomial.pmf(x, 6, p) for x in product(range(7), repeat=3)
+                  if sum(x) == 6 and ((np.array(x) - 6 * p) ** 2 / (6 * p)).sum()
+                  >= observed - 1e-9)
+    index = list("abc")
+    exact = compare_staffing(pd.Series(counts, index=index), pd.Series(crews, index=index))
+    assert exact.test == EXACT and exact.p_value == pytest.approx(by_hand, rel=1e-9)
+    monkeypatch.setattr(reallocation, "MAX_OUTCOMES", 0)  # force the Monte-Carlo estimate
+    estimate = compare_staffing(pd.Series(counts, index=index), pd.Series(crews, index=index),
+                                n_sim=200_000)
+    assert estimate.test == MONTE_CARLO
+    assert estimate.p_value == pytest.approx(by_hand, abs=4 * np.sqrt(by_hand / 200_000))
+    monkeypatch.undo()
+    # 40 requests over 11 wards: C(50, 10) outcomes, too many to enumerate
+    rng = np.random.default_rng(3)
+    wards = [str(i) for i in range(11)]
+    many = compare_staffing(pd.Series(rng.multinomial(40, [1 / 11] * 11), index=wards),
+                            pd.Series([1] * 11, index=wards))
+    assert many.test == MONTE_CARLO
+    again = compare_staffing(pd.Series(rng.multinomial(40, [1 / 11] * 11), index=wards),
+                             pd.Series([1] * 11, index=wards), seed=7)
+    assert again.test == MONTE_CARLO and 0 < again.p_value <= 1
 
 
 def test_types_named_instead_of_coded_find_their_department_and_sla(demo):
