@@ -189,9 +189,9 @@ def analyze(requests: Requests, locator: Locator, *, by: str = "hex", method: st
     neighbourhood = ""
     if method == "optimized":
         centres = _metric_centres(cells["lon"].to_numpy(), cells["lat"].to_numpy(), locator)
-        stats, band_m, _ = optimized_gistar(centres[:, 0], centres[:, 1],
-                                            cells["count"].to_numpy(dtype=float))
-        neighbourhood = f"distance band {band_m:,.0f} m (incremental spatial autocorrelation)"
+        stats, band_m, table = optimized_gistar(centres[:, 0], centres[:, 1],
+                                                cells["count"].to_numpy(dtype=float))
+        neighbourhood = f"distance band {band_m:,.0f} m ({table.attrs['rule']})"
         cells = cells.assign(z=stats.z, p=stats.p, p_fdr=stats.p_fdr, bin=stats.bin.astype(int))
     elif method == "gistar":
         weights, neighbourhood = _weights(cells, by, locator, band_m, cell_m)

@@ -18,7 +18,7 @@ from geo311.hotspots.gistar import GiStar
 from geo311.hotspots.moran import global_moran
 from geo311.hotspots.weights import distance_band
 
-__all__ = ["incremental_autocorrelation", "optimized_band", "optimized_gistar"]
+__all__ = ["fallback_band", "incremental_autocorrelation", "optimized_band", "optimized_gistar"]
 
 MIN_FEATURES = 30
 # Two-sided 95 % critical value: a peak must be significant clustering.
@@ -90,12 +90,14 @@ def optimized_band(x_m: np.ndarray, y_m: np.ndarray, values: np.ndarray,
     -------
     band_m : float
         The first distance whose z-score is a local maximum (above both
-        neighbouring distances) and significant (> 1.96). Without such a peak,
-        the distance with the largest z if that exceeds 1.96 (clustering
-        grows with distance, as for a trend), else the starting distance
-        (there is no significant clustering at any scale tried).
+        neighbouring distances) and significant (> 1.96). Without such a peak
+        (clustering that only grows with distance, as a city-wide trend, or no
+        significant clustering at any scale tried), ArcGIS's fallback: the
+        average distance from each feature to its K-th nearest neighbour, with
+        ``K = 5 %`` of the features, at least 3 and at most 30 (:func:`fallback_band`).
     table : pandas.DataFrame
-        :func:`incremental_autocorrelation` at the distances tried.
+        :func:`incremental_autocorrelation` at the distances tried;
+        ``table.attrs["rule"]`` says which rule chose the band.
 
     Raises
     ------
@@ -109,7 +111,7 @@ def optimized_band(x_m: np.ndarray, y_m: np.ndarray, values: np.ndarray,
     distance is the largest nearest-neighbour distance, so every feature has
     at least one neighbour, and the increment is the average
     nearest-neighbour distance: on a grid of cell size ``c`` the distances are
-    ``c, 2c, ..., n_steps c``. The two fallbacks are ours.
+    ``c, 2c, ..., n_steps c``.
 
     References
     ----------
@@ -135,10 +137,24 @@ def optimized_band(x_m: np.ndarray, y_m: np.ndarray, values: np.ndarray,
     z = table["z"].to_numpy()
     peaks = np.flatnonzero((z[1:-1] > z[:-2]) & (z[1:-1] > z[2:]) & (z[1:-1] > Z_CRITICAL)) + 1
     if peaks.size:
+        table.attrs["rule"] = "first peak of incremental spatial autocorrelation"
         return float(distances[peaks[0]]), table
-    if z.max() > Z_CRITICAL:
-        return float(distances[np.argmax(z)]), table
-    return float(distances[0]), table
+    band, k = fallback_band(centres)
+    table.attrs["rule"] = f"no peak: mean distance to the {k}th nearest neighbour"
+    return band, table
+
+
+def fallback_band(centres: np.ndarray) -> tuple[float, int]:
+    """Return the mean distance from each feature to its K-th nearest neighbour, and K.
+
+    ``K`` is 5 % of the features, rounded, at least 3 and at most 30, as ArcGIS's
+    Optimized Hot Spot Analysis does when incremental spatial autocorrelation
+    has no peak.
+    """
+    k = int(min(30, max(3, round(0.05 * len(centres)))))
+    k = min(k, len(centres) - 1)
+    distances = cKDTree(centres).query(centres, k=k + 1)[0][:, k]
+    return float(distances.mean()), k
 
 
 def optimized_gistar(x_m: np.ndarray, y_m: np.ndarray, values: np.ndarray,

@@ -17,6 +17,7 @@ from geo311.errors import InputError
 from geo311.hotspots.binning import grid_counts, project_lonlat
 from geo311.hotspots.gistar import GiStar
 from geo311.hotspots.optimized import (
+    fallback_band,
     incremental_autocorrelation,
     optimized_band,
     optimized_gistar,
@@ -78,21 +79,36 @@ def test_the_first_peak_lies_near_the_cluster_scale(radius_m, low, high, seed):
     assert 0 < peak < 9 and table["z"][peak] == table["z"][peak - 1:peak + 2].max()
 
 
-def test_a_trend_without_a_peak_takes_the_distance_of_largest_z():
+def _kth_neighbour_mean(x: np.ndarray, y: np.ndarray, k: int) -> float:
+    """Brute force: the mean over features of the distance to the k-th nearest other one."""
+    d = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
+    return float(np.sort(d, axis=1)[:, k].mean())
+
+
+def test_a_trend_without_a_peak_falls_back_to_the_kth_neighbour_distance():
     x, y = grid(20)
     band, table = optimized_band(x, y, x + 0.5 * y)
     print(f"trend: z {table['z'].round(1).tolist()}")
-    assert (np.diff(table["z"]) > 0).all()
-    assert band == table["distance"].max() == 500.0
+    assert (np.diff(table["z"]) > 0).all()  # clustering only grows: no peak
+    assert band == pytest.approx(_kth_neighbour_mean(x, y, 20))  # K = 5 % of 400
+    assert table.attrs["rule"] == "no peak: mean distance to the 20th nearest neighbour"
 
 
-def test_noise_without_significant_clustering_takes_the_starting_distance():
+def test_noise_without_significant_clustering_falls_back_too():
     x, y = grid(20)
     counts = np.random.default_rng(0).poisson(3.0, x.size).astype(float)
     band, table = optimized_band(x, y, counts)
     print(f"noise: z {table['z'].round(2).tolist()}")
     assert table["z"].max() < 1.96  # local maxima, but none significant
-    assert band == 50.0
+    assert band == pytest.approx(_kth_neighbour_mean(x, y, 20))
+
+
+def test_the_fallback_k_is_five_percent_between_3_and_30():
+    x, y = grid(40)  # 1,600 features: 5 % is 80, capped at 30
+    assert fallback_band(np.column_stack([x, y]))[1] == 30
+    x, y = grid(6)  # 36 features: 5 % is 2, raised to 3
+    band, k = fallback_band(np.column_stack([x, y]))
+    assert k == 3 and band == pytest.approx(_kth_neighbour_mean(x, y, 3))
 
 
 def test_fewer_than_30_features_are_refused():
@@ -130,6 +146,7 @@ def test_optimized_gistar_finds_the_demo_graffiti_hot_spot(demo_dir):
     print(f"GRAFFITI, {cells.counts.size} cells of 150 m: band {band:.0f} m, "
           f"z {table['z'].round(1).tolist()}; {hot[within].sum()}/{within.sum()} cells "
           f"within {spot['radius_m']:.0f} m hot, {hot.sum()} hot in the city")
-    assert band == table["distance"][table["z"].idxmax()]  # no interior peak: measured 1500 m
+    # the city-wide gradient leaves no interior peak: ArcGIS's fallback, ~500 m
+    assert table.attrs["rule"].startswith("no peak") and 300 < band < 700
     assert hot[np.argmin(distance)]
     assert hot[within].mean() >= 0.9
