@@ -24,12 +24,17 @@ demo: setup
 	$(BIN)/geo311 validate --profile $(DEMO) --csv out/demo_requests_sample.csv \
 		-o out/demo_requests_validated.csv --address-col address --zip-col zipcode --restart
 	$(BIN)/geo311 validate --profile $(DEMO) "1200 n main street"
-	$(BIN)/geo311 hotspots --profile $(DEMO) --type GRAFFITI --by hex --out maps/demo_graffiti_hotspots.html
-	$(BIN)/geo311 hotspots --profile $(DEMO) --by ward --method counts --out maps/demo_requests_by_ward.html
-	$(BIN)/geo311 reallocation --profile $(DEMO) --department "Code Enforcement" --out maps/demo_reallocation.html
+	$(BIN)/geo311 hotspots --profile $(DEMO) --type GRAFFITI --by hex --out maps/demo_graffiti_hotspots.html \
+		--png maps/demo_graffiti_hotspots.png > /dev/null
+	$(BIN)/geo311 hotspots --profile $(DEMO) --by ward --method counts --out maps/demo_requests_by_ward.html > /dev/null
+	$(BIN)/geo311 hotspots --profile $(DEMO) --type ENCAMPMENT --by grid --cell-m 200 --method emerging \
+		--from 2024-01-01 --to 2026-01-01 --out maps/demo_encampments_emerging.html \
+		--png maps/demo_encampments_emerging.png > /dev/null
+	$(BIN)/geo311 reallocation --profile $(DEMO) --department "Code Enforcement" --out maps/demo_reallocation.html \
+		--csv maps/demo_reallocation.csv --png maps/demo_reallocation.png
 	@echo "located requests: out/demo_requests_located.csv"
 	@echo "validated addresses (first 5,000 requests): out/demo_requests_validated.csv"
-	@echo "maps and the reallocation report (open offline): maps/demo_*.html"
+	@echo "maps and the reallocation report (open offline): maps/demo_*.html, PNG copies maps/demo_*.png"
 
 lint: setup
 	$(BIN)/ruff check geo311 tests bench
