@@ -111,7 +111,7 @@ def result_png(result, locator, path: str | Path | None = None, *, title: str = 
     else:
         colors, items, legend = classes
         patches.set_facecolor(colors)
-        patches.set_edgecolor(colors)
+        patches.set_edgecolor("#ffffff")  # thin white seams keep neighbouring cells apart
         axes.legend(handles=[Patch(facecolor=c, label=label) for c, label in items],
                     title=legend, loc="lower left", fontsize=8, title_fontsize=9,
                     framealpha=0.9)
