@@ -269,6 +269,24 @@ class _Legend(branca.element.MacroElement):
         self.html = f"<b>{html.escape(title)}</b>{rows}"
 
 
+def _add_classes(
+    m: folium.Map, geometries: Sequence[shapely.Geometry], classes: list, colors: dict,
+    labels: dict, rows: list[list[tuple[str, object]]], layer: str, faint: object = None,
+) -> folium.Map:
+    """Add cells coloured by class with their popup rows, and a legend of the classes shown.
+
+    The legend lists every class of ``colors`` in its order (all of them when
+    ``faint`` is set, else those present); the ``faint`` class is drawn see-through.
+    """
+    styles = [{"fillColor": colors[c], "color": colors[c], "weight": 0.5,
+               "fillOpacity": 0.25 if c == faint else 0.75} for c in classes]
+    popups = [_table(r) for r in rows]
+    _popup_layer(layer, geometries, popups, styles).add_to(m)
+    shown = [c for c in colors if faint is not None or c in set(classes)]
+    m.add_child(_Legend(layer, [(colors[c], labels[c]) for c in shown]))
+    return m
+
+
 def add_hotspot_bins(
     m: folium.Map,
     geometries: Sequence[shapely.Geometry],
@@ -290,18 +308,11 @@ def add_hotspot_bins(
     layer : str
         Name in the layer control and legend title (escaped).
     """
-    bins = np.asarray(bins, dtype=int)
-    styles = [{"fillColor": BIN_COLORS[b], "color": BIN_COLORS[b], "weight": 0.5,
-               "fillOpacity": 0.75 if b else 0.25} for b in bins.tolist()]
-    popups = [
-        _table([("Requests", c), ("Gi* z", float(zi)), ("p (FDR)", float(pi)),
-                ("Bin", BIN_LABELS[b])])
-        for b, c, zi, pi in zip(bins.tolist(), counts, z, p_fdr, strict=True)
-    ]
-    _popup_layer(layer, geometries, popups, styles).add_to(m)
-    m.add_child(_Legend(layer, [(BIN_COLORS[b], BIN_LABELS[b])
-                                for b in sorted(BIN_COLORS, reverse=True)]))
-    return m
+    bins = np.asarray(bins, dtype=int).tolist()
+    rows = [[("Requests", c), ("Gi* z", float(zi)), ("p (FDR)", float(pi)),
+             ("Bin", BIN_LABELS[b])]
+            for b, c, zi, pi in zip(bins, counts, z, p_fdr, strict=True)]
+    return _add_classes(m, geometries, bins, BIN_COLORS, BIN_LABELS, rows, layer, faint=0)
 
 
 def add_lisa_clusters(
@@ -326,16 +337,11 @@ def add_lisa_clusters(
         Name in the layer control and legend title (escaped).
     """
     clusters = [str(c) for c in clusters]
-    styles = [{"fillColor": LISA_COLORS[c], "color": LISA_COLORS[c], "weight": 0.5,
-               "fillOpacity": 0.25 if c == "ns" else 0.75} for c in clusters]
-    popups = [
-        _table([("Requests", c), ("Local Moran's I", float(i)), ("p (FDR)", float(p)),
-                ("Class", LISA_LABELS[k])])
-        for k, c, i, p in zip(clusters, counts, Is, p_fdr, strict=True)
-    ]
-    _popup_layer(layer, geometries, popups, styles).add_to(m)
-    m.add_child(_Legend(layer, [(LISA_COLORS[k], LISA_LABELS[k]) for k in LISA_COLORS]))
-    return m
+    rows = [[("Requests", c), ("Local Moran's I", float(i)), ("p (FDR)", float(p)),
+             ("Class", LISA_LABELS[k])]
+            for k, c, i, p in zip(clusters, counts, Is, p_fdr, strict=True)]
+    return _add_classes(m, geometries, clusters, LISA_COLORS, LISA_LABELS, rows, layer,
+                        faint="ns")
 
 
 def add_emerging_categories(
@@ -366,18 +372,13 @@ def add_emerging_categories(
         Name in the layer control and legend title (escaped).
     """
     categories = [str(c) for c in categories]
-    styles = [{"fillColor": CATEGORY_COLORS[c], "color": CATEGORY_COLORS[c], "weight": 0.5,
-               "fillOpacity": 0.8} for c in categories]
-    popups = [
-        _table([("Pattern", c.capitalize()), ("Requests", n),
-                ("Hot in", f"{h} of {steps} steps"), ("Cold in", f"{k} of {steps} steps"),
-                ("Trend z (Mann-Kendall)", float(t))])
-        for c, n, h, k, t in zip(categories, counts, hot_steps, cold_steps, trend_z, strict=True)
-    ]
-    _popup_layer(layer, geometries, popups, styles).add_to(m)
-    present = [c for c in CATEGORY_COLORS if c in set(categories)]
-    m.add_child(_Legend(layer, [(CATEGORY_COLORS[c], c.capitalize()) for c in present]))
-    return m
+    rows = [[("Pattern", c.capitalize()), ("Requests", n),
+             ("Hot in", f"{h} of {steps} steps"), ("Cold in", f"{k} of {steps} steps"),
+             ("Trend z (Mann-Kendall)", float(t))]
+            for c, n, h, k, t in zip(categories, counts, hot_steps, cold_steps, trend_z,
+                                     strict=True)]
+    labels = {c: c.capitalize() for c in CATEGORY_COLORS}
+    return _add_classes(m, geometries, categories, CATEGORY_COLORS, labels, rows, layer)
 
 
 def add_heat(

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from geo311.hotspots.reallocation import StaffingComparison
 
-__all__ = ["format_p", "reallocation_html", "reallocation_png"]
+__all__ = ["figure_png", "format_p", "reallocation_html", "reallocation_png"]
 
 
 def reallocation_png(result: StaffingComparison, path: str | Path | None = None,
@@ -37,6 +37,11 @@ def reallocation_png(result: StaffingComparison, path: str | Path | None = None,
     axes.set_title(title)
     axes.legend()
     figure.tight_layout()
+    return figure_png(figure, path)
+
+
+def figure_png(figure: Figure, path: str | Path | None = None) -> bytes:
+    """Return a matplotlib figure as PNG bytes, also written to ``path`` when given."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     data = buffer.getvalue()

@@ -9,7 +9,6 @@ tiles, no network) and works without a display.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +27,7 @@ from geo311.hotspots.maps import (
     LISA_COLORS,
     LISA_LABELS,
 )
+from geo311.hotspots.report import figure_png
 
 __all__ = ["polygon_patches", "result_png"]
 
@@ -131,9 +131,4 @@ def result_png(result, locator, path: str | Path | None = None, *, title: str = 
     if result.neighbourhood:
         axes.text(0.99, 0.01, f"neighbourhood: {result.neighbourhood}", ha="right",
                   va="bottom", fontsize=7, transform=axes.transAxes, color="#444444")
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    data = buffer.getvalue()
-    if path is not None:
-        Path(path).write_bytes(data)
-    return data
+    return figure_png(figure, path)
