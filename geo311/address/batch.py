@@ -8,6 +8,7 @@ A row whose validation fails gets its ``error`` and the run goes on.
 from __future__ import annotations
 
 import csv
+import itertools
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -17,6 +18,9 @@ from geo311.errors import Geo311Error, InputError
 from geo311.jurisdiction.batch import row_shape_problem
 
 __all__ = ["validate_csv", "output_columns"]
+
+_CHUNK = 1000
+"""Rows validated together, then written."""
 
 
 def output_columns(validator: Validator) -> list[str]:
@@ -99,17 +103,45 @@ def validate_csv(
             writer = csv.writer(dst)
             if not skip:
                 writer.writerow(out_header)
-            for number, row in enumerate(reader):
-                if number < skip:
-                    continue
-                padded = (row + [""] * len(header))[:len(header)]
-                writer.writerow(padded + _validate_row(validator, row, padded, columns, keys,
-                                                       statuses))
-                if number % 1000 == 999:
-                    dst.flush()
-                if progress is not None:
-                    progress(1)
+            rows = itertools.islice(reader, skip, None)
+            number = skip
+            while chunk := list(itertools.islice(rows, _CHUNK)):
+                padded = [(row + [""] * len(header))[:len(header)] for row in chunk]
+                validated = _validate_rows(validator, chunk, padded, columns, keys, statuses)
+                for cells, values in zip(padded, validated, strict=True):
+                    writer.writerow(cells + values)
+                    if number % 1000 == 999:
+                        dst.flush()
+                    if progress is not None:
+                        progress(1)
+                    number += 1
     return {"rows": skip + statuses.total(), "resumed": skip, **statuses}
+
+
+def _validate_rows(validator: Validator, rows: list[list[str]], padded: list[list[str]],
+                   columns: dict, keys: list[str], statuses: Counter) -> list[list]:
+    """The added columns of each row, validated together (``Validator.validate_many``).
+
+    Should the batch fail, each row is validated alone, so that a failure is reported
+    in its own row's ``error``.
+    """
+    def cells(option: str) -> list[str] | None:
+        index = columns[option]
+        return None if index is None else [row[index] for row in padded]
+
+    try:
+        answers = validator.validate_many(cells("--address-col"), zips=cells("--zip-col"),
+                                          cities=cells("--city-col"))
+    except Geo311Error:
+        return [_validate_row(validator, row, row_cells, columns, keys, statuses)
+                for row, row_cells in zip(rows, padded, strict=True)]
+    out = []
+    for row, answer in zip(rows, answers, strict=True):
+        statuses[answer["status"]] += 1
+        values = _row_values(answer, keys)
+        values[-1] = row_shape_problem(row, len(padded[0]))
+        out.append(values)
+    return out
 
 
 def _validate_row(validator: Validator, row: list[str], padded: list[str], columns: dict,

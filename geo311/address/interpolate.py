@@ -8,10 +8,15 @@ last, and left/right are relative to the digitized direction. A range end of
 
 from __future__ import annotations
 
+import math
+from bisect import bisect_right
+from typing import NamedTuple
+
 import numpy as np
 
 __all__ = [
-    "LEFT", "RIGHT", "between_points", "centerline_point", "in_range", "point_along", "side_of",
+    "LEFT", "RIGHT", "MeasuredLine", "between_points", "centerline_point", "in_range",
+    "measure", "point_along", "side_of",
 ]
 
 LEFT, RIGHT = 1, -1
@@ -73,8 +78,58 @@ def point_along(
     return float(x), float(y)
 
 
+class MeasuredLine(NamedTuple):
+    """A line with the measures :func:`point_along` takes of it, as Python floats.
+
+    Made by :func:`measure` once per line, so that placing many points on it costs
+    no array operations.
+    """
+
+    coords: list[list[float]]
+    steps: list[list[float]]
+    lengths: list[float]
+    cumulative: list[float]
+
+
+def measure(coords: np.ndarray) -> MeasuredLine:
+    """Return the :class:`MeasuredLine` of an (n, 2) array of vertices in a metric CRS.
+
+    The steps, lengths and cumulative lengths are those :func:`point_along`
+    computes, by the same array operations, so points placed on the measured line
+    are the same floats.
+    """
+    coords = np.asarray(coords, dtype=float)
+    steps = np.diff(coords, axis=0)
+    lengths = np.hypot(steps[:, 0], steps[:, 1])
+    cumulative = np.concatenate([[0.0], np.cumsum(lengths)])
+    return MeasuredLine(coords.tolist(), steps.tolist(), lengths.tolist(), cumulative.tolist())
+
+
+def _point_along_measured(
+    line: MeasuredLine, fraction: float, offset_m: float, side: int
+) -> tuple[float, float]:
+    """:func:`point_along` on a measured line: each float operation as there, in order."""
+    lengths, cumulative = line.lengths, line.cumulative
+    if math.isnan(cumulative[-1]):  # numpy orders NaN last, bisect does not: leave it to numpy
+        return point_along(np.array(line.coords), fraction, offset_m, side)
+    target = min(max(fraction, 0.0), 1.0) * cumulative[-1]
+    i = min(bisect_right(cumulative, target) - 1, len(lengths) - 1)
+    while lengths[i] == 0.0 and i > 0:
+        i -= 1
+    length = lengths[i]
+    dx, dy = line.steps[i]
+    if length:
+        t = (target - cumulative[i]) / length
+        tx, ty = dx / length, dy / length
+    else:
+        t, tx, ty = 0.0, 0.0, 0.0
+    shift = side * offset_m
+    x, y = line.coords[i]
+    return x + t * dx + shift * -ty, y + t * dy + shift * tx
+
+
 def centerline_point(
-    coords: np.ndarray,
+    coords: np.ndarray | MeasuredLine,
     ranges: tuple[int, int, int, int],
     number: int,
     offset_m: float = 10.0,
@@ -87,7 +142,8 @@ def centerline_point(
 
     Parameters
     ----------
-    coords : (n, 2) array of the segment's vertices in a metric CRS.
+    coords : (n, 2) array of the segment's vertices in a metric CRS, or its
+        :func:`measure` (faster when the segment places many numbers; the same result).
     ranges : ``(lfrom, lto, rfrom, rto)`` house numbers; negative for none.
     number : the house number.
     offset_m : setback from the centreline.
@@ -97,6 +153,8 @@ def centerline_point(
         return None
     start, end = ranges[:2] if side == LEFT else ranges[2:]
     fraction = 0.5 if start == end else (number - start) / (end - start)
+    if isinstance(coords, MeasuredLine):
+        return _point_along_measured(coords, fraction, offset_m, side)
     return point_along(coords, fraction, offset_m, side)
 
 

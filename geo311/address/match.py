@@ -27,7 +27,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from scipy.spatial import cKDTree
 
-from geo311.address.interpolate import LEFT, between_points, centerline_point, side_of
+from geo311.address.interpolate import MeasuredLine, between_points, centerline_point, measure
 from geo311.address.normalize import Street, format_line
 from geo311.address.parse import AddressKind, ParsedAddress
 from geo311.address.reference import AddressReference
@@ -111,6 +111,10 @@ def _unit_id(unit: str) -> str:
     return unit.rsplit(" ", 1)[-1]
 
 
+def _unit_last(reason: str) -> bool:
+    return reason.startswith("unit")
+
+
 def _leading_digits(name: str) -> str:
     digits = ""
     for ch in name:
@@ -181,6 +185,12 @@ class Matcher:
         self.reference = reference
         ref = reference
         self._ranges = [tuple(r) for r in ref.segment_ranges.tolist()]
+        # text columns of the points as lists: reading rows one by one is faster from a list
+        self._point_suffix = ref.point_number_suffix.tolist()
+        self._point_unit = ref.point_unit.tolist()
+        self._point_zip = ref.point_zip.tolist()
+        self._sides: dict[int, list[tuple]] = {}
+        self._lines: dict[int, MeasuredLine] = {}
         self._alias_by_name: dict[str, set[tuple[str, str | None]]] = {}
         for (name, _), target in ref.aliases.items():
             self._alias_by_name.setdefault(name, set()).add(target)
@@ -202,14 +212,16 @@ class Matcher:
             note = "po_box" if parsed.kind == AddressKind.PO_BOX else "no_street"
             return MatchResult(parsed, MatchType.NOT_FOUND, None, [], [note])
         ref = self.reference
+        known: dict[_Hit, Candidate] = {}
         if parsed.number is not None:
             sid = ref.street_ids.get((street.predir, street.name, street.suffix, street.postdir))
             span = None if sid is None else ref.number_spans.get((sid, parsed.number))
             if span is not None:
-                best = self._at_point(_Hit(sid, 1.0, (), False), span, parsed)
+                hit = _Hit(sid, 1.0, (), False)  # the street as asked: first of the direct hits
+                best = known[hit] = self._at_point(hit, span, parsed)
                 if best.match_type is MatchType.EXACT and best.reason is None:
                     return MatchResult(parsed, MatchType.EXACT, best, [best], [])
-        return self._cascade(parsed, street, limit)
+        return self._cascade(parsed, street, limit, known)
 
     def reverse(self, lon: float, lat: float) -> tuple[str, float]:
         """Return the nearest reference address to ``(lon, lat)`` and its distance in metres."""
@@ -262,8 +274,10 @@ class Matcher:
 
     # --------------------------------------------------------------- the cascade
 
-    def _cascade(self, parsed: ParsedAddress, street: Street, limit: int) -> MatchResult:
-        candidates = self._candidates(self._direct_hits(street), parsed, limit)
+    def _cascade(self, parsed: ParsedAddress, street: Street, limit: int,
+                 known: dict[_Hit, Candidate]) -> MatchResult:
+        """The cascade; ``known`` holds candidates already made for some hits."""
+        candidates = self._candidates(self._direct_hits(street), parsed, limit, known)
         if not candidates or candidates[0].match_type is MatchType.STREET_ONLY:
             fuzzy = self._candidates(self._fuzzy_hits(street), parsed, limit)
             if candidates:  # the street exists: fuzzy finds are only suggestions
@@ -279,12 +293,15 @@ class Matcher:
             notes.append("no_number" if parsed.number is None else "number_out_of_range")
         return MatchResult(parsed, best.match_type, best, _distinct(candidates, limit), notes)
 
-    def _candidates(self, hits: list[_Hit], parsed: ParsedAddress,
-                    limit: int) -> list[Candidate]:
+    def _candidates(self, hits: list[_Hit], parsed: ParsedAddress, limit: int,
+                    known: dict[_Hit, Candidate] | None = None) -> list[Candidate]:
         """Locate the number on every street hit; all candidates, best first."""
         ref = self.reference
         out: list[Candidate] = []
         for hit in hits:
+            if known and hit in known:
+                out.append(known[hit])
+                continue
             if parsed.number is None:
                 out += self._street_only(hit, parsed, limit)
                 continue
@@ -307,7 +324,8 @@ class Matcher:
             score *= 0.95
             reasons.append("ZIP differs")
         reasons += extra
-        reasons.sort(key=lambda r: r.startswith("unit"))
+        if len(reasons) > 1:
+            reasons.sort(key=_unit_last)
         if hit.fuzzy and kind is not MatchType.STREET_ONLY:
             kind = MatchType.FUZZY
         return Candidate(
@@ -325,22 +343,23 @@ class Matcher:
     def _at_point(self, hit: _Hit, span: tuple[int, int], parsed: ParsedAddress) -> Candidate:
         """The address point of the number: pick the row by number suffix, then unit."""
         ref = self.reference
+        suffixes, point_unit = self._point_suffix, self._point_unit
         rows = range(*span)
         extra: list[str] = []
         wanted = (parsed.number_suffix or "").upper()
-        same = [i for i in rows if ref.point_number_suffix[i] == wanted]
+        same = [i for i in rows if suffixes[i] == wanted]
         if not same:
             same = list(rows)
             extra.append("number suffix differs")
         row, unit, kind = same[0], None, MatchType.EXACT
         asked = parsed.unit
         if asked:
-            units = [ref.point_unit[i] for i in same]
+            units = [point_unit[i] for i in same]
             if asked in units:
                 row, unit = same[units.index(asked)], asked
             elif _unit_id(asked) in (ids := [_unit_id(u) if u else None for u in units]):
                 row = same[ids.index(_unit_id(asked))]
-                unit = ref.point_unit[row]
+                unit = point_unit[row]
                 extra.append("unit designator differs")
             elif not any(units):
                 unit = asked
@@ -348,31 +367,50 @@ class Matcher:
             else:
                 kind = MatchType.EXACT_IGNORING_UNIT
                 extra.append("unit not found")
-        number = int(ref.point_number[row])
-        line = format_line(_number_text(number, ref.point_number_suffix[row]),
-                           ref.streets[hit.street], unit)
+        number = parsed.number  # the span's rows hold this number
+        line = format_line(_number_text(number, suffixes[row]), ref.streets[hit.street], unit)
         return self._candidate(hit, kind, parsed, number=number, line=line,
-                               lonlat=ref.point_lonlat[row], zip_code=ref.point_zip[row],
+                               lonlat=ref.point_lonlat[row].tolist(),
+                               zip_code=self._point_zip[row],
                                extra=tuple(extra))
 
     def _on_centerline(self, hit: _Hit, parsed: ParsedAddress) -> Candidate | None:
         """Interpolate along the segment whose range holds the number (ZIP match preferred)."""
         ref, number = self.reference, parsed.number
         found = []
-        for j in ref.segments_of(hit.street):
-            side = side_of(number, self._ranges[j])
-            if side is not None:
-                zip_code = ref.segment_zips[j][0 if side == LEFT else 1]
-                found.append((bool(parsed.zip) and parsed.zip[:5] != zip_code, j, zip_code))
+        for j, lo, hi, start, mixed, rlo, rhi, rstart, rmixed, zips in self._side_table(hit.street):
+            # side_of(number, ranges[j]), unrolled
+            if lo <= number <= hi and (mixed or (number - start) % 2 == 0):
+                zip_code = zips[0]
+            elif rlo <= number <= rhi and (rmixed or (number - rstart) % 2 == 0):
+                zip_code = zips[1]
+            else:
+                continue
+            found.append((bool(parsed.zip) and parsed.zip[:5] != zip_code, j, zip_code))
         if not found:
             return None
         _, j, zip_code = min(found)
-        xy = centerline_point(ref.segment_coords(j, metric=True), self._ranges[j], number,
-                              _CENTERLINE_OFFSET_M)
+        measured = self._lines.get(j)
+        if measured is None:
+            measured = self._lines[j] = measure(ref.segment_coords(j, metric=True))
+        xy = centerline_point(measured, self._ranges[j], number, _CENTERLINE_OFFSET_M)
         lonlat = self._to_lonlat.transform(*xy)
         line = format_line(str(number), ref.streets[hit.street], None)
         return self._candidate(hit, MatchType.CENTERLINE, parsed, number=number, line=line,
                                lonlat=lonlat, zip_code=zip_code)
+
+    def _side_table(self, street: int) -> list[tuple]:
+        """Per centreline segment of ``street``: its index, each side's range as
+        ``(low, high, from, mixed parity)`` (empty for a side without addresses), and its ZIPs."""
+        table = self._sides.get(street)
+        if table is None:
+            ref = self.reference
+            table = self._sides[street] = [
+                (j, *_side_range(*self._ranges[j][:2]), *_side_range(*self._ranges[j][2:]),
+                 tuple(ref.segment_zips[j]))
+                for j in ref.segments_of(street)
+            ]
+        return table
 
     def _between_points(self, hit: _Hit, parsed: ParsedAddress) -> Candidate | None:
         """Interpolate between the nearest known same-parity numbers of the street."""
@@ -506,6 +544,13 @@ class Matcher:
                                            for j in ref.segments_of(s)]) for s in (a, b)]
         crossing = shapely.intersection(*lines)
         return [(float(x), float(y)) for x, y in shapely.get_coordinates(crossing)]
+
+
+def _side_range(start: int, end: int) -> tuple[int, int, int, bool]:
+    """``(low, high, start, mixed)`` for :func:`in_range`; low > high where the side has none."""
+    if start < 0 or end < 0:
+        return 1, 0, start, False
+    return min(start, end), max(start, end), start, (start - end) % 2 == 1
 
 
 def _rank(c: Candidate) -> tuple[float, str]:

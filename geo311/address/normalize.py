@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 
 __all__ = [
     "DIRECTIONALS",
@@ -532,7 +533,7 @@ class Street:
     suffix: str | None
     postdir: str | None
 
-    @property
+    @cached_property
     def full(self) -> str:
         """Return the street as written on a delivery line, e.g. "N MAIN ST"."""
         return " ".join(p for p in (self.predir, self.name, self.suffix, self.postdir) if p)

@@ -24,6 +24,7 @@ A doubtful parse is a result, never an error: ``needs_review`` is set and
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -55,10 +56,12 @@ __all__ = [
     "Street",
     "clear_cache",
     "crf_labels",
+    "fast_key",
     "fast_labels",
     "intersection_labels",
     "parse",
     "parse_uncached",
+    "parse_uncached_how",
     "tokenize",
 ]
 
@@ -222,6 +225,7 @@ _FAST_GROUPS = (
     ("city", PLACE), ("city_only", PLACE), ("state", STATE), ("state_only", STATE),
     ("zip", ZIP), ("city_zip", ZIP), ("state_zip", ZIP), ("zip_only", ZIP),
 )  # fmt: skip
+_FAST_GROUP_INDEX = tuple((_FAST.groupindex[group], label) for group, label in _FAST_GROUPS)
 
 
 def _ambiguous(match: re.Match, text: str) -> bool:
@@ -263,15 +267,21 @@ def fast_labels(text: str) -> list[tuple[str, str]] | None:
     match = _FAST.fullmatch(collapsed)
     if match is None or _ambiguous(match, collapsed):
         return None
-    spans = [(match.span(g), label) for g, label in _FAST_GROUPS if match.group(g) is not None]
+    # Each token takes the label of the first group (in _FAST_GROUPS order) that holds its
+    # start. The groups that took part follow each other in the text, but for the unit's
+    # type, which starts the unit and comes first: one pass over tokens and groups suffices.
+    regs = match.regs
+    spans = [(*regs[index], label) for index, label in _FAST_GROUP_INDEX if regs[index][0] >= 0]
     out: list[tuple[str, str]] = []
-    pos = 0
+    pos = k = 0
+    n = len(spans)
     for token in tokenize(collapsed):
         pos = collapsed.find(token, pos)
-        label = next((lab for (a, b), lab in spans if a <= pos < b), None)
-        if label is None:
+        while k < n and spans[k][1] <= pos:
+            k += 1
+        if k == n or pos < spans[k][0]:
             return None
-        out.append((token, label))
+        out.append((token, spans[k][2]))
         pos += len(token)
     return out
 
@@ -557,8 +567,12 @@ def _first_run(pairs: list[tuple[str, str]], labels: frozenset[str]) -> list[tup
 
 def _street(pairs: list[tuple[str, str]]) -> Street | None:
     """Build a Street from the street-labelled tokens of one segment."""
-    if not pairs:
-        return None
+    return _street_of(tuple(pairs)) if pairs else None
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _street_of(pairs: tuple[tuple[str, str], ...]) -> Street | None:
+    """:func:`_street` of a non-empty run, memoized: the same streets are written over and over."""
     for k in range(2, len(pairs)):  # "RIVER RD LIBERTY GROVE RD": the first street ends at RD
         if pairs[k - 1][1] in (POST_TYPE, POST_DIR) and pairs[k][1] not in (POST_TYPE, POST_DIR):
             if any(lab == NAME for _, lab in pairs[: k - 1]):
@@ -696,6 +710,67 @@ def _build(text: str, pairs: list[tuple[str, str]], reasons: list[str]) -> Parse
     )
 
 
+def _build_fast(text: str, pairs: list[tuple[str, str]]) -> ParsedAddress:
+    """:func:`_build` for the labels of :func:`fast_labels`, the same result sooner.
+
+    Those labels have one shape: the house number (one token), the street run, then
+    at most one unit run (type and identifier), place, state and ZIP tokens, with no
+    separator, box or second number. Whatever would raise a review reason (no street,
+    a ZIP that is not five digits) goes to :func:`_build`.
+    """
+    end = 1
+    while end < len(pairs) and pairs[end][1] in STREET_LABELS:
+        end += 1
+    street = _street(pairs[1:end])
+    written = _clean(pairs[0][0])
+    if written.isdigit():  # ASCII here
+        number, suffix, high, problem = int(written), None, None, None
+    else:
+        number, suffix, high, problem = _house_number([written])
+    if street is None or problem or pairs[0][1] != NUMBER:
+        return _build(text, pairs, [])
+    unit_types: list[str] = []
+    unit_ids: list[str] = []
+    places: list[str] = []
+    states: list[str] = []
+    zips: list[str] = []
+    by_label = {OCC_TYPE: unit_types, OCC_ID: unit_ids, PLACE: places, STATE: states, ZIP: zips}
+    for token, label in pairs[end:]:
+        word = _clean(token)  # ASCII: no "½" to rewrite
+        if word:
+            words = by_label.get(label)
+            if words is None:
+                return _build(text, pairs, [])
+            words.append(word)
+    unit = normalize_unit(" ".join(unit_types), " ".join(unit_ids)) if unit_types or unit_ids \
+        else None
+    state = None
+    if states:
+        state = normalize_state(" ".join(states))
+        if state is None:
+            return _build(text, pairs, [])
+    zip_code = None
+    if zips:
+        zip_match = _ZIP5.fullmatch("".join(zips))
+        if zip_match is None:
+            return _build(text, pairs, [])
+        zip_code = zip_match.group(1)
+    return _new_parsed(text, AddressKind.ADDRESS, number, suffix, high, street, None,
+                       unit or None, " ".join(places) or None, state, zip_code, None, False, (),
+                       tuple(pairs))
+
+
+_PARSED_FIELDS = tuple(f.name for f in dataclasses.fields(ParsedAddress))
+
+
+def _new_parsed(*values) -> ParsedAddress:
+    """``ParsedAddress(*values)``, the same object, without the frozen class's field-by-field
+    ``object.__setattr__`` (the fast path makes one per input)."""
+    parsed = object.__new__(ParsedAddress)
+    parsed.__dict__.update(zip(_PARSED_FIELDS, values, strict=True))
+    return parsed
+
+
 def _unknown(text: str, reason: str) -> ParsedAddress:
     """Return the UNKNOWN result for input that cannot be parsed at all."""
     return ParsedAddress(text, AddressKind.UNKNOWN, None, None, None, None, None, None, None,
@@ -708,18 +783,47 @@ def parse_uncached(text: str, fast: bool = True) -> ParsedAddress:
     ``fast=False`` sends every input through usaddress and the corrections, to
     check the fast path against them.
     """
+    return parse_uncached_how(text, fast)[0]
+
+
+def parse_uncached_how(text: str, fast: bool = True) -> tuple[ParsedAddress, bool]:
+    """Return :func:`parse_uncached` of ``text`` and whether the fast path read it.
+
+    What the fast path reads of a text is its :func:`fast_key`: another text with
+    the same key is read by the fast path too, into the same parts (all but
+    ``input`` and ``labels``).
+    """
     if not isinstance(text, str):
         raise InputError("address must be a string", value=repr(text)[:80])
     if not text.strip():
-        return _unknown(text, "empty input")
+        return _unknown(text, "empty input"), False
     if len(text) > MAX_LENGTH:
-        return _unknown(text, f"input longer than {MAX_LENGTH} characters")
+        return _unknown(text, f"input longer than {MAX_LENGTH} characters"), False
     prepared = _WORD_SEPARATOR.sub(" & ", text) if "/" in text or "@" in text else text
-    pairs = (fast_labels(prepared) if fast else None) or intersection_labels(prepared)
+    if fast and (pairs := fast_labels(prepared)):
+        return _build_fast(text, pairs), True
+    pairs = intersection_labels(prepared)
     reasons: list[str] = []
     if pairs is None:
         pairs, reasons = crf_labels(prepared)
-    return _build(text, pairs, reasons)
+    return _build(text, pairs, reasons), False
+
+
+def fast_key(text: str) -> str | None:
+    """Return what the fast path reads of ``text``, or None if it cannot read it.
+
+    The fast path reads ASCII text (no "/" or "@", which it never accepts) case-
+    and whitespace-blind: its key is the text uppercase with runs of whitespace
+    made one space. None for a text that is not ASCII or is too long to parse.
+
+    Examples
+    --------
+    >>> fast_key(" 12  n Main st,\tApt 4 ")
+    '12 N MAIN ST, APT 4'
+    """
+    if not text.isascii() or len(text) > MAX_LENGTH:
+        return None
+    return " ".join(text.split()).upper()
 
 
 _parse_cached = lru_cache(maxsize=CACHE_SIZE)(parse_uncached)
@@ -756,5 +860,6 @@ def parse(text: str) -> ParsedAddress:
 
 
 def clear_cache() -> None:
-    """Empty the cache of :func:`parse`."""
+    """Empty the cache of :func:`parse` (and the memo of streets it keeps)."""
     _parse_cached.cache_clear()
+    _street_of.cache_clear()

@@ -4,17 +4,24 @@
 together for one profile. ``validate(text)`` returns a JSON-ready dict with the
 canonical address, coordinates, a status and a confidence, ranked suggestions,
 the full ``locate`` answer and, for an address outside the city, the agency to
-redirect the caller to.
+redirect the caller to. ``validate_many(texts)`` returns the same answers for a
+batch, faster: each distinct input once, stage by stage.
+
+Answers are cached (intake traffic repeats addresses) and every call returns a new
+answer, which the caller may change: see "frozen answers" below.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import gc
+import threading
+from collections.abc import Callable, Iterable
 from enum import StrEnum
-from functools import lru_cache
+from typing import Any
 
 from geo311.address.match import Candidate, Matcher, MatchResult, MatchType
-from geo311.address.parse import AddressKind, ParsedAddress, parse
+from geo311.address.parse import AddressKind, ParsedAddress, fast_key, parse_uncached_how
 from geo311.address.reference import AddressReference
 from geo311.errors import InputError
 from geo311.jurisdiction import Locator
@@ -45,10 +52,14 @@ _TYPE_CONFIDENCE = {
     MatchType.STREET_ONLY: 0.3,
     MatchType.NOT_FOUND: 0.0,
 }
+_CONFIDENT = frozenset({Status.VALID, Status.CORRECTED})
+"""Statuses whose answer is the best candidate, located."""
 _FOUND = {MatchType.EXACT, MatchType.EXACT_IGNORING_UNIT, MatchType.INTERSECTION,
           MatchType.CENTERLINE, MatchType.POINT_INTERPOLATED}
 CACHE_SIZE = 65_536
-"""Recent matches and locations a :class:`Validator` keeps."""
+"""Answers (of each kind of key) and locations a :class:`Validator` keeps at most."""
+_CHUNK = 16_384
+"""New inputs :meth:`Validator.validate_many` takes through its stages at a time."""
 _PLACE_PREFIXES = ("city of", "town of", "village of", "county of", "borough of")
 
 
@@ -111,35 +122,293 @@ def _status(parsed: ParsedAddress, match: MatchResult) -> Status:
     return Status.NOT_FOUND
 
 
-def _candidate(candidate: Candidate) -> dict:
-    return {"address": candidate.address, "lon": candidate.lon, "lat": candidate.lat,
-            "zip": candidate.zip, "match_type": str(candidate.match_type),
-            "score": round(candidate.score, 3), "reason": candidate.reason}
+def _understood_key(parsed: ParsedAddress) -> tuple:
+    """What an answer depends on: every field the matcher reads, and the review reasons.
+
+    Plain strings and tuples, so that a cache of them stays out of the garbage collector's way.
+    """
+    street, cross = parsed.street, parsed.cross_street
+    return (str(parsed.kind), parsed.number, parsed.number_suffix, parsed.number_high,
+            street and (street.predir, street.name, street.suffix, street.postdir),
+            cross and (cross.predir, cross.name, cross.suffix, cross.postdir),
+            parsed.unit, parsed.city, parsed.state, parsed.zip, parsed.po_box,
+            parsed.needs_review, parsed.review_reasons)
 
 
-def _parsed(parsed: ParsedAddress) -> dict:
+def _fill_value(value: str | None) -> str | None:
+    """A form field as it fills the parsed address: stripped, uppercase; None if blank."""
+    return value.strip().upper() if value and value.strip() else None
+
+
+# -- the parts of an answer: keys, and the values in the same order --------------------------
+
+_CANDIDATE_KEYS = ("address", "lon", "lat", "zip", "match_type", "score", "reason")
+_UNDERSTOOD_KEYS = ("kind", "number", "number_suffix", "number_high", "street", "cross_street",
+                    "unit", "city", "state", "zip", "po_box")
+_REDIRECT_KEYS = ("id", "name", "phone", "url", "message")
+_POSTAL_KEYS = ("given", "serving", "differs")
+
+
+def _candidate(candidate: Candidate) -> tuple:
+    return (candidate.address, candidate.lon, candidate.lat, candidate.zip,
+            str(candidate.match_type), round(candidate.score, 3), candidate.reason)
+
+
+def _parsed(parsed: ParsedAddress) -> tuple:
     street = parsed.street.full if parsed.street else None
     cross = parsed.cross_street.full if parsed.cross_street else None
-    return {"kind": str(parsed.kind), "number": parsed.number,
-            "number_suffix": parsed.number_suffix, "number_high": parsed.number_high,
-            "street": street, "cross_street": cross, "unit": parsed.unit, "city": parsed.city,
-            "state": parsed.state, "zip": parsed.zip, "po_box": parsed.po_box}
+    return (str(parsed.kind), parsed.number, parsed.number_suffix, parsed.number_high, street,
+            cross, parsed.unit, parsed.city, parsed.state, parsed.zip, parsed.po_box)
 
 
-def _copy_location(location: dict) -> dict:
-    """A copy of a cached ``locate`` answer that the caller may change freely."""
-    def copy(value: dict | None) -> dict | None:
-        return dict(value) if value is not None else None
+def _redirect_and_postal_city(location: dict, best: Candidate,
+                              parsed: ParsedAddress) -> tuple[tuple | None, tuple | None]:
+    """The redirect for an outside address and the postal-city check, as values in key order."""
+    redirect = postal_city = None
+    if not location["in_jurisdiction"]:
+        agency = location["agency"]
+        redirect = (*((agency or {}).get(k) for k in ("id", "name", "phone", "url")),
+                    redirect_message(best.address, location["jurisdiction"]["name"], agency,
+                                     location["nearest_agency"]))
+    if parsed.city:
+        serving = (location["agency"] or location["nearest_agency"] or {}).get("name") or ""
+        simple = serving.lower()
+        for prefix in _PLACE_PREFIXES:
+            simple = simple.removeprefix(prefix + " ")
+        postal_city = (parsed.city, serving, parsed.city.lower() != simple)
+    return redirect, postal_city
 
-    return {**location, "jurisdiction": dict(location["jurisdiction"]),
-            "agency": copy(location["agency"]),
-            "nearest_agency": copy(location["nearest_agency"]),
-            "districts": {key: copy(value) for key, value in location["districts"].items()},
-            "alternatives": [dict(a) for a in location["alternatives"]]}
+
+# -- frozen answers ---------------------------------------------------------------------------
+#
+# Intake traffic repeats addresses, so answers are cached, and a cached answer is copied on
+# every return (the caller may change its copy). A cache holds each answer "frozen": a flat
+# tuple of its leaves (str, int, float, bool, None), which costs the garbage collector
+# nothing, its first item numbering the function that thaws it. That function is compiled
+# once per shape of answer (how many suggestions, which parts of the location, ...) from
+# dict and list displays, and builds a new answer several times faster than a recursive copy.
+
+Shape = tuple | str | None
+"""Where the leaves of JSON-ready data are: None for a leaf, ``("dict", keys, shapes)`` with
+the shape of each key's value, ``("list", shapes)``, or :data:`_INPUT` for the caller's text."""
+
+_INPUT = "input"
+_MAX_COMPILED = 4096
+"""Shapes compiled at most; data of further shapes is thawed by :func:`_thaw_slowly`."""
+
+
+def _dict_shape(keys: tuple[str, ...]) -> Shape:
+    return ("dict", keys, (None,) * len(keys))
+
+
+_CANDIDATE_SHAPE = _dict_shape(_CANDIDATE_KEYS)
+_UNDERSTOOD_SHAPE = _dict_shape(_UNDERSTOOD_KEYS)
+_REDIRECT_SHAPE = _dict_shape(_REDIRECT_KEYS)
+_POSTAL_SHAPE = _dict_shape(_POSTAL_KEYS)
+
+
+def _answer_shape(suggestions: int, reasons: int, notes: int, location: Shape,
+                  redirect: bool, postal_city: bool) -> Shape:
+    """The shape of an answer (:meth:`Validator._answer` lists its leaves in this order)."""
+    parts = (
+        ("input", _INPUT), ("status", None), ("match_type", None), ("address", None),
+        ("lon", None), ("lat", None), ("confidence", None),
+        ("suggestions", ("list", (_CANDIDATE_SHAPE,) * suggestions)),
+        ("understood", _UNDERSTOOD_SHAPE),
+        ("review_reasons", ("list", (None,) * reasons)),
+        ("notes", ("list", (None,) * notes)),
+        ("location", location),
+        ("redirect", _REDIRECT_SHAPE if redirect else None),
+        ("postal_city", _POSTAL_SHAPE if postal_city else None),
+    )  # fmt: skip
+    return ("dict", tuple(key for key, _ in parts), tuple(shape for _, shape in parts))
+
+
+def _flatten(value: Any, leaves: list) -> Shape:
+    """Append the leaves of JSON-ready ``value`` to ``leaves``, in order; return its shape.
+
+    Examples
+    --------
+    >>> leaves = []
+    >>> _flatten({"a": 1, "b": [{"c": None}, 2.5]}, leaves), leaves
+    (('dict', ('a', 'b'), (None, ('list', (('dict', ('c',), (None,)), None)))), [1, None, 2.5])
+    """
+    kind = type(value)
+    if kind is dict:
+        items = value.values()
+    elif kind is list:
+        items = value
+    else:
+        leaves.append(value)
+        return None
+    types = list(map(type, items))
+    if dict not in types and list not in types:  # all leaves, as most dicts of an answer
+        leaves += items
+        parts = (None,) * len(types)
+    else:
+        parts = tuple([_flatten(item, leaves) if t is dict or t is list else leaves.append(item)
+                       for item, t in zip(items, types, strict=True)])  # append gives None
+    return ("dict", tuple(value), parts) if kind is dict else ("list", parts)
+
+
+def _source(shape: Shape, position: list[int]) -> str:
+    """Python source of an expression building data of ``shape`` from the leaves ``v[i]``."""
+    if shape is None:
+        position[0] += 1
+        return f"v[{position[0]}]"
+    if shape == _INPUT:
+        return "text"
+    if shape[0] == "list":
+        return "[" + ", ".join(_source(part, position) for part in shape[1]) + "]"
+    return "{" + ", ".join(f"{key!r}: {_source(part, position)}"
+                           for key, part in zip(shape[1], shape[2], strict=True)) + "}"
+
+
+def _literal_keys(shape: Shape) -> bool:
+    """Whether every dict key of ``shape`` is a str (JSON's keys; written as its repr)."""
+    if shape is None or shape == _INPUT:
+        return True
+    if shape[0] == "list":
+        return all(_literal_keys(part) for part in shape[1])
+    return all(type(key) is str for key in shape[1]) and all(map(_literal_keys, shape[2]))
+
+
+def _thaw_slowly(shape: Shape, frozen: tuple, text: str | None, position: list[int]) -> Any:
+    """What the compiled thawer of ``shape`` returns, by walking the shape."""
+    if shape is None:
+        position[0] += 1
+        return frozen[position[0]]
+    if shape == _INPUT:
+        return text
+    if shape[0] == "list":
+        return [_thaw_slowly(part, frozen, text, position) for part in shape[1]]
+    return {key: _thaw_slowly(part, frozen, text, position)
+            for key, part in zip(shape[1], shape[2], strict=True)}
+
+
+def _thawer(shape: Shape, compile_it: bool) -> Callable[[tuple, str | None], Any]:
+    if compile_it and _literal_keys(shape):
+        # the source holds the shape's keys as literals (reprs of str), nothing else
+        return eval(f"lambda v, text: {_source(shape, [0])}")
+    return lambda frozen, text: _thaw_slowly(shape, frozen, text, [0])
+
+
+class _Thawers:
+    """The functions that thaw frozen data, one per shape, numbered from 0.
+
+    ``thaw(frozen, text)`` builds the data of ``frozen = (number, *leaves)``, with
+    ``text`` where the shape says :data:`_INPUT`. One registry for every validator
+    (shapes repeat); numbers are only ever added.
+    """
+
+    def __init__(self) -> None:
+        self.functions: list[Callable[[tuple, str | None], Any]] = []
+        self._numbers: dict[Any, int] = {}
+        self.lock = threading.Lock()
+
+    def number(self, key: Any, shape: Callable[[], Shape]) -> int:
+        """The number of the thawer named ``key``; ``shape()`` gives its shape the first time."""
+        found = self._numbers.get(key)
+        if found is None:
+            with self.lock:
+                found = self._numbers.get(key)
+                if found is None:
+                    compile_it = len(self.functions) < _MAX_COMPILED
+                    self.functions.append(_thawer(shape(), compile_it))
+                    found = self._numbers[key] = len(self.functions) - 1
+        return found
+
+    def thaw(self, frozen: tuple, text: str | None = None) -> Any:
+        """The data of ``frozen``: new dicts and lists around its leaves."""
+        return self.functions[frozen[0]](frozen, text)
+
+
+_THAWERS = _Thawers()
+_LOCATION_SHAPES: list[Shape] = []
+_LOCATION_SHAPE_NUMBERS: dict[Shape, int] = {}
+"""The shapes of ``locate`` answers seen, numbered: a small key for the answer's shape."""
+_LOCATION_EXTRACTORS: list[Callable[[dict], tuple | None]] = []
+"""By shape number: the function that lists the leaves of a ``locate`` answer of that shape
+(``None`` for one of another shape)."""
+
+
+def _location_shape_number(shape: Shape) -> int:
+    found = _LOCATION_SHAPE_NUMBERS.get(shape)
+    if found is None:
+        with _THAWERS.lock:
+            found = _LOCATION_SHAPE_NUMBERS.get(shape)
+            if found is None:
+                _LOCATION_EXTRACTORS.append(_extractor(shape))
+                _LOCATION_SHAPES.append(shape)
+                found = _LOCATION_SHAPE_NUMBERS[shape] = len(_LOCATION_SHAPES) - 1
+    return found
+
+
+def _extractor(shape: Shape) -> Callable[[Any], tuple | None]:
+    """A function that returns the leaves of data of ``shape``, as :func:`_flatten` lists
+    them, or None for data of another shape: compiled, it checks and lists in one go,
+    several times faster than the walk. (Most answers of a locator share a few shapes.)"""
+    if not _literal_keys(shape) or shape is None or shape == _INPUT:
+        return lambda value: None
+    lines: list[str] = []
+    leaves: list[str] = []
+    names = iter(range(1, 1 << 30))
+
+    def walk(part: Shape, name: str) -> None:
+        if part[0] == "dict":
+            lines.append(f"if type({name}) is not dict or tuple({name}) != {part[1]!r}: "
+                         "return None")
+            items = [(f"{name}[{key!r}]", sub) for key, sub in zip(part[1], part[2],
+                                                                    strict=True)]
+        else:
+            lines.append(f"if type({name}) is not list or len({name}) != {len(part[1])}: "
+                         "return None")
+            items = [(f"{name}[{i}]", sub) for i, sub in enumerate(part[1])]
+        for expr, sub in items:
+            if sub is None:
+                leaves.append(expr)
+            else:
+                inner = f"v{next(names)}"
+                lines.append(f"{inner} = {expr}")
+                walk(sub, inner)
+
+    walk(shape, "v0")
+    # the source holds the shape's keys as literals (reprs of str), nothing else
+    source = "def extract(v0):\n" + "".join(f"    {line}\n" for line in lines) + (
+        f"    leaves = ({''.join(f'{leaf}, ' for leaf in leaves)})\n"
+        "    kinds = set(map(type, leaves))\n"
+        "    return None if dict in kinds or list in kinds else leaves\n")
+    namespace: dict[str, Any] = {}
+    exec(source, namespace)
+    return namespace["extract"]
+
+
+def _same_street_first(understood: tuple) -> tuple[str, int]:
+    """An order of understood keys (see `_understood_key`) by street name, then number."""
+    street, number = understood[4], understood[1]
+    return (street[1] if street else ""), (number if number is not None else -1)
+
+
+def _near_first(point: tuple[float, float]) -> tuple[float, float]:
+    """An order of points in which near ones come close: by 0.01° column, then latitude."""
+    return point[0] * 100 // 1, point[1]
+
+
+def _remember(cache: dict, key: Any, value: Any) -> Any:
+    """Store ``value`` in ``cache``, emptied first when it holds :data:`CACHE_SIZE` entries."""
+    if len(cache) >= CACHE_SIZE:
+        cache.clear()
+    cache[key] = value
+    return value
 
 
 class Validator:
     """Validate addresses for one profile; build once, call often.
+
+    Answers are cached, by the exact input (text, ZIP and city fields) and by what
+    the parser understood, so that "1200 n main st" and "1200 N MAIN ST" share the
+    work; locations are cached by point. Every call returns a new answer, which the
+    caller may change freely: no cached data is ever handed out.
 
     Parameters
     ----------
@@ -153,81 +422,228 @@ class Validator:
         self.locator = locator or Locator.from_profile(profile)
         self.reference = reference or AddressReference.from_profile(profile)
         self.matcher = Matcher(self.reference)
-        # intake traffic repeats addresses: keep recent matches and locations
-        self._matches: dict[tuple, MatchResult] = {}
-        self._locate = lru_cache(maxsize=CACHE_SIZE)(self.locator.locate)
+        # frozen answers by input; by what the parser's fast path reads of it (the same
+        # answer for "12 n main st" and "12 N MAIN ST"); by what was understood (see
+        # `_understood_key`); frozen locations by point, with the number of their shape
+        self._answers: dict[tuple, tuple] = {}
+        self._by_fast_key: dict[tuple, tuple] = {}
+        self._by_understood: dict[tuple, tuple] = {}
+        self._locations: dict[tuple[float, float], tuple[tuple, int, bool]] = {}
+        self._location_shape: int | None = None
 
     def validate(self, text: str, *, zip: str | None = None, city: str | None = None) -> dict:
         """Return the validation of one free-text address as a JSON-ready dict.
 
         ``zip`` and ``city`` fill in what the text does not say (a separate form
-        field). Raises :class:`InputError` only for a non-string input.
+        field). Raises :class:`InputError` only for a non-string input. The answer
+        is the caller's own: changing it changes no later answer.
         """
         if not isinstance(text, str):
             raise InputError(f"an address must be text, not {type(text).__name__}")
-        parsed = parse(text)
-        fill = {k: v.strip().upper() for k, v in (("zip", zip), ("city", city))
-                if v and v.strip() and getattr(parsed, k) is None}
-        if fill:
-            parsed = dataclasses.replace(parsed, **fill)
-        match = self._match(parsed)
-        status = _status(parsed, match)
-        confident = status in (Status.VALID, Status.CORRECTED)
-        best = match.best if confident else None
-        answer = {
-            "input": text,
-            "status": str(status),
-            "match_type": str(match.match_type),
-            "address": best.address if best else None,
-            "lon": best.lon if best else None,
-            "lat": best.lat if best else None,
-            "confidence": confidence(match, parsed),
-            "suggestions": [_candidate(c) for c in match.suggestions],
-            "understood": _parsed(parsed),
-            "review_reasons": list(parsed.review_reasons),
-            "notes": list(match.notes),
-            "location": None,
-            "redirect": None,
-            "postal_city": None,
-        }
-        if best is not None and best.lon is not None:
-            self._place(answer, best, parsed)
-        return answer
+        zip, city = _fill_value(zip), _fill_value(city)
+        frozen = self._answers.get((text, zip, city)) or self._freeze(text, zip, city)
+        return _THAWERS.functions[frozen[0]](frozen, text)
 
-    def _match(self, parsed: ParsedAddress) -> MatchResult:
-        """The matcher's answer, from the cache when the same address was parsed before.
+    def validate_many(self, texts: Iterable[str], *, zips: Iterable[str | None] | None = None,
+                      cities: Iterable[str | None] | None = None) -> list[dict]:
+        """Return :meth:`validate` of each address, in order: the same answers, sooner.
 
-        The key holds every field the matcher reads (not the raw text), so "1200 n main"
-        and "1200 N MAIN" share an entry.
+        ``zips`` and ``cities``, when given, hold the form field of each address
+        (None or "" where there is none). Each distinct input is validated once, in
+        stages (parse them all, match them all, locate them all), and every answer
+        is a new dict.
+
+        Raises
+        ------
+        InputError
+            If an address is not a string, or ``zips`` or ``cities`` has another length
+            (before any is validated).
         """
-        key = (parsed.kind, parsed.number, parsed.number_suffix, parsed.number_high,
-               parsed.street, parsed.cross_street, parsed.unit, parsed.city, parsed.state,
-               parsed.zip, parsed.po_box, parsed.needs_review)
-        found = self._matches.get(key)
-        if found is None:
-            if len(self._matches) >= CACHE_SIZE:
-                self._matches.clear()
-            found = self._matches[key] = self.matcher.match(parsed)
-        return found
+        texts = list(texts)
+        for text in texts:
+            if not isinstance(text, str):
+                raise InputError(f"an address must be text, not {type(text).__name__}")
+        fields = []
+        for name, values in (("zips", zips), ("cities", cities)):
+            if values is None:
+                fields.append([None] * len(texts))
+                continue
+            values = [_fill_value(v) for v in values]
+            if len(values) != len(texts):
+                raise InputError(f"{name} has {len(values)} values for {len(texts)} addresses")
+            fields.append(values)
+        keys = list(zip(texts, *fields, strict=True))
+        functions = _THAWERS.functions
+        # The answers are trees of new dicts and lists: no reference cycle for the garbage
+        # collector to find, yet it would walk all the answers made so far again and again.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            frozen = self._freeze_many(keys)
+            return [functions[f[0]](f, key[0]) for key in keys for f in (frozen[key],)]
+        finally:
+            if collecting:
+                gc.enable()
 
-    def _place(self, answer: dict, best: Candidate, parsed: ParsedAddress) -> None:
-        """Add the location, the redirect for outside addresses and the postal-city check."""
-        location = _copy_location(self._locate(best.lon, best.lat))
-        answer["location"] = location
-        if not location["in_jurisdiction"]:
-            agency = location["agency"]
-            answer["redirect"] = {
-                **{k: (agency or {}).get(k) for k in ("id", "name", "phone", "url")},
-                "message": redirect_message(best.address, location["jurisdiction"]["name"],
-                                            agency, location["nearest_agency"]),
-            }
-        if parsed.city:
-            serving = (location["agency"] or location["nearest_agency"] or {}).get("name") or ""
-            simple = serving.lower()
-            for prefix in _PLACE_PREFIXES:
-                simple = simple.removeprefix(prefix + " ")
-            answer["postal_city"] = {"given": parsed.city, "serving": serving,
-                                     "differs": parsed.city.lower() != simple}
+    def _freeze(self, text: str, zip: str | None, city: str | None) -> tuple:
+        """The frozen answer for an input not in the cache, now cached."""
+        fast = self._fast_key(text, zip, city)
+        frozen = None if fast is None else self._by_fast_key.get(fast)
+        if frozen is None:
+            parsed, read_fast = self._read(text, zip, city)
+            understood = _understood_key(parsed)
+            frozen = self._by_understood.get(understood)
+            if frozen is None:
+                frozen = self._answer(parsed, self.matcher.match(parsed))
+                _remember(self._by_understood, understood, frozen)
+            if read_fast and fast is not None:
+                _remember(self._by_fast_key, fast, frozen)
+        return _remember(self._answers, (text, zip, city), frozen)
+
+    def _freeze_many(self, keys: list[tuple]) -> dict[tuple, tuple]:
+        """The frozen answers of the distinct inputs ``keys`` (text, zip, city), all cached.
+
+        Inputs not in the cache go in chunks through each stage in turn, which keeps
+        each stage's code and tables in the processor's caches: read them all, match
+        the new readings, locate the new points, then build the answers.
+        """
+        out: dict[tuple, tuple] = {}
+        todo = []
+        for key in dict.fromkeys(keys):
+            found = self._answers.get(key)
+            if found is None:
+                todo.append(key)
+            else:
+                out[key] = found
+        for start in range(0, len(todo), _CHUNK):
+            self._freeze_chunk(todo[start:start + _CHUNK], out)
+        return out
+
+    def _freeze_chunk(self, keys: list[tuple], out: dict[tuple, tuple]) -> None:
+        """:meth:`_freeze` of each input in ``keys``, stage by stage; answers into ``out``.
+
+        An understood key is a long tuple whose hash is computed anew at each use: in
+        here each gets a number, from one lookup.
+        """
+        numbers: dict[tuple, int] = {}  # understood key -> its number in this chunk
+        understood_keys: list[tuple] = []
+        frozen_of: list[tuple | None] = []  # by number: the frozen answer, if known yet
+        readings: list[tuple[int, ParsedAddress]] = []  # new readings, with their number
+        how: list[tuple[tuple, tuple | None, int]] = []  # input, fast key, number
+        by_fast: dict[tuple, int] = {}  # number by fast key, in this chunk
+        by_fast_key, by_understood = self._by_fast_key, self._by_understood
+        for key in keys:
+            fast = fast_key(key[0])
+            if fast is not None:
+                fast = (fast, key[1], key[2])
+                frozen = by_fast_key.get(fast)
+                if frozen is not None:
+                    out[key] = _remember(self._answers, key, frozen)
+                    continue
+            number = None if fast is None else by_fast.get(fast)
+            if number is None:
+                parsed, read_fast = self._read(*key)
+                understood = _understood_key(parsed)
+                number = numbers.get(understood)
+                if number is None:
+                    number = numbers[understood] = len(understood_keys)
+                    understood_keys.append(understood)
+                    frozen_of.append(by_understood.get(understood))
+                    if frozen_of[number] is None:
+                        readings.append((number, parsed))
+                if read_fast and fast is not None:
+                    by_fast[fast] = number
+                else:
+                    fast = None
+            how.append((key, fast, number))
+        # one street after another: its tables stay at hand
+        readings.sort(key=lambda reading: _same_street_first(understood_keys[reading[0]]))
+        matches = [self.matcher.match(parsed) for _, parsed in readings]
+        statuses = [_status(parsed, match) for (_, parsed), match in zip(readings, matches,
+                                                                          strict=True)]
+        points = set()
+        for match, status in zip(matches, statuses, strict=True):
+            best = match.best
+            if status in _CONFIDENT and best is not None and best.lon is not None:
+                points.add((best.lon, best.lat))
+        for lon, lat in sorted(points, key=_near_first):  # neighbours share the locator's tables
+            self._locate(lon, lat)
+        for (number, parsed), match, status in zip(readings, matches, statuses, strict=True):
+            frozen_of[number] = _remember(by_understood, understood_keys[number],
+                                          self._answer(parsed, match, status))
+        for key, fast, number in how:
+            frozen = frozen_of[number]
+            if fast is not None:
+                _remember(by_fast_key, fast, frozen)
+            out[key] = _remember(self._answers, key, frozen)
+
+    @staticmethod
+    def _fast_key(text: str, zip: str | None, city: str | None) -> tuple | None:
+        """The key of the answers shared by inputs the parser's fast path reads alike."""
+        key = fast_key(text)
+        return None if key is None else (key, zip, city)
+
+    @staticmethod
+    def _read(text: str, zip: str | None, city: str | None) -> tuple[ParsedAddress, bool]:
+        """The parse of ``text`` with the form fields filled in, and whether the fast path
+        read it."""
+        parsed, read_fast = parse_uncached_how(text)
+        if zip is not None and parsed.zip is None or city is not None and parsed.city is None:
+            parsed = dataclasses.replace(parsed, **{
+                k: v for k, v in (("zip", zip), ("city", city))
+                if v is not None and getattr(parsed, k) is None})
+        return parsed, read_fast
+
+    def _answer(self, parsed: ParsedAddress, match: MatchResult,
+                status: Status | None = None) -> tuple:
+        """The frozen answer for ``parsed``, its match and status (found when not given): the
+        thawer's number, then the leaves in order."""
+        if status is None:
+            status = _status(parsed, match)
+        best = match.best if status in _CONFIDENT else None
+        leaves = [-1, str(status), str(match.match_type), best.address if best else None,
+                  best.lon if best else None, best.lat if best else None,
+                  confidence(match, parsed)]
+        for candidate in match.suggestions:
+            leaves += _candidate(candidate)
+        leaves += _parsed(parsed)
+        leaves += parsed.review_reasons
+        leaves += match.notes
+        location_shape = redirect = postal_city = None
+        if best is not None and best.lon is not None:
+            frozen_location, location_shape, inside = self._locate(best.lon, best.lat)
+            leaves += frozen_location[1:]
+            if not inside or parsed.city:
+                redirect, postal_city = _redirect_and_postal_city(
+                    _THAWERS.thaw(frozen_location), best, parsed)
+        else:
+            leaves.append(None)
+        leaves += redirect or (None,)
+        leaves += postal_city or (None,)
+        key = (len(match.suggestions), len(parsed.review_reasons), len(match.notes),
+               location_shape, redirect is not None, postal_city is not None)
+        leaves[0] = _THAWERS.number(key, lambda: _answer_shape(
+            *key[:3], None if location_shape is None else _LOCATION_SHAPES[location_shape],
+            *key[4:]))
+        return tuple(leaves)
+
+    def _locate(self, lon: float, lat: float) -> tuple[tuple, int, bool]:
+        """The frozen ``locate`` answer of a point, the number of its shape and whether the
+        point is in the jurisdiction; cached."""
+        found = self._locations.get((lon, lat))
+        if found is None:
+            location = self.locator.locate(lon, lat)
+            number = self._location_shape  # most points share the shape of the last one
+            leaves = None if number is None else _LOCATION_EXTRACTORS[number](location)
+            if leaves is None:
+                flat: list = []
+                shape = _flatten(location, flat)
+                number = self._location_shape = _location_shape_number(shape)
+                leaves = tuple(flat)
+            thawer = _THAWERS.number(("location", number), lambda: _LOCATION_SHAPES[number])
+            found = _remember(self._locations, (lon, lat),
+                              ((thawer, *leaves), number, bool(location["in_jurisdiction"])))
+        return found
 
     def reverse(self, lon: float, lat: float) -> dict:
         """Return the nearest reference address to a point, its distance and the location."""

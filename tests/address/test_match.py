@@ -16,9 +16,11 @@ import shapely
 from geo311.address.interpolate import (
     LEFT,
     RIGHT,
+    _point_along_measured,
     between_points,
     centerline_point,
     in_range,
+    measure,
     point_along,
     side_of,
 )
@@ -111,6 +113,38 @@ def test_point_along_a_bent_line() -> None:
     assert point_along(bent, 1.5, 0.0) == pytest.approx((100.0, 100.0))  # clipped
     repeated = np.array([[0.0, 0.0], [100.0, 0.0], [100.0, 0.0]])
     assert point_along(repeated, 1.0, 10.0, LEFT) == pytest.approx((100.0, 10.0))
+
+
+def test_a_measured_line_places_the_same_floats_as_point_along(
+        reference: AddressReference) -> None:
+    # the matcher measures each centreline once: its points must not move by one ulp
+    rng = np.random.default_rng(5)
+    lines = [reference.segment_coords(j, metric=True)
+             for j in range(0, len(reference.segment_vertices) - 1, 3)]
+    for k in range(1500):
+        line = rng.normal(0, 1000, (int(rng.integers(2, 7)), 2)) * rng.choice([1e-6, 1, 1e3])
+        if k % 3 == 0:
+            line[int(rng.integers(0, len(line)))] = line[0]  # a repeated vertex
+        if k % 7 == 0:
+            line[:] = line[0]  # no length at all
+        lines.append(line)
+    compared = 0
+    for coords in lines:
+        measured = measure(coords)
+        for fraction in (*rng.random(3), 0.0, -0.0, 0.5, 1.0, -0.3, 1.7):
+            for offset, side in ((10.0, LEFT), (10.0, RIGHT), (0.0, LEFT)):
+                want = point_along(coords, fraction, offset, side)
+                got = _point_along_measured(measured, fraction, offset, side)
+                assert got == want and np.signbit(got).tolist() == np.signbit(want).tolist()
+                compared += 1
+    assert compared > 50_000
+    for j in range(0, len(reference.segment_vertices) - 1, 25):  # as the matcher calls it
+        ranges = tuple(int(r) for r in reference.segment_ranges[j])
+        coords = reference.segment_coords(j, metric=True)
+        measured = measure(coords)
+        for number in range(max(min(ranges), 0), max(ranges) + 2, 7):
+            assert (centerline_point(measured, ranges, number)
+                    == centerline_point(coords, ranges, number))
 
 
 def test_between_points_by_hand() -> None:

@@ -7,7 +7,16 @@ import pytest
 import usaddress
 
 from geo311.address import AddressKind, ParsedAddress, Street, parse
-from geo311.address.parse import clear_cache, fast_labels, parse_uncached, tokenize
+from geo311.address.parse import (
+    _build,
+    _build_fast,
+    clear_cache,
+    fast_key,
+    fast_labels,
+    parse_uncached,
+    parse_uncached_how,
+    tokenize,
+)
 from geo311.errors import InputError
 
 
@@ -378,3 +387,50 @@ def test_hash_after_a_suffixless_street_is_a_unit_not_part_of_the_name():
     parsed = parse("153 E 3rd #1")
     assert (parsed.street.predir, parsed.street.name, parsed.street.suffix) == ("E", "3RD", None)
     assert parsed.unit == "# 1"
+
+
+def _meaning(parsed: ParsedAddress) -> tuple:
+    """Every part of a parse but the input text and its labelled tokens."""
+    return tuple(getattr(parsed, f) for f in ParsedAddress.__dataclass_fields__
+                 if f not in ("input", "labels"))
+
+
+@pytest.fixture(scope="module")
+def demo_texts(demo_dir) -> list[str]:
+    import pandas as pd
+
+    frame = pd.read_csv(demo_dir / "requests.csv", dtype=str, keep_default_na=False)
+    return list(dict.fromkeys(frame.address))
+
+
+def test_the_fast_builder_builds_what_the_general_one_does(demo_texts):
+    # _build_fast is _build specialised to the fast path's labels: same object, field by field
+    applies = 0
+    for text in [*demo_texts, "12-14 N Main St Apt. 5, Los Angeles, CA 90012-1234",
+                 "0012 Elm Ct #5B", "7 Elm Ct, Evanston, 60201"]:
+        pairs = fast_labels(text)
+        if pairs:
+            applies += 1
+            assert _build_fast(text, pairs) == _build(text, pairs, [])
+    assert applies > 0.9 * len(demo_texts)
+
+
+def test_texts_with_one_fast_key_are_read_alike(demo_texts):
+    # what the validator's cache by fast key relies on
+    rng = np.random.default_rng(8)
+    checked = 0
+    for text in demo_texts[:6000]:
+        if fast_key(text) is None:
+            continue
+        parsed, fast = parse_uncached_how(text)
+        chars = [c.lower() if rng.random() < 0.5 else c.upper() for c in text]
+        variant = "  ".join("".join(chars).split(" ")) + "\t"
+        assert fast_key(variant) == fast_key(text)
+        other, other_fast = parse_uncached_how(variant)
+        assert other_fast == fast
+        if fast:
+            assert _meaning(other) == _meaning(parsed)
+            checked += 1
+    assert checked > 4000
+    assert fast_key("12 Main St" + " " * 300) is None  # too long to parse: not the same answer
+    assert fast_key("12 Máin St") is None

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import csv
 
 import pandas as pd
 import pytest
 
 from geo311.address.batch import validate_csv
-from geo311.address.validate import Validator, redirect_message
+from geo311.address.validate import Validator, _extractor, _flatten, redirect_message
 from geo311.errors import InputError
 from geo311.profile import load_profile
 
@@ -146,3 +147,99 @@ def test_confidence_bands_are_calibrated_on_the_demo_requests(validator, request
     top = frame[frame.confidence > 0.95]
     assert len(top) > 2500 and top.right.mean() >= 0.99  # measured 100 % of 2,861 (n=3,000)
     assert frame[frame.confidence <= 0.5].right.sum() == 0  # a low band is never an answer
+
+
+def test_validate_many_gives_the_answers_of_validate(demo_dir, requests):
+    one = Validator(load_profile(demo_dir))
+    many = Validator(one.profile, reference=one.reference, locator=one.locator)
+    sample = requests.sample(2000, random_state=4)
+    # repeats, the same address in other case and spacing, and the form fields
+    texts = [*sample.address, *sample.address[:500], *(" " + t.upper() for t in sample.address)]
+    zips = [*sample.zipcode, *([""] * 500), *sample.zipcode]
+    cities = (["Rivergate", "", None, " ashford "] * len(texts))[:len(texts)]
+    expected = [one.validate(t, zip=z, city=c) for t, z, c in zip(texts, zips, cities,
+                                                                    strict=True)]
+    assert many.validate_many(texts, zips=zips, cities=cities) == expected
+    assert [a["input"] for a in expected] == texts
+    # and again from the caches, which validate shares
+    assert many.validate_many(texts, zips=zips, cities=cities) == expected
+    assert [many.validate(t, zip=z, city=c) for t, z, c in zip(texts, zips, cities,
+                                                                strict=True)] == expected
+
+
+def test_answers_are_the_callers_own(validator, requests):
+    inside = requests[(requests.perturbation == "unit") & (requests.in_city == "True")]
+    outside = requests[(requests.in_city == "False") & (requests.perturbation == "none")]
+    for text in (inside.address.iloc[0], outside.address.iloc[0]):
+        first = validator.validate(text, city="Ashford")
+        expected = copy.deepcopy(first)
+        assert first["location"] is not None and first["suggestions"]
+        first["suggestions"][0]["address"] = "changed"
+        first["understood"]["street"] = "changed"
+        first["review_reasons"].append("changed")
+        first["location"]["districts"]["ward"] = {"id": "changed"}
+        first["location"]["jurisdiction"]["name"] = "changed"
+        first["location"]["alternatives"].append({"changed": True})
+        first["postal_city"]["given"] = "changed"
+        if first["redirect"] is not None:
+            first["redirect"]["message"] = "changed"
+        assert validator.validate(text, city="Ashford") == expected
+        twice = validator.validate_many([text, text], cities=["Ashford", "Ashford"])
+        assert twice[0] == twice[1] == expected
+        assert twice[0]["location"]["districts"] is not twice[1]["location"]["districts"]
+        twice[0]["location"]["jurisdiction"]["id"] = "changed"
+        twice[0]["suggestions"][0]["score"] = 0
+        assert twice[1] == expected
+
+
+def test_validate_many_refuses_bad_input_before_validating(validator):
+    with pytest.raises(InputError, match="must be text"):
+        validator.validate_many(["100 Main St", None])
+    with pytest.raises(InputError, match="zips has 1 values for 2 addresses"):
+        validator.validate_many(["100 Main St", "200 Main St"], zips=["93690"])
+    assert validator.validate_many([]) == []
+
+
+def test_validate_csv_reports_a_failure_in_its_own_row(demo_dir, tmp_path, monkeypatch):
+    validator = Validator(load_profile(demo_dir))
+    source = tmp_path / "in.csv"
+    frame = pd.read_csv(demo_dir / "requests.csv", dtype=str, keep_default_na=False).head(30)
+    frame.to_csv(source, index=False)
+    together, alone = tmp_path / "together.csv", tmp_path / "alone.csv"
+    validate_csv(validator, source, together, address_col="address", zip_col="zipcode")
+    bad = frame.address.iloc[7]
+    validate = validator.validate
+
+    def failing(text, **fields):
+        if text == bad:
+            raise InputError("cannot validate this one")
+        return validate(text, **fields)
+
+    def failing_many(texts, **fields):
+        raise InputError("the batch fails")
+
+    monkeypatch.setattr(validator, "validate", failing)
+    monkeypatch.setattr(validator, "validate_many", failing_many)
+    summary = validate_csv(validator, source, alone, address_col="address", zip_col="zipcode")
+    assert summary["error"] == 1
+    rows, expected = list(csv.DictReader(alone.open())), list(csv.DictReader(together.open()))
+    assert rows[7]["error"] == "cannot validate this one" and rows[7]["geo311_status"] == ""
+    assert rows[:7] + rows[8:] == expected[:7] + expected[8:]
+
+
+def test_a_compiled_extractor_lists_the_leaves_of_its_shape_only(validator, requests):
+    # the validator freezes locate answers with the extractor of the last shape it saw
+    sample = requests.sample(400, random_state=6)
+    locations = [validator.locator.locate(float(lon), float(lat))
+                 for lon, lat in zip(sample.lon, sample.lat, strict=True) if lon and lat]
+    by_shape: dict = {}
+    for location in locations:
+        leaves: list = []
+        shape = _flatten(location, leaves)
+        assert _extractor(shape)(location) == tuple(leaves)
+        by_shape.setdefault(shape, location)
+    assert len(by_shape) >= 2  # inside and outside the city, near a boundary or not
+    for shape in by_shape:
+        extract = _extractor(shape)
+        for other, location in by_shape.items():
+            assert (extract(location) is None) == (other != shape)

@@ -1,0 +1,192 @@
+"""``geo311 validate --csv`` on real Los Angeles requests, with --zip-col and --city-col.
+
+The input is 300 requests of the 2017 MyLA311 export with the address text and the ZIP
+code in separate columns (the export's ``Address`` ends with ", ZIP": it is cut off), a
+``city`` column, bad rows and constructed cases. The profile is the shipped one
+(``profiles/la``), whose reference is every verified address of that export.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from geo311.cli import main
+
+from .conftest import REPO
+
+COLUMNS = ["SRNumber", "RequestType", "status", "address", "zip", "city"]
+BAD = {  # SRNumber -> the row after the id (a short row has fewer fields)
+    "bad-empty": ["Graffiti Removal", "Open", "", "90012", "Los Angeles"],
+    "bad-pobox": ["Graffiti Removal", "Open", "PO Box 30158", "90030", "Los Angeles"],
+    "bad-garbage": ["Graffiti Removal", "Open", "?? asdf qwerty !!", "", ""],
+    "bad-short": ["Graffiti Removal"],
+    "bad-long": ["Bulky Items", "Open", "2111 W BELLEVUE AVE", "90026", "Los Angeles", "x"],
+}
+# 1653 E 57TH ST (90011) and 1653 W 57TH ST (90062) both exist: without the directional
+# only the ZIP code tells them apart
+CASES = {
+    "zip-west": ["Bulky Items", "Open", "1653 57TH ST", "90062", "Los Angeles"],
+    "zip-east": ["Bulky Items", "Open", "1653 57TH ST", "90011", "Los Angeles"],
+    "zip-none": ["Bulky Items", "Open", "1653 57TH ST", "", "Los Angeles"],
+    "zip-in-text": ["Bulky Items", "Open", "1653 57TH ST, 90011", "90062", "Los Angeles"],
+    "city-gardena": ["Bulky Items", "Open", "2111 W BELLEVUE AVE", "90026", "Gardena"],
+    "city-la": ["Bulky Items", "Open", "2111 W BELLEVUE AVE", "90026", "Los Angeles"],
+}
+
+
+def run(*args) -> tuple[dict, object]:
+    """Run ``geo311 validate --profile profiles/la --csv ...``; return (summary, result)."""
+    result = CliRunner().invoke(main, ["validate", "--profile", str(REPO / "profiles/la"),
+                                       *map(str, args)])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stderr[result.stderr.index("{"):]), result
+
+
+def validate_args(source: Path, target: Path) -> list:
+    return ["--csv", source, "-o", target, "--address-col", "address", "--zip-col", "zip",
+            "--city-col", "city"]
+
+
+@pytest.fixture(scope="module")
+def requests(la_requests_text) -> pd.DataFrame:
+    """300 real requests (the address text without its ZIP) and whether the reference
+    has their address (verified with coordinates)."""
+    rows = la_requests_text.sample(300, random_state=11)
+    return pd.DataFrame({
+        "SRNumber": rows.SRNumber, "RequestType": rows.RequestType, "status": rows.Status,
+        "address": rows.Address.str.rsplit(", ", n=1).str[0], "zip": rows.ZipCode,
+        "city": "Los Angeles",
+        "in_reference": (rows.HouseNumber != "") & (rows.Latitude != ""),
+    })  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def source(requests, tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("batch_la") / "requests.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        writer.writerows(requests[COLUMNS].itertuples(index=False))
+        writer.writerows([key, *row] for key, row in {**BAD, **CASES}.items())
+    return path
+
+
+@pytest.fixture(scope="module")
+def whole(source) -> tuple[dict, Path]:
+    target = source.with_name("validated.csv")
+    summary, _ = run(*validate_args(source, target), "--restart")
+    return summary, target
+
+
+@pytest.fixture(scope="module")
+def rows(whole) -> pd.DataFrame:
+    return pd.read_csv(whole[1], dtype=str, keep_default_na=False).set_index("SRNumber",
+                                                                            drop=False)
+
+
+def test_one_row_out_per_row_in_in_order_with_the_input_columns_kept(source, requests, rows):
+    with source.open(newline="") as handle:
+        header, *given = list(csv.reader(handle))
+    assert rows.SRNumber.tolist() == [r[0] for r in given]
+    assert list(rows.columns[:len(COLUMNS)]) == COLUMNS
+    # our columns after them; "status" and "address" are taken: ours are prefixed
+    assert {"geo311_status", "geo311_address", "match_type", "confidence", "council_district_id",
+            "error"} <= set(rows.columns)
+    real = rows.iloc[:len(requests)]
+    assert real.status.tolist() == requests.status.tolist()  # the caller's column, untouched
+    assert real.address.tolist() == requests.address.tolist()
+
+
+def test_status_counts_are_plausible_for_the_reference(whole, requests, rows):
+    summary, _ = whole
+    total = len(requests) + len(BAD) + len(CASES)
+    assert summary["rows"] == total and summary["resumed"] == 0
+    assert sum(v for k, v in summary.items() if k not in ("rows", "resumed")) == total
+    real = rows.iloc[:len(requests)]
+    known = real[requests.in_reference.to_numpy()]
+    unknown = real[~requests.in_reference.to_numpy()]
+    counts = real.geo311_status.value_counts().to_dict()
+    print("statuses of 300 LA requests:", counts, f"({len(known)} in the reference)")
+    # measured: 220 of 224 known addresses valid (4 corrected: "1/2" numbers and "NORTH"
+    # after the suffix, which the export's HouseNumber/Suffix columns drop); 75 of 76 with
+    # no verified point (intersections, unverified) not found
+    assert known.geo311_status.isin(["valid", "corrected"]).all()
+    assert (known.geo311_status == "valid").mean() >= 0.95
+    assert (unknown.geo311_status == "not_found").mean() >= 0.9
+    assert (known.confidence.astype(float) >= 0.9).mean() >= 0.95
+    assert (known.in_jurisdiction == "True").mean() >= 0.99
+
+
+def test_bad_rows_get_a_status_or_an_error_and_the_job_goes_on(rows):
+    assert rows.loc["bad-empty", "geo311_status"] == "needs_review"
+    assert rows.loc["bad-pobox", "geo311_status"] == "rejected"
+    assert rows.loc["bad-garbage", "geo311_status"] in ("needs_review", "not_found")
+    assert rows.loc["bad-garbage", "geo311_address"] == ""
+    short = rows.loc["bad-short"]
+    assert short.error == "row has 2 fields, the header has 6"
+    assert short.RequestType == "Graffiti Removal" and short.address == ""
+    long = rows.loc["bad-long"]
+    assert long.error == "row has 7 fields, the header has 6; extra fields: ['x']"
+    assert long.geo311_status == "valid"  # the row's own fields are still validated
+    assert rows.SRNumber.iloc[-1] == "city-la"  # rows after the bad ones were validated
+
+
+def test_the_zip_column_chooses_between_two_streets_when_the_text_has_no_zip(rows):
+    west, east, none, in_text = (rows.loc[k] for k in ("zip-west", "zip-east", "zip-none",
+                                                       "zip-in-text"))
+    assert west.geo311_address == "1653 W 57TH ST" and west.council_district_id == "08"
+    assert east.geo311_address == "1653 E 57TH ST" and east.council_district_id == "09"
+    # without a ZIP it is a coin flip between the two (today: E, alphabetically, at 0.95)
+    assert none.suggestion_1 in ("1653 E 57TH ST", "1653 W 57TH ST")
+    assert float(none.confidence) <= float(west.confidence)
+    # a ZIP in the text wins over the column
+    assert in_text.geo311_address == "1653 E 57TH ST"
+
+
+@pytest.mark.xfail(strict=True, reason="bug: validate_csv's output has no postal-city column "
+                   "(output_columns/_row_values drop answer['postal_city']), so --city-col "
+                   "changes nothing in the CSV")
+def test_the_city_column_flags_a_los_angeles_address_given_as_gardena(rows):
+    ours = [c for c in rows.columns[len(COLUMNS):]]
+    gardena, la = rows.loc["city-gardena", ours], rows.loc["city-la", ours]
+    assert gardena.geo311_status == la.geo311_status == "valid"
+    assert not gardena.equals(la)  # something in our columns says "Gardena" is not LA
+
+
+def test_resuming_after_an_interruption_gives_the_same_file(source, whole, tmp_path):
+    summary, target = whole
+    # a killed run leaves whole rows (CPython writes each row in one piece): keep 120
+    partial = tmp_path / "partial.csv"
+    partial.write_bytes(b"".join(target.open("rb").readlines()[:121]))
+    resumed, _ = run(*validate_args(source, partial))
+    assert resumed["resumed"] == 120 and resumed["rows"] == summary["rows"]
+    assert partial.read_bytes() == target.read_bytes()
+
+
+@pytest.mark.xfail(strict=True, reason="bug: batch._done_rows counts a partly written last "
+                   "row as done; the resumed run appends after the fragment, so that input "
+                   "row is lost and the next one is glued onto it")
+def test_resuming_after_a_cut_inside_a_row_gives_the_same_file(source, whole, tmp_path):
+    # a crash or a full disk can leave the file cut anywhere, not only between rows
+    _, target = whole
+    data = target.read_bytes()
+    cut = tmp_path / "cut.csv"
+    cut.write_bytes(data[:data.index(b"\n", 8000) - 25])
+    run(*validate_args(source, cut))
+    assert cut.read_bytes() == data
+
+
+def test_an_output_of_another_table_is_refused_not_appended_to(source, tmp_path):
+    other = tmp_path / "other.csv"
+    other.write_text("id,something\n1,2\n")
+    result = CliRunner().invoke(main, ["validate", "--profile", str(REPO / "profiles/la"),
+                                       *map(str, validate_args(source, other))])
+    assert result.exit_code == 1 and "exists with other columns" in result.output
+    assert "Traceback" not in result.output
+    assert other.read_text() == "id,something\n1,2\n"
