@@ -8,18 +8,27 @@ redirect the caller to. ``validate_many(texts)`` returns the same answers for a
 batch, faster: each distinct input once, stage by stage.
 
 Answers are cached (intake traffic repeats addresses) and every call returns a new
-answer, which the caller may change: see "frozen answers" below.
+answer, which the caller may change (:mod:`geo311.address.frozen`).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import gc
-import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
+from geo311.address.frozen import (
+    EXTRACTORS,
+    INPUT,
+    SHAPES,
+    THAWERS,
+    Shape,
+    dict_shape,
+    flatten,
+    register_shape,
+)
 from geo311.address.match import Candidate, Matcher, MatchResult, MatchType
 from geo311.address.parse import AddressKind, ParsedAddress, fast_key, parse_uncached_how
 from geo311.address.reference import AddressReference
@@ -179,39 +188,19 @@ def _redirect_and_postal_city(location: dict, best: Candidate,
     return redirect, postal_city
 
 
-# -- frozen answers ---------------------------------------------------------------------------
-#
-# Intake traffic repeats addresses, so answers are cached, and a cached answer is copied on
-# every return (the caller may change its copy). A cache holds each answer "frozen": a flat
-# tuple of its leaves (str, int, float, bool, None), which costs the garbage collector
-# nothing, its first item numbering the function that thaws it. That function is compiled
-# once per shape of answer (how many suggestions, which parts of the location, ...) from
-# dict and list displays, and builds a new answer several times faster than a recursive copy.
+# -- frozen answers (see geo311.address.frozen) ------------------------------------------
 
-Shape = tuple | str | None
-"""Where the leaves of JSON-ready data are: None for a leaf, ``("dict", keys, shapes)`` with
-the shape of each key's value, ``("list", shapes)``, or :data:`_INPUT` for the caller's text."""
-
-_INPUT = "input"
-_MAX_COMPILED = 4096
-"""Shapes compiled at most; data of further shapes is thawed by :func:`_thaw_slowly`."""
-
-
-def _dict_shape(keys: tuple[str, ...]) -> Shape:
-    return ("dict", keys, (None,) * len(keys))
-
-
-_CANDIDATE_SHAPE = _dict_shape(_CANDIDATE_KEYS)
-_UNDERSTOOD_SHAPE = _dict_shape(_UNDERSTOOD_KEYS)
-_REDIRECT_SHAPE = _dict_shape(_REDIRECT_KEYS)
-_POSTAL_SHAPE = _dict_shape(_POSTAL_KEYS)
+_CANDIDATE_SHAPE = dict_shape(_CANDIDATE_KEYS)
+_UNDERSTOOD_SHAPE = dict_shape(_UNDERSTOOD_KEYS)
+_REDIRECT_SHAPE = dict_shape(_REDIRECT_KEYS)
+_POSTAL_SHAPE = dict_shape(_POSTAL_KEYS)
 
 
 def _answer_shape(suggestions: int, reasons: int, notes: int, location: Shape,
                   redirect: bool, postal_city: bool) -> Shape:
     """The shape of an answer (:meth:`Validator._answer` lists its leaves in this order)."""
     parts = (
-        ("input", _INPUT), ("status", None), ("match_type", None), ("address", None),
+        ("input", INPUT), ("status", None), ("match_type", None), ("address", None),
         ("lon", None), ("lat", None), ("confidence", None),
         ("suggestions", ("list", (_CANDIDATE_SHAPE,) * suggestions)),
         ("understood", _UNDERSTOOD_SHAPE),
@@ -222,165 +211,6 @@ def _answer_shape(suggestions: int, reasons: int, notes: int, location: Shape,
         ("postal_city", _POSTAL_SHAPE if postal_city else None),
     )  # fmt: skip
     return ("dict", tuple(key for key, _ in parts), tuple(shape for _, shape in parts))
-
-
-def _flatten(value: Any, leaves: list) -> Shape:
-    """Append the leaves of JSON-ready ``value`` to ``leaves``, in order; return its shape.
-
-    Examples
-    --------
-    >>> leaves = []
-    >>> _flatten({"a": 1, "b": [{"c": None}, 2.5]}, leaves), leaves
-    (('dict', ('a', 'b'), (None, ('list', (('dict', ('c',), (None,)), None)))), [1, None, 2.5])
-    """
-    kind = type(value)
-    if kind is dict:
-        items = value.values()
-    elif kind is list:
-        items = value
-    else:
-        leaves.append(value)
-        return None
-    types = list(map(type, items))
-    if dict not in types and list not in types:  # all leaves, as most dicts of an answer
-        leaves += items
-        parts = (None,) * len(types)
-    else:
-        parts = tuple([_flatten(item, leaves) if t is dict or t is list else leaves.append(item)
-                       for item, t in zip(items, types, strict=True)])  # append gives None
-    return ("dict", tuple(value), parts) if kind is dict else ("list", parts)
-
-
-def _source(shape: Shape, position: list[int]) -> str:
-    """Python source of an expression building data of ``shape`` from the leaves ``v[i]``."""
-    if shape is None:
-        position[0] += 1
-        return f"v[{position[0]}]"
-    if shape == _INPUT:
-        return "text"
-    if shape[0] == "list":
-        return "[" + ", ".join(_source(part, position) for part in shape[1]) + "]"
-    return "{" + ", ".join(f"{key!r}: {_source(part, position)}"
-                           for key, part in zip(shape[1], shape[2], strict=True)) + "}"
-
-
-def _literal_keys(shape: Shape) -> bool:
-    """Whether every dict key of ``shape`` is a str (JSON's keys; written as its repr)."""
-    if shape is None or shape == _INPUT:
-        return True
-    if shape[0] == "list":
-        return all(_literal_keys(part) for part in shape[1])
-    return all(type(key) is str for key in shape[1]) and all(map(_literal_keys, shape[2]))
-
-
-def _thaw_slowly(shape: Shape, frozen: tuple, text: str | None, position: list[int]) -> Any:
-    """What the compiled thawer of ``shape`` returns, by walking the shape."""
-    if shape is None:
-        position[0] += 1
-        return frozen[position[0]]
-    if shape == _INPUT:
-        return text
-    if shape[0] == "list":
-        return [_thaw_slowly(part, frozen, text, position) for part in shape[1]]
-    return {key: _thaw_slowly(part, frozen, text, position)
-            for key, part in zip(shape[1], shape[2], strict=True)}
-
-
-def _thawer(shape: Shape, compile_it: bool) -> Callable[[tuple, str | None], Any]:
-    if compile_it and _literal_keys(shape):
-        # the source holds the shape's keys as literals (reprs of str), nothing else
-        return eval(f"lambda v, text: {_source(shape, [0])}")
-    return lambda frozen, text: _thaw_slowly(shape, frozen, text, [0])
-
-
-class _Thawers:
-    """The functions that thaw frozen data, one per shape, numbered from 0.
-
-    ``thaw(frozen, text)`` builds the data of ``frozen = (number, *leaves)``, with
-    ``text`` where the shape says :data:`_INPUT`. One registry for every validator
-    (shapes repeat); numbers are only ever added.
-    """
-
-    def __init__(self) -> None:
-        self.functions: list[Callable[[tuple, str | None], Any]] = []
-        self._numbers: dict[Any, int] = {}
-        self.lock = threading.Lock()
-
-    def number(self, key: Any, shape: Callable[[], Shape]) -> int:
-        """The number of the thawer named ``key``; ``shape()`` gives its shape the first time."""
-        found = self._numbers.get(key)
-        if found is None:
-            with self.lock:
-                found = self._numbers.get(key)
-                if found is None:
-                    compile_it = len(self.functions) < _MAX_COMPILED
-                    self.functions.append(_thawer(shape(), compile_it))
-                    found = self._numbers[key] = len(self.functions) - 1
-        return found
-
-    def thaw(self, frozen: tuple, text: str | None = None) -> Any:
-        """The data of ``frozen``: new dicts and lists around its leaves."""
-        return self.functions[frozen[0]](frozen, text)
-
-
-_THAWERS = _Thawers()
-_LOCATION_SHAPES: list[Shape] = []
-_LOCATION_SHAPE_NUMBERS: dict[Shape, int] = {}
-"""The shapes of ``locate`` answers seen, numbered: a small key for the answer's shape."""
-_LOCATION_EXTRACTORS: list[Callable[[dict], tuple | None]] = []
-"""By shape number: the function that lists the leaves of a ``locate`` answer of that shape
-(``None`` for one of another shape)."""
-
-
-def _location_shape_number(shape: Shape) -> int:
-    found = _LOCATION_SHAPE_NUMBERS.get(shape)
-    if found is None:
-        with _THAWERS.lock:
-            found = _LOCATION_SHAPE_NUMBERS.get(shape)
-            if found is None:
-                _LOCATION_EXTRACTORS.append(_extractor(shape))
-                _LOCATION_SHAPES.append(shape)
-                found = _LOCATION_SHAPE_NUMBERS[shape] = len(_LOCATION_SHAPES) - 1
-    return found
-
-
-def _extractor(shape: Shape) -> Callable[[Any], tuple | None]:
-    """A function that returns the leaves of data of ``shape``, as :func:`_flatten` lists
-    them, or None for data of another shape: compiled, it checks and lists in one go,
-    several times faster than the walk. (Most answers of a locator share a few shapes.)"""
-    if not _literal_keys(shape) or shape is None or shape == _INPUT:
-        return lambda value: None
-    lines: list[str] = []
-    leaves: list[str] = []
-    names = iter(range(1, 1 << 30))
-
-    def walk(part: Shape, name: str) -> None:
-        if part[0] == "dict":
-            lines.append(f"if type({name}) is not dict or tuple({name}) != {part[1]!r}: "
-                         "return None")
-            items = [(f"{name}[{key!r}]", sub) for key, sub in zip(part[1], part[2],
-                                                                    strict=True)]
-        else:
-            lines.append(f"if type({name}) is not list or len({name}) != {len(part[1])}: "
-                         "return None")
-            items = [(f"{name}[{i}]", sub) for i, sub in enumerate(part[1])]
-        for expr, sub in items:
-            if sub is None:
-                leaves.append(expr)
-            else:
-                inner = f"v{next(names)}"
-                lines.append(f"{inner} = {expr}")
-                walk(sub, inner)
-
-    walk(shape, "v0")
-    # the source holds the shape's keys as literals (reprs of str), nothing else
-    source = "def extract(v0):\n" + "".join(f"    {line}\n" for line in lines) + (
-        f"    leaves = ({''.join(f'{leaf}, ' for leaf in leaves)})\n"
-        "    kinds = set(map(type, leaves))\n"
-        "    return None if dict in kinds or list in kinds else leaves\n")
-    namespace: dict[str, Any] = {}
-    exec(source, namespace)
-    return namespace["extract"]
 
 
 def _same_street_first(understood: tuple) -> tuple[str, int]:
@@ -442,7 +272,7 @@ class Validator:
             raise InputError(f"an address must be text, not {type(text).__name__}")
         zip, city = _fill_value(zip), _fill_value(city)
         frozen = self._answers.get((text, zip, city)) or self._freeze(text, zip, city)
-        return _THAWERS.functions[frozen[0]](frozen, text)
+        return THAWERS.functions[frozen[0]](frozen, text)
 
     def validate_many(self, texts: Iterable[str], *, zips: Iterable[str | None] | None = None,
                       cities: Iterable[str | None] | None = None) -> list[dict]:
@@ -473,7 +303,7 @@ class Validator:
                 raise InputError(f"{name} has {len(values)} values for {len(texts)} addresses")
             fields.append(values)
         keys = list(zip(texts, *fields, strict=True))
-        functions = _THAWERS.functions
+        functions = THAWERS.functions
         # The answers are trees of new dicts and lists: no reference cycle for the garbage
         # collector to find, yet it would walk all the answers made so far again and again.
         collecting = gc.isenabled()
@@ -615,15 +445,15 @@ class Validator:
             leaves += frozen_location[1:]
             if not inside or parsed.city:
                 redirect, postal_city = _redirect_and_postal_city(
-                    _THAWERS.thaw(frozen_location), best, parsed)
+                    THAWERS.thaw(frozen_location), best, parsed)
         else:
             leaves.append(None)
         leaves += redirect or (None,)
         leaves += postal_city or (None,)
         key = (len(match.suggestions), len(parsed.review_reasons), len(match.notes),
                location_shape, redirect is not None, postal_city is not None)
-        leaves[0] = _THAWERS.number(key, lambda: _answer_shape(
-            *key[:3], None if location_shape is None else _LOCATION_SHAPES[location_shape],
+        leaves[0] = THAWERS.number(key, lambda: _answer_shape(
+            *key[:3], None if location_shape is None else SHAPES[location_shape],
             *key[4:]))
         return tuple(leaves)
 
@@ -634,13 +464,13 @@ class Validator:
         if found is None:
             location = self.locator.locate(lon, lat)
             number = self._location_shape  # most points share the shape of the last one
-            leaves = None if number is None else _LOCATION_EXTRACTORS[number](location)
+            leaves = None if number is None else EXTRACTORS[number](location)
             if leaves is None:
                 flat: list = []
-                shape = _flatten(location, flat)
-                number = self._location_shape = _location_shape_number(shape)
+                shape = flatten(location, flat)
+                number = self._location_shape = register_shape(shape)
                 leaves = tuple(flat)
-            thawer = _THAWERS.number(("location", number), lambda: _LOCATION_SHAPES[number])
+            thawer = THAWERS.number(("location", number), lambda: SHAPES[number])
             found = _remember(self._locations, (lon, lat),
                               ((thawer, *leaves), number, bool(location["in_jurisdiction"])))
         return found

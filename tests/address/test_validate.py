@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 from geo311.address.batch import validate_csv
-from geo311.address.validate import Validator, _extractor, _flatten, redirect_message
+from geo311.address.frozen import _extractor, flatten
+from geo311.address.validate import Validator, redirect_message
 from geo311.errors import InputError
 from geo311.profile import load_profile
 
@@ -235,7 +236,7 @@ def test_a_compiled_extractor_lists_the_leaves_of_its_shape_only(validator, requ
     by_shape: dict = {}
     for location in locations:
         leaves: list = []
-        shape = _flatten(location, leaves)
+        shape = flatten(location, leaves)
         assert _extractor(shape)(location) == tuple(leaves)
         by_shape.setdefault(shape, location)
     assert len(by_shape) >= 2  # inside and outside the city, near a boundary or not
