@@ -271,3 +271,20 @@ def test_reallocation_writes_csv_json_html_and_png(demo_dir, tmp_path):
     assert json.loads((tmp_path / "r.json").read_text())["total_crews"] == 40
     assert (tmp_path / "r.png").read_bytes()[:4] == b"\x89PNG"
     assert "not</strong> proportional" in (tmp_path / "r.html").read_text()
+
+
+def test_a_million_requests_make_a_page_under_5_mb(demo):
+    """Aggregation bounds the page: one feature per cell, never one per request."""
+    profile, locator = demo
+    requests = load_requests(requests_file(profile), columns_from_profile(profile))
+    rng = np.random.default_rng(311)
+    frame = requests.valid.iloc[rng.integers(0, len(requests.valid), 1_000_000)]
+    frame = frame.reset_index(drop=True).assign(
+        lon=lambda f: f["lon"] + rng.normal(0, 0.003, len(f)),
+        lat=lambda f: f["lat"] + rng.normal(0, 0.003, len(f)))
+    million = type(requests)(frame, requests.report, requests.source)
+    result = analyze(million, locator, by="hex", method="gistar")
+    page = offline_html(hotspot_map(result, million, locator, title="All requests"))
+    print(f"1,000,000 requests: {len(result.cells):,} cells, page {len(page) / 1e6:.2f} MB")
+    assert len(page.encode()) <= 5_000_000
+    assert 1_000 < page.count("\"type\": \"Feature\"") < 20_000  # cells, bins, types
