@@ -29,11 +29,9 @@ a verdict (off by more than 0.05 and 2 standard errors; bands under 20 inputs ar
 not judged). ECE (expected calibration error) = sum over bands of (inputs in band
 / inputs) x |share right - mean confidence|, with the bands below; 0 is perfect.
 Also per match type: mean confidence vs share right, the basis for the priors of
-``geo311.address.validate._TYPE_CONFIDENCE``; ties (a runner-up for another
-address with the same score); and every table again under a proposed rule
-(:data:`PROPOSED` priors, :data:`TIE`), simulated from the answers by
-:func:`simulated_confidence`, which reproduces today's ``confidence`` exactly
-with today's priors.
+``geo311.address.validate._TYPE_CONFIDENCE``; and ties: a runner-up for another
+address within :data:`geo311.address.validate.TIE` of the best score, found here from
+the suggestions (the validator calls them ambiguous, at 0.5 at most).
 
 Usage: ``python bench/report_confidence.py [--demo DIR] [--out FILE]``
 (default ``bench/results/confidence.json``).
@@ -53,7 +51,7 @@ import pandas as pd
 
 from geo311.address.normalize import Street, format_line
 from geo311.address.reference import street_key
-from geo311.address.validate import _TYPE_CONFIDENCE, Validator
+from geo311.address.validate import TIE, Validator
 from geo311.profile import load_profile
 
 REPO = Path(__file__).resolve().parents[1]
@@ -69,49 +67,9 @@ KINDS = ("drop_suffix", "change_suffix", "drop_directional", "swap_directional",
          "unit", "ordinal")
 
 
-# ------------------------------------------------------- today's rule and the proposal
-
-TODAY = {str(kind): prior for kind, prior in _TYPE_CONFIDENCE.items()}
-"""The priors ``validate`` uses now, by match type value (1.0, 0.97, 0.95, 0.9, 0.85, 0.8,
-0.3 and 0 for exact ... not found when this report was written)."""
-TODAY_TIE: float | None = None
-"""``validate``'s tie rule for every match type: none yet (set to :data:`TIE` once it has it)."""
-PROPOSED = {**TODAY, "exact_ignoring_unit": 1.0, "centerline_interpolated": 1.0,
-            "point_interpolated": 1.0, "fuzzy_street": 1.0}
-"""Proposed priors: the candidate's score already holds the match type's weight
-(``geo311.address.match._WEIGHT``: 0.97, 0.9, 0.85), so today's prior counts it twice
-(a point interpolation says 0.85 x 0.85 = 0.72). A fuzzy match's score already holds
-the spelling similarity."""
-TIE = 0.01
-"""Proposed: a runner-up for another address within this of the best score makes a match
-of :data:`TIE_TYPES` ambiguous (today only a fuzzy runner-up within 0.05 does)."""
-TIE_TYPES = ("exact", "exact_ignoring_unit", "intersection", "centerline_interpolated",
+ANSWERING = ("exact", "exact_ignoring_unit", "intersection", "centerline_interpolated",
              "point_interpolated", "fuzzy_street")
 """The match types that give an answer (a street-only match is a suggestion already)."""
-
-
-def simulated_confidence(answer: dict, priors: dict[str, float] = TODAY,
-                         tie: float | None = TODAY_TIE) -> float:
-    """``confidence`` recomputed from a ``validate`` answer under other priors and rules.
-
-    With the defaults this is ``validate.confidence`` (up to the rounding of the
-    suggestion scores to 3 decimals). ``tie`` adds the proposed rule: a runner-up
-    for another address within ``tie`` of the best caps a match of :data:`TIE_TYPES`
-    at 0.5, as a fuzzy runner-up within 0.05 does today.
-    """
-    suggestions = answer["suggestions"]
-    if answer["match_type"] == "not_found" or not suggestions:
-        return 0.0
-    best = suggestions[0]
-    value = priors[answer["match_type"]] * best["score"]
-    second = suggestions[1] if len(suggestions) > 1 else None
-    distinct = second is not None and second["address"] != best["address"]
-    gap = best["score"] - second["score"] if distinct else math.inf
-    ambiguous = (answer["match_type"] == "fuzzy_street" and gap < 0.05) or \
-        (tie is not None and answer["match_type"] in TIE_TYPES and gap < tie)
-    if answer["review_reasons"] or ambiguous:
-        value = min(value, 0.5)
-    return round(max(0.0, min(1.0, value)), 3)
 
 
 # ------------------------------------------------------------------ the measures
@@ -172,18 +130,17 @@ def by_match_type(frame: pd.DataFrame) -> list[dict]:
 
 def judge(answers: list[dict]) -> pd.DataFrame:
     """The top candidate of each answer: address, point, confidence, status, match type, and
-    whether a runner-up for another address has (within :data:`TIE`) the same score."""
+    whether a runner-up for another address has (within ``validate.TIE``) the same score."""
     rows = []
     for a in answers:
         top = a if a["address"] is not None else (a["suggestions"] or [None])[0]
         first, second = (a["suggestions"] + [None, None])[:2]
-        tied = (second is not None and a["match_type"] in TIE_TYPES
+        tied = (second is not None and a["match_type"] in ANSWERING
                 and second["address"] != first["address"]
                 and first["score"] - second["score"] < TIE)
         rows.append({
             "tied": tied,
             "confidence": a["confidence"], "status": a["status"], "match_type": a["match_type"],
-            "today": simulated_confidence(a), "proposed": simulated_confidence(a, PROPOSED, TIE),
             "answered": a["address"] is not None,
             "top": top["address"] if top else None,
             "lon": top["lon"] if top else None, "lat": top["lat"] if top else None,
@@ -231,10 +188,10 @@ def la_validator(shared_data: Path, root: Path, points: pd.DataFrame) -> Validat
 
 def perturbed_inputs(addresses: pd.DataFrame, n: int | None = 1000, seed: int = 2017,
                      sample_state: int = 7) -> pd.DataFrame:
-    """Perturbed addresses as ``test_typos_la.py`` makes them: ``text``, ``truth``, ``kind``.
+    """Perturbed addresses (``test_typos_la.perturb``): ``text``, ``truth``, ``kind``.
 
-    ``n=1000`` with the default seeds gives that test's inputs; ``n=None`` perturbs
-    every address once.
+    ``n=1000`` with the default seeds gives the inputs of ``test_typos_la.py``;
+    ``n=None`` perturbs every address once.
     """
     from tests.address.test_typos_la import ORDINALS, perturb
 
@@ -310,24 +267,17 @@ def measure_demo(validator: Validator, requests: pd.DataFrame) -> pd.DataFrame:
 # ------------------------------------------------------------------ the report
 
 def summarize(frame: pd.DataFrame) -> dict:
-    """Bands, ECE, per match type and per kind of input of one dataset; the same under the
-    proposed rule; and how often the simulation of today's rule reproduces ``confidence``."""
-    proposed = frame.assign(confidence=frame.proposed)
+    """Bands, ECE, per match type, ties and per kind of input of one dataset."""
     result = {"inputs": len(frame), "share_right": float(frame.right.mean()),
               "ece": expected_calibration_error(frame), "bands": band_table(frame),
               "by_match_type": by_match_type(frame),
               "ties": {"n": int(frame.tied.sum()),
                        "mean_confidence": float(frame.confidence[frame.tied].mean()),
-                       "share_right": float(frame.right[frame.tied].mean())},
-              "simulation_reproduces": float(np.mean(abs(frame.today - frame.confidence)
-                                                     <= 0.002)),
-              "proposed": {"ece": expected_calibration_error(proposed),
-                           "bands": band_table(proposed),
-                           "by_match_type": by_match_type(proposed)}}
+                       "share_right": float(frame.right[frame.tied].mean()),
+                       "share_ambiguous": float((frame.status[frame.tied] == "ambiguous").mean())}}
     if "kind" in frame:
         kinds = frame.groupby("kind").agg(n=("right", "size"),
                                           mean_confidence=("confidence", "mean"),
-                                          proposed_confidence=("proposed", "mean"),
                                           share_right=("right", "mean"))
         result["by_kind"] = kinds.reset_index().to_dict("records")
     return result
@@ -347,7 +297,7 @@ def print_bands(bands: list[dict]) -> None:
 
 def print_summary(name: str, s: dict) -> None:
     print(f"\n{name}: {s['inputs']:,} inputs, {s['share_right']:.1%} right, "
-          f"ECE {s['ece']:.3f} (proposed rule: {s['proposed']['ece']:.3f})")
+          f"ECE {s['ece']:.3f}")
     print_bands(s["bands"])
     print(f"  {'match type':24s} {'status':12s} {'n':>6s} {'mean conf':>9s} {'share right':>11s}")
     for r in s["by_match_type"]:
@@ -356,9 +306,8 @@ def print_summary(name: str, s: dict) -> None:
     ties = s["ties"]
     if ties["n"]:
         print(f"  ties (a runner-up for another address with the same score): {ties['n']}, "
-              f"mean confidence {ties['mean_confidence']:.3f}, right {ties['share_right']:.1%}")
-    print("  under the proposed rule:")
-    print_bands(s["proposed"]["bands"])
+              f"mean confidence {ties['mean_confidence']:.3f}, right {ties['share_right']:.1%}, "
+              f"ambiguous {ties['share_ambiguous']:.1%}")
 
 
 def _json_ready(value):

@@ -51,20 +51,30 @@ class Status(StrEnum):
 
 
 # Prior confidence of each match type, before the candidate's own score (see `confidence`).
+# A candidate's score already holds its match type's weight (match._WEIGHT) and, for a
+# fuzzy street, the spelling similarity, so those priors are 1: measured on LA and demo
+# data (bench/report_confidence.py), the score alone is the better calibrated.
 _TYPE_CONFIDENCE = {
     MatchType.EXACT: 1.0,
-    MatchType.EXACT_IGNORING_UNIT: 0.97,
+    MatchType.EXACT_IGNORING_UNIT: 1.0,
     MatchType.INTERSECTION: 0.95,
-    MatchType.CENTERLINE: 0.9,
-    MatchType.POINT_INTERPOLATED: 0.85,
-    MatchType.FUZZY: 0.8,
+    MatchType.CENTERLINE: 1.0,
+    MatchType.POINT_INTERPOLATED: 1.0,
+    MatchType.FUZZY: 1.0,
     MatchType.STREET_ONLY: 0.3,
     MatchType.NOT_FOUND: 0.0,
 }
+TIE = 0.01
+"""A runner-up for another address within this of the best score makes the answer ambiguous
+("130 24th St" where both N and S 24th St have a 130): the caller is asked, not guessed for.
+A fuzzy street match is ambiguous with a runner-up within :data:`FUZZY_TIE`."""
+FUZZY_TIE = 0.05
 _CONFIDENT = frozenset({Status.VALID, Status.CORRECTED})
 """Statuses whose answer is the best candidate, located."""
 _FOUND = {MatchType.EXACT, MatchType.EXACT_IGNORING_UNIT, MatchType.INTERSECTION,
           MatchType.CENTERLINE, MatchType.POINT_INTERPOLATED}
+_ANSWERING = _FOUND | {MatchType.FUZZY}
+"""Match types that give an address (a street-only match only suggests)."""
 CACHE_SIZE = 65_536
 """Answers (of each kind of key) and locations a :class:`Validator` keeps at most."""
 _CHUNK = 16_384
@@ -99,8 +109,8 @@ def redirect_message(address: str, jurisdiction: str, agency: dict | None,
 def confidence(match: MatchResult, parsed: ParsedAddress) -> float:
     """Return a 0–1 confidence: the match type's prior times the best candidate's score.
 
-    A parse that needs review caps the confidence at 0.5; an ambiguous fuzzy
-    match (a runner-up within 0.05 of the best) at 0.5 too.
+    A parse that needs review caps the confidence at 0.5; so does an ambiguous
+    match (see :data:`TIE`). Calibration on real data: ``bench/report_confidence.py``.
     """
     best = match.best
     if best is None:
@@ -112,10 +122,12 @@ def confidence(match: MatchResult, parsed: ParsedAddress) -> float:
 
 
 def _is_ambiguous(match: MatchResult) -> bool:
-    if match.match_type != MatchType.FUZZY or len(match.suggestions) < 2:
+    """Whether a runner-up for another address scores (nearly) as well as the best."""
+    if len(match.suggestions) < 2 or match.match_type not in _ANSWERING:
         return False
     first, second = match.suggestions[0], match.suggestions[1]
-    return first.address != second.address and first.score - second.score < 0.05
+    tie = FUZZY_TIE if match.match_type == MatchType.FUZZY else TIE
+    return first.address != second.address and first.score - second.score < tie
 
 
 def _status(parsed: ParsedAddress, match: MatchResult) -> Status:
@@ -123,11 +135,13 @@ def _status(parsed: ParsedAddress, match: MatchResult) -> Status:
         return Status.REJECTED
     if parsed.needs_review or parsed.kind == AddressKind.UNKNOWN:
         return Status.NEEDS_REVIEW
+    if _is_ambiguous(match):
+        return Status.AMBIGUOUS
     if match.match_type in _FOUND:
         reason = match.best.reason if match.best else None
         return Status.VALID if not reason or reason.startswith("unit") else Status.CORRECTED
     if match.match_type == MatchType.FUZZY:
-        return Status.AMBIGUOUS if _is_ambiguous(match) else Status.CORRECTED
+        return Status.CORRECTED
     return Status.NOT_FOUND
 
 

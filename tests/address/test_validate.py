@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import csv
+import io
+import itertools
 
 import pandas as pd
 import pytest
@@ -124,6 +126,52 @@ def test_validate_csv_keeps_rows_and_resumes_after_interruption(validator, demo_
     summary = validate_csv(validator, source, partial, address_col="address", zip_col="zipcode")
     assert summary["resumed"] == 50 and summary["rows"] == 120
     assert partial.read_text() == whole.read_text()
+
+
+def test_validate_csv_resumes_a_file_cut_anywhere_even_inside_a_quoted_newline(
+        validator, demo_dir, tmp_path):
+    source = tmp_path / "in.csv"
+    frame = pd.read_csv(demo_dir / "requests.csv", dtype=str, keep_default_na=False).head(40)
+    frame["note"] = ["gate code 12\r\ncall \"after 5\",\nback" if i % 3 else ""
+                     for i in range(len(frame))]
+    frame["city"] = (["Rivergate", "Ashford", ""] * len(frame))[:len(frame)]
+    frame.to_csv(source, index=False)
+    whole = tmp_path / "whole.csv"
+    validate_csv(validator, source, whole, address_col="address", zip_col="zipcode",
+                 city_col="city")
+    data = whole.read_bytes()
+    records = list(csv.reader(io.StringIO(data.decode(), newline="")))
+    note = records[0].index("note")
+    assert [r[note] for r in records[1:4]] == ["", frame.note[1], frame.note[2]]
+    ends = list(itertools.accumulate(len(_csv_line(r)) for r in records))  # header, rows
+    assert ends[-1] == len(data)
+    cut = tmp_path / "cut.csv"
+    for at in range(ends[9] - 3, ends[12] + 3):  # rows 10-12: quoted newlines, \r\n ends
+        cut.write_bytes(data[:at])
+        summary = validate_csv(validator, source, cut, address_col="address",
+                               zip_col="zipcode", city_col="city")
+        whole_rows = sum(end <= at for end in ends[1:])
+        assert summary["resumed"] == whole_rows and summary["rows"] == len(frame), at
+        assert summary.get("dropped_partial_row", False) == (at not in ends), at
+        assert cut.read_bytes() == data, at
+
+
+def _csv_line(row: list[str]) -> bytes:
+    """``row`` as ``csv.writer`` writes it."""
+    text = io.StringIO(newline="")
+    csv.writer(text).writerow(row)
+    return text.getvalue().encode()
+
+
+def test_validate_csv_refuses_to_resume_a_file_with_a_malformed_row_inside(validator,
+                                                                            tmp_path):
+    source, target = tmp_path / "in.csv", tmp_path / "out.csv"
+    source.write_text("id,address\n1,100 Main St\n2,200 Main St\n3,300 Main St\n")
+    validate_csv(validator, source, target, address_col="address")
+    lines = target.read_text().splitlines(keepends=True)
+    target.write_text(lines[0] + "1,100 Main St\n" + "".join(lines[2:3]))  # row 1 is short
+    with pytest.raises(InputError, match="row 1 is malformed"):
+        validate_csv(validator, source, target, address_col="address")
 
 
 def test_validate_csv_names_a_missing_column(validator, tmp_path):
