@@ -9,6 +9,7 @@ gets its ``error`` and the run goes on.
 from __future__ import annotations
 
 import csv
+import io
 import itertools
 from collections import Counter
 from collections.abc import Callable
@@ -67,6 +68,11 @@ def _done_rows(target: Path, header: list[str]) -> tuple[int, int | None]:
     if not target.exists() or target.stat().st_size == 0:
         return 0, None
     size = target.stat().st_size
+    line = io.StringIO()
+    csv.writer(line).writerow(header)
+    written = line.getvalue().encode("utf-8")
+    if size < len(written) and written.startswith(target.read_bytes()):
+        return 0, None  # cut inside the header: start afresh
     consumed = 0  # bytes read so far
     ended = True  # whether the last line read ends with its newline
 

@@ -93,16 +93,28 @@ def sla_days_of(types: pd.Series, catalog: pd.DataFrame | Mapping[str, float]) -
 
 
 def timestamp_like(value: pd.Timestamp | str, like: pd.Series) -> pd.Timestamp:
-    """``value`` as a timestamp comparable with ``like`` (a naive one takes its time zone)."""
+    """``value`` as a timestamp comparable with ``like``.
+
+    A naive value takes the time zone of tz-aware ``like``; against naive times
+    (an export without offsets, in local wall-clock time) a tz-aware value is read
+    by its own wall-clock time.
+
+    Raises
+    ------
+    InputError
+        If ``value`` is not a date or time (an empty string included).
+    """
     try:
         stamp = pd.Timestamp(value)
     except ValueError as error:
         raise InputError(f"as_of: not a date or time: {value!r}", as_of=str(value)) from error
+    if pd.isna(stamp):
+        raise InputError(f"as_of: not a date or time: {value!r}", as_of=str(value))
     zone = getattr(like.dt, "tz", None)
     if zone is not None and stamp.tzinfo is None:
         stamp = stamp.tz_localize(zone)
     elif zone is None and stamp.tzinfo is not None:
-        stamp = stamp.tz_convert(None)
+        stamp = stamp.tz_localize(None)
     return stamp
 
 
@@ -142,7 +154,8 @@ def in_districts(requests: Requests, locator: Locator, key: str,
     keep = np.isin(district_of(requests, locator, key), positions)
     frame = requests.frame[keep].reset_index(drop=True)
     report = LoadReport(requests.report.rows, {**requests.report.excluded,
-                                               "district": int((~keep).sum())},
+                                               "district": requests.report.excluded.get(
+                                                   "district", 0) + int((~keep).sum())},
                         {str(k): int(v) for k, v in frame["reason"].value_counts().items()})
     return Requests(frame, report, requests.source)
 

@@ -89,6 +89,8 @@ class GridCounts:
         Points with a NaN or infinite coordinate.
     outside : int
         Finite points outside the bounds or in a cell whose centre is outside the area.
+    bounds : tuple of float
+        ``(xmin, ymin, xmax, ymax)`` binned; the last row and column may reach past them.
     """
 
     cells: np.ndarray
@@ -100,28 +102,23 @@ class GridCounts:
     shape: tuple[int, int]
     invalid: int
     outside: int
+    bounds: tuple[float, float, float, float]
 
     def index_of(self, x_m: np.ndarray, y_m: np.ndarray) -> np.ndarray:
         """Return the position in :attr:`cells` of the cell holding each point (-1: none).
 
-        The same rule as :func:`grid_counts`: a point on the far edge of the grid
-        belongs to the last row or column.
+        The same rule as :func:`grid_counts`: points within :attr:`bounds`, a point
+        on the far edge in the last row or column.
         """
         x = np.asarray(x_m, dtype=float)
         y = np.asarray(y_m, dtype=float)
         n_rows, n_cols = self.shape
-        xmin, ymin = self.origin
-        col = np.floor((x - xmin) / self.cell_m)
-        row = np.floor((y - ymin) / self.cell_m)
-        edge = self.cell_m * 1e-9  # the far edge, as grid_counts' minimum() keeps it
-        col = np.where((col == n_cols) & (x - xmin <= n_cols * self.cell_m + edge), n_cols - 1,
-                       col)
-        row = np.where((row == n_rows) & (y - ymin <= n_rows * self.cell_m + edge), n_rows - 1,
-                       row)
-        on_grid = (col >= 0) & (col < n_cols) & (row >= 0) & (row < n_rows)
-        ids = np.where(on_grid, row * n_cols + col, -1).astype(np.int64)
-        found = _positions(self.cells, ids)
-        return np.where(on_grid, found, -1)
+        xmin, ymin, xmax, ymax = self.bounds
+        inside = (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
+        col = np.minimum((np.where(inside, x, xmin) - xmin) // self.cell_m, n_cols - 1)
+        row = np.minimum((np.where(inside, y, ymin) - ymin) // self.cell_m, n_rows - 1)
+        ids = (row * n_cols + col).astype(np.int64)
+        return np.where(inside, _positions(self.cells, ids), -1)
 
     def polygons(self) -> np.ndarray:
         """Return the cells as shapely boxes in the metric CRS."""
@@ -477,4 +474,5 @@ def grid_counts(
         shape=(n_rows, n_cols),
         invalid=int(finite.size - finite.sum()),
         outside=int(x.size - counts.sum()),
+        bounds=(xmin, ymin, xmax, ymax),
     )

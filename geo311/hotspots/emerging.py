@@ -39,6 +39,8 @@ __all__ = [
 STEPS = ("month", "week", "day")
 # Fewest time steps emerging_hotspots accepts (see its Notes: 10 or more are advisable).
 MIN_STEPS = 3
+_Z_DECIMALS = 9
+"""Decimals of the Gi* z-scores the trend test compares (finer differences are ties)."""
 _PATTERNS = ("new", "consecutive", "intensifying", "persistent", "diminishing", "sporadic",
              "oscillating", "historical")
 #: Pattern names, ordered by ESRI's CATEGORY code: index k in 1..8 is the hot
@@ -691,7 +693,9 @@ def emerging_hotspots(cube_counts: np.ndarray | SpaceTimeCube,
     p_fdr = np.column_stack([fdr_bh(p[:, t])[1] for t in range(n_steps)])
     judged = p_fdr if fdr else p
     significant = judged <= alpha
-    trend = mann_kendall(z)
+    # z-scores equal in exact arithmetic differ by ~1e-15 in floating point: rounded, they
+    # tie, instead of lending the trend test a spurious run of signs
+    trend = mann_kendall(np.round(z, _Z_DECIMALS))
     code = _classify(significant & (z > 0), significant & (z < 0), trend, trend_alpha)
     category = _NAMES[_INDEX_OF_CODE[code.astype(np.int64) + 8]]
     return EmergingResult(

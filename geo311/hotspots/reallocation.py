@@ -16,11 +16,12 @@ freedom) is used when every expected count ``n * p_i`` is at least 5, the
 usual condition for its chi-square approximation (Cochran 1954). Otherwise
 the same statistic is referred to its exact distribution: by full enumeration
 of the multinomial outcomes when there are at most :data:`MAX_OUTCOMES` of
-them (the exact multinomial test, Read & Cressie 1988, §2.2: the p-value sums
-the probabilities of all outcomes whose X² is at least the observed one),
-else estimated by Monte-Carlo: ``n_sim`` multinomial samples under the null,
-and the p-value ``(1 + #{X2_sim >= X2_obs}) / (n_sim + 1)`` (Davison &
-Hinkley 1997, §4.2; North, Curtis & Sham 2002), repeatable through ``seed``. Per ward, an exact
+them, times the wards at most :data:`MAX_OUTCOME_CELLS` (the exact multinomial
+test, Read & Cressie 1988, §2.2: the p-value sums the probabilities of all
+outcomes whose X² is at least the observed one), else estimated by
+Monte-Carlo: ``n_sim`` multinomial samples under the null, and the p-value
+``(1 + #{X2_sim >= X2_obs}) / (n_sim + 1)`` (Davison & Hinkley 1997, §4.2;
+North, Curtis & Sham 2002), repeatable through ``seed``. Per ward, an exact
 two-sided binomial test (``scipy.stats.binomtest``) of its count against
 ``p_i``, with Benjamini–Hochberg adjusted p-values, says which wards depart.
 
@@ -65,6 +66,7 @@ __all__ = [
     "CHI_SQUARE",
     "EXACT",
     "MAX_OUTCOMES",
+    "MAX_OUTCOME_CELLS",
     "MIN_EXPECTED",
     "MONTE_CARLO",
     "StaffingComparison",
@@ -81,6 +83,8 @@ EXACT = "exact multinomial"
 MONTE_CARLO = "monte-carlo exact"
 MAX_OUTCOMES = 2_000_000
 """Most multinomial outcomes the exact test enumerates; beyond, Monte-Carlo."""
+MAX_OUTCOME_CELLS = 20_000_000
+"""Most outcomes x wards the exact test holds in memory (160 MB); beyond, Monte-Carlo."""
 
 
 def largest_remainder(weights: np.ndarray, seats: int) -> np.ndarray:
@@ -120,7 +124,8 @@ def _chi_square(counts: np.ndarray, expected: np.ndarray) -> np.ndarray:
 
 def _outcomes(n: int, k: int) -> np.ndarray | None:
     """Every way to split ``n`` requests over ``k`` wards (rows), or None if too many."""
-    if math.comb(n + k - 1, k - 1) > MAX_OUTCOMES:
+    outcomes = math.comb(n + k - 1, k - 1)
+    if outcomes > MAX_OUTCOMES or outcomes * k > MAX_OUTCOME_CELLS:
         return None
     rows = np.zeros((1, 0), dtype=np.int64)
     left = np.array([n], dtype=np.int64)

@@ -152,8 +152,8 @@ class Locator:
 
     Examples
     --------
-    >>> loc = Locator(la_profile)
-    >>> loc.locate(-118.2427, 34.0537)["districts"]["council_district"]["id"]
+    >>> loc = Locator(load_profile("profiles/la"))  # doctest: +SKIP (needs ../shared)
+    >>> loc.locate(-118.2427, 34.0537)["districts"]["council_district"]["id"]  # doctest: +SKIP
     '14'
     """
 
@@ -287,11 +287,18 @@ class Locator:
 
     # -- queries ---------------------------------------------------------------
     def district_layer(self, key: str) -> _Layer:
-        """Return the engine's layer for district ``key``."""
+        """Return the engine's layer for district ``key``.
+
+        Raises
+        ------
+        InputError
+            If the profile has no district layer ``key`` (the message lists the keys).
+        """
         for layer in self.districts:
             if layer.key == key:
                 return layer
-        raise KeyError(key)
+        keys = ", ".join(layer.key for layer in self.districts)
+        raise InputError(f"no district layer {key!r}; the profile's are: {keys}", key=key)
 
     def locate_many(self, lons, lats, *, near_boundary: bool = True) -> Locations:
         """Return agency, districts and near-boundary flags for many points.

@@ -154,6 +154,11 @@ def test_validate_csv_resumes_a_file_cut_anywhere_even_inside_a_quoted_newline(
         assert summary["resumed"] == whole_rows and summary["rows"] == len(frame), at
         assert summary.get("dropped_partial_row", False) == (at not in ends), at
         assert cut.read_bytes() == data, at
+    for at in range(1, ends[0]):  # cut inside the header (a full disk): started afresh
+        cut.write_bytes(data[:at])
+        summary = validate_csv(validator, source, cut, address_col="address",
+                               zip_col="zipcode", city_col="city")
+        assert summary["resumed"] == 0 and cut.read_bytes() == data, at
 
 
 def _csv_line(row: list[str]) -> bytes:

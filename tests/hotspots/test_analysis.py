@@ -245,6 +245,13 @@ def test_district_filter_keeps_one_ward_and_counts_the_rest(demo, demo_dir, tmp_
     assert (district_of(ten, locator, "ward") == list(layer.ids).index("10")).all()
     with pytest.raises(InputError, match="no ward '99'"):
         in_districts(requests, locator, "ward", ["99"])
+    with pytest.raises(InputError, match="no district layer 'precinct'; the profile's are: ward"):
+        in_districts(requests, locator, "precinct", ["1"])
+    # a second filter adds to the first one's count: kept + excluded stays the row count
+    police = [str(i) for i in locator.district_layer("police_division").ids]
+    both = in_districts(ten, locator, "police_division", police[:1])
+    assert len(both) + both.report.excluded["district"] == len(requests)
+    assert both.report.kept == len(both)
     runner = CliRunner()
     result = runner.invoke(main, ["hotspots", "--profile", str(demo_dir), "--type", "GRAFFITI",
                                   "--district", "ward=10", "--by", "ward", "--method",

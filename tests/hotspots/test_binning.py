@@ -159,3 +159,14 @@ def test_point_hexes_are_exact_at_their_resolution_and_parents_coarser():
         lons[subset], lats[subset], 9).counts.sum()
     with pytest.raises(InputError, match="finer 10"):
         index.counts(10)
+
+
+def test_grid_index_of_follows_grid_counts_at_the_bounds():
+    x = np.array([5.0, 27.0, 25.0, 0.0, -1.0, np.nan, 15.0])
+    y = np.array([5.0, 5.0, 10.0, 0.0, 5.0, 5.0, 9.99])
+    grid = grid_counts(x, y, 10.0, bounds=(0, 0, 25, 10))
+    at = grid.index_of(x, y)
+    # 27 lies past xmax (outside), 25 on the far edge (last column), -1 before xmin
+    assert at.tolist() == [0, -1, 2, 0, -1, -1, 1]
+    assert np.bincount(at[at >= 0], minlength=grid.cells.size).tolist() == grid.counts.tolist()
+    assert grid.outside == 2 and grid.invalid == 1

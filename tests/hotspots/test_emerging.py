@@ -457,3 +457,15 @@ def test_la_311_requests_by_hexagon_and_step(shared_data):
     summary = result.summary()
     print(f"LA 311, {hexes.cells.size} res-8 hexagons x 5 days: "
           f"{summary[summary > 0].to_dict()}")
+
+
+def test_float_noise_in_equal_z_scores_is_no_trend():
+    """Every step has the same pattern, scaled: the z-scores are equal up to ~1e-15."""
+    x = np.arange(30.0)
+    counts = np.zeros((30, 24), dtype=int)
+    counts[15] = [356, 365, 24, 283, 44, 489, 258, 210, 201, 493, 370, 208, 364, 92, 200, 391,
+                  404, 136, 247, 283, 428, 323, 261, 100]
+    result = emerging_hotspots(counts, distance_band(x, 0 * x, 1.5))
+    assert np.ptp(result.z[15]) < 1e-12
+    assert result.trend.s[15] == 0 and result.trend.p[15] == 1.0
+    assert set(result.category[14:17]) == {"persistent hot spot"}
