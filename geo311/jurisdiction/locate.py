@@ -152,7 +152,7 @@ class Locator:
 
     Examples
     --------
-    >>> loc = Locator(load_profile("profiles/la"))  # doctest: +SKIP (needs ../shared)
+    >>> loc = Locator(load_profile("profiles/la"))  # doctest: +SKIP
     >>> loc.locate(-118.2427, 34.0537)["districts"]["council_district"]["id"]  # doctest: +SKIP
     '14'
     """
