@@ -20,7 +20,6 @@ from geo311.errors import InputError
 from geo311.hotspots.binning import (
     GridCounts,
     HexCounts,
-    choose_resolution,
     grid_counts,
     hex_centroids,
     project_lonlat,
@@ -283,7 +282,7 @@ def by_hex(
         ``cell`` (H3 id as hex text), ``lon, lat`` (cell centre), ``count``.
     """
     if resolution is None:
-        resolution = choose_resolution(requests.point_hexes())
+        resolution = requests.point_hexes().choose_resolution()
     # counts are exact at the index's own resolution (see PointHexes)
     counts = requests.point_hexes(resolution).counts(resolution, area)
     centre_lon, centre_lat = hex_centroids(counts.cells)

@@ -112,18 +112,29 @@ class GridCounts:
         """
         x = np.asarray(x_m, dtype=float)
         y = np.asarray(y_m, dtype=float)
-        n_rows, n_cols = self.shape
-        xmin, ymin, xmax, ymax = self.bounds
-        inside = (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
-        col = np.minimum((np.where(inside, x, xmin) - xmin) // self.cell_m, n_cols - 1)
-        row = np.minimum((np.where(inside, y, ymin) - ymin) // self.cell_m, n_rows - 1)
-        ids = (row * n_cols + col).astype(np.int64)
-        return np.where(inside, _positions(self.cells, ids), -1)
+        inside, ids = _grid_ids(x, y, self.bounds, self.cell_m, self.shape)
+        at = np.full(x.shape, -1, dtype=np.int64)
+        at[inside] = _positions(self.cells, ids)
+        return at
 
     def polygons(self) -> np.ndarray:
         """Return the cells as shapely boxes in the metric CRS."""
         half = self.cell_m / 2
         return shapely.box(self.x - half, self.y - half, self.x + half, self.y + half)
+
+
+def _grid_ids(x: np.ndarray, y: np.ndarray, bounds: tuple[float, float, float, float],
+              cell_m: float, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """Which points lie within ``bounds``, and the row-major cell id of each of those.
+
+    A point on the far edge belongs to the last row or column.
+    """
+    xmin, ymin, xmax, ymax = bounds
+    n_rows, n_cols = shape
+    inside = (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
+    col = np.minimum(((x[inside] - xmin) // cell_m).astype(np.int64), n_cols - 1)
+    row = np.minimum(((y[inside] - ymin) // cell_m).astype(np.int64), n_rows - 1)
+    return inside, row * n_cols + col
 
 
 def _positions(sorted_cells: np.ndarray, wanted: np.ndarray) -> np.ndarray:
@@ -252,6 +263,16 @@ class PointHexes:
                 dtype=np.uint64, count=self._distinct.size)
         return self._parents[resolution]
 
+    def choose_resolution(self, min_median: int = 5) -> int:
+        """:func:`choose_resolution` of these points (indexed at resolution 10 or finer)."""
+        if not self.valid.any():
+            raise InputError("no point has a valid lon/lat coordinate",
+                             points=int(self.valid.size))
+        for resolution in range(FINEST_RESOLUTION, COARSEST_RESOLUTION - 1, -1):
+            if np.median(self.counts(resolution).counts) >= min_median:
+                return resolution
+        return COARSEST_RESOLUTION
+
     def cells(self, resolution: int) -> np.ndarray:
         """The cell at ``resolution`` of each valid point, in input order."""
         return self._at(resolution)[self._of_point]
@@ -333,20 +354,19 @@ def hex_counts(
     return PointHexes(lons, lats, resolution).counts(resolution, area)
 
 
-def choose_resolution(lons: np.ndarray | PointHexes, lats: np.ndarray | None = None,
-                      min_median: int = 5) -> int:
+def choose_resolution(lons: np.ndarray, lats: np.ndarray, min_median: int = 5) -> int:
     """Return the finest H3 resolution in 7..10 whose median non-empty cell holds enough points.
 
     The rule: the finest resolution ``r`` in 10, 9, 8, 7 at which the median
     count over cells holding at least one point is ``>= min_median``; 7 when
     no resolution qualifies. Finer cells locate a hot spot better, but cells
-    with a handful of points make Gi* a test of noise.
+    with a handful of points make Gi* a test of noise. For points already
+    indexed, :meth:`PointHexes.choose_resolution`.
 
     Parameters
     ----------
     lons, lats : array_like
-        WGS84 degrees; invalid rows are ignored. Or, as ``lons`` alone, points
-        already indexed at resolution 10 (:class:`PointHexes`).
+        WGS84 degrees; invalid rows are ignored.
     min_median : int
         Points the median non-empty cell must hold.
 
@@ -355,13 +375,7 @@ def choose_resolution(lons: np.ndarray | PointHexes, lats: np.ndarray | None = N
     InputError
         If no point has a valid coordinate.
     """
-    index = lons if isinstance(lons, PointHexes) else PointHexes(lons, lats, FINEST_RESOLUTION)
-    if not index.valid.any():
-        raise InputError("no point has a valid lon/lat coordinate", points=int(index.valid.size))
-    for resolution in range(FINEST_RESOLUTION, COARSEST_RESOLUTION - 1, -1):
-        if np.median(index.counts(resolution).counts) >= min_median:
-            return resolution
-    return COARSEST_RESOLUTION
+    return PointHexes(lons, lats, FINEST_RESOLUTION).choose_resolution(min_median)
 
 
 def hex_centroids(cells: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -451,10 +465,8 @@ def grid_counts(
             f"a {n_rows} x {n_cols} grid of {cell_m} m cells is too large; use larger cells",
             cells=n_rows * n_cols,
         )
-    inside = (x >= xmin) & (x <= xmax) & (y >= ymin) & (y <= ymax)
-    col = np.minimum(((x[inside] - xmin) // cell_m).astype(np.int64), n_cols - 1)
-    row = np.minimum(((y[inside] - ymin) // cell_m).astype(np.int64), n_rows - 1)
-    all_counts = np.bincount(row * n_cols + col, minlength=n_rows * n_cols)
+    _, ids = _grid_ids(x, y, (xmin, ymin, xmax, ymax), cell_m, (n_rows, n_cols))
+    all_counts = np.bincount(ids, minlength=n_rows * n_cols)
 
     cells = np.arange(n_rows * n_cols, dtype=np.int64)
     cx = xmin + (cells % n_cols + 0.5) * cell_m
