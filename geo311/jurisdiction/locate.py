@@ -201,15 +201,25 @@ class Locator:
                 digest.text(*map(str, layer.ids), *map(str, layer.names))
                 digest.bytes(b"".join(shapely.to_wkb(layer.geoms)))
         path = cache_file(cache_dir or profile.root / ".geo311-cache", "locator", profile.path)
-        state = cache.load(path, digest.hexdigest())
-        if state is not None:
+        state = cache.load(path, digest.hexdigest(), _CACHED_CLASSES)
+        if isinstance(state, dict) and set(state) in (_CACHED, _CACHED_WITH_NEIGHBORS):
             locator = cls.__new__(cls)
             locator.__dict__.update(state, profile=profile)
+            locator._attach(profile)
             return locator
         locator = cls(profile)
         cache.save(path, digest.hexdigest(),
-                   {k: v for k, v in locator.__dict__.items() if k != "profile"})
+                   {k: v for k, v in vars(locator).items() if k not in _REBUILT},
+                   _CACHED_CLASSES)
         return locator
+
+    def _attach(self, profile: Profile) -> None:
+        """Restore what the cache does not store: the profile, agencies, transformer."""
+        self.profile = profile
+        self.to_metric = Transformer.from_crs("EPSG:4326", profile.metric_crs, always_xy=True)
+        self.agencies = [profile.jurisdiction, *profile.neighbors]
+        for layer in self._layers():
+            shapely.prepare(layer.geoms)
 
     # -- construction -------------------------------------------------------------
     def _layers(self) -> list[_Layer]:
@@ -429,6 +439,14 @@ class Locator:
                 out.append({"layer": layers[layer].key, **_feature(layers[layer], feature),
                             "distance_m": round(distance, 2)})
         return sorted(out, key=lambda a: a["layer"] != "agency")
+
+
+_REBUILT = frozenset({"profile", "to_metric", "agencies"})
+_CACHED_CLASSES = (_Layer, Grid, EdgeDistance, NearEdges)
+_CACHED = frozenset({"tolerance_m", "city", "neighbors", "districts", "grid", "_columns",
+                     "_combo", "_rows", "_city_edges", "_near_edges", "_boundary_layers"})
+_CACHED_WITH_NEIGHBORS = _CACHED | {"_metric_bounds", "_neighbor_edges",
+                                    "_neighbor_edge_feature"}
 
 
 def _one_point(lon, lat) -> tuple[float, float]:

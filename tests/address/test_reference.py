@@ -136,7 +136,7 @@ def test_cache_hit_then_rebuild_after_a_change(profile: Profile, tmp_path: Path)
 def test_default_cache_dir_is_beside_the_profile(profile: Profile, tmp_path: Path) -> None:
     ref = AddressReference.from_profile(copy_profile(profile, tmp_path))
     assert not ref.cache_hit
-    assert len(list((tmp_path / ".geo311-cache").glob("addresses-*.pkl"))) == 1
+    assert len(list((tmp_path / ".geo311-cache").glob("addresses-*/manifest.json"))) == 1
 
 
 @pytest.mark.parametrize(
