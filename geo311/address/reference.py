@@ -37,7 +37,7 @@ from geo311.address.parse import parse
 from geo311.cache import Digest, cache_file
 from geo311.errors import ProfileError
 from geo311.layers import text_values
-from geo311.profile import Profile, _resolve
+from geo311.profile import Profile
 
 __all__ = ["CENTERLINE_FIELDS", "CODE_VERSION", "AddressReference", "StreetKey", "street_key"]
 
@@ -50,10 +50,6 @@ CENTERLINE_FIELDS = {
     "rtoadd": "RTOADD", "zipl": "ZIPL", "zipr": "ZIPR",
 }  # fmt: skip
 _RANGE_KEYS = ("lfromadd", "ltoadd", "rfromadd", "rtoadd")
-_COMPONENT_KEYS = ("number_field", "predir_field", "street_field", "suffix_field",
-                   "postdir_field", "unit_field", "zip_field")
-_KEYS = {"points", "centerlines", "centerline_fields", "aliases", "lon_field", "lat_field",
-         "full_address_field", *_COMPONENT_KEYS}
 _NUMBER = re.compile(r"^(\d+)(?:\.0+)?(?:\s*-?\s*(\d+/\d+|[A-Z]))?$")
 _ZIP = re.compile(r"^(\d{5})(?:-?\d{4})?$")
 
@@ -162,11 +158,11 @@ class AddressReference:
             If a key is unknown or missing, a file is missing or unreadable, or a
             configured column is not in its file.
         """
-        table = profile.sections.get("addresses")
-        if not isinstance(table, dict):
+        if profile.addresses is None:
             raise ProfileError(f"{profile.path}: an [addresses] section is needed",
                                file=str(profile.path))
-        sources = _Sources.from_table(profile.root, table)
+        table = profile.addresses.as_table()
+        sources = _Sources.from_table(profile, table)
         metric = profile.metric_crs.to_wkt()
         key = sources.digest(table, metric)
         path = cache_file(cache_dir or profile.root / ".geo311-cache", "addresses", profile.path)
@@ -200,18 +196,11 @@ class _Sources:
     aliases: Path | None
 
     @classmethod
-    def from_table(cls, root: Path, table: dict[str, Any]) -> _Sources:
-        unknown = sorted(set(table) - _KEYS)
-        if unknown:
-            raise ProfileError(
-                f"unknown key(s) {', '.join(unknown)} in [addresses] "
-                f"(known: {', '.join(sorted(_KEYS))})",
-                field=unknown[0],
-            )
+    def from_table(cls, profile: Profile, table: dict[str, Any]) -> _Sources:
         paths = {}
         for key in ("points", "centerlines", "aliases"):
             if key == "points" or key in table:
-                path = _resolve(root, table.get(key), f"[addresses] {key}")
+                path = profile.resolve_path(table.get(key), f"[addresses] {key}")
                 if not path.exists():
                     raise ProfileError(f"[addresses] {key}: file not found: {path}",
                                        file=str(path), field=key)
