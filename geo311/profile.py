@@ -23,6 +23,8 @@ from types import MappingProxyType
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import shapely
 from pyproj import CRS
 
@@ -240,6 +242,11 @@ class Profile:
     one geometry, EPSG:4326). ``neighbors`` holds one :class:`Agency` per
     feature of ``neighbor_layer``. ``metric_crs`` is the projected CRS in which
     distances are measured in metres.
+
+    ``problems`` lists what makes the profile unusable for locating although it
+    loads (a layer off the lon/lat range or away from the city, duplicate ids):
+    ``profile check`` reports them and fails, :class:`~geo311.jurisdiction.Locator`
+    refuses the profile.
     """
 
     path: Path
@@ -255,6 +262,7 @@ class Profile:
     services: ServiceSettings = ServiceSettings()
     requests: RequestSettings | None = None
     warnings: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
     @property
     def root(self) -> Path:
@@ -439,6 +447,54 @@ def _district(root: Path, table: Any, index: int) -> DistrictLayer:
     return DistrictLayer(key=key, label=table.get("label", key), layer=layer)
 
 
+def _off_lonlat(layer: Layer) -> str | None:
+    """Why the layer's coordinates cannot be lon/lat, or None when they can."""
+    minx, miny, maxx, maxy = shapely.total_bounds(layer.geoms)
+    if -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90:
+        return None
+    return (f"{layer.path.name} has coordinates outside the lon/lat range (x {minx:.6g} to "
+            f"{maxx:.6g}, y {miny:.6g} to {maxy:.6g}, read as {layer.source_crs}): lon/lat "
+            "swapped, or projected coordinates in a file without a CRS")
+
+
+def _any_near(geoms: np.ndarray, boundary: shapely.Geometry, reach: float) -> bool:
+    """Whether a feature intersects the boundary (``reach`` 0) or comes within ``reach``."""
+    bx0, by0, bx1, by1 = shapely.bounds(boundary)
+    x0, y0, x1, y1 = shapely.bounds(geoms).T
+    boxes = (x1 >= bx0 - reach) & (x0 <= bx1 + reach) & (y1 >= by0 - reach) & (y0 <= by1 + reach)
+    test = shapely.dwithin if reach else shapely.intersects
+    args = (reach,) if reach else ()
+    return any(test(geom, boundary, *args) for geom in geoms[boxes])
+
+
+def _problems(boundary: shapely.Geometry, neighbor_layer: Layer | None,
+              districts: list[DistrictLayer]) -> list[str]:
+    """What makes the layers unusable for locating: see :attr:`Profile.problems`."""
+    layers = [("[neighbors]", neighbor_layer)] if neighbor_layer is not None else []
+    layers += [(f"[[districts]] {d.key}", d.layer) for d in districts]
+    problems = []
+    for label, layer in layers:
+        ids = pd.Series(layer.ids)
+        duplicated = sorted(set(ids[ids.duplicated()]))
+        if duplicated:
+            problems.append(f"{label}: {len(duplicated)} id(s) used by more than one feature "
+                            f"of {layer.path.name}: {', '.join(map(str, duplicated[:5]))}")
+        off = _off_lonlat(layer)
+        if off:
+            problems.append(f"{label}: {off}")
+            continue
+        # neighbors surround the city: they must come within ~10 km (0.1 degree) of it
+        reach = 0.1 if label == "[neighbors]" else 0.0
+        if not _any_near(layer.geoms, boundary, reach):
+            swapped = shapely.transform(layer.geoms, lambda c: c[:, ::-1])
+            hint = (" (with x and y swapped it would: lon/lat swapped?)"
+                    if _any_near(swapped, boundary, reach) else "")
+            problems.append(f"{label}: {layer.path.name} does not "
+                            f"{'come near' if label == '[neighbors]' else 'overlap'} "
+                            f"the city{hint}")
+    return problems
+
+
 def _metric_crs(value: str | None, boundary: shapely.Geometry) -> CRS:
     if value:
         try:
@@ -500,6 +556,10 @@ def _build(path: Path, root: Path, config: dict) -> Profile:
         what="[jurisdiction] boundary",
     )
     boundary = shapely.union_all(boundary_layer.geoms)
+    off = _off_lonlat(boundary_layer)
+    if off:
+        raise ProfileError(f"[jurisdiction] boundary: {off}", file=str(boundary_layer.path),
+                           field="boundary")
     jurisdiction = Agency(
         id=str(_require(table, "id", "[jurisdiction]")),
         name=str(_require(table, "name", "[jurisdiction]")),
@@ -527,6 +587,7 @@ def _build(path: Path, root: Path, config: dict) -> Profile:
         districts=districts,
         metric_crs=_metric_crs(table.get("metric_crs"), boundary),
         **settings,
+        problems=_problems(boundary, neighbor_layer, districts),
         warnings=warnings,
     )
     return profile
