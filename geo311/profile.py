@@ -290,7 +290,7 @@ class Profile:
 
         ``where`` names the key for errors, e.g. ``"[requests] file"``.
         """
-        return resolve_path(self.root, value, where)
+        return _resolve_path(self.root, value, where)
 
     @property
     def repairs(self) -> dict[str, list[Repair]]:
@@ -325,7 +325,7 @@ def _expand(value: str, where: str) -> str:
     return _VAR_RE.sub(replace, value)
 
 
-def resolve_path(root: Path, value: Any, where: str) -> Path:
+def _resolve_path(root: Path, value: Any, where: str) -> Path:
     """Return ``value`` as a path relative to ``root``, with ``${VAR:-default}`` and ``~``
     expanded; ``where`` names the key in errors."""
     if not isinstance(value, str) or not value:
@@ -397,7 +397,7 @@ def _neighbors(root: Path, table: Any) -> tuple[Layer, list[Agency], list[str]]:
     if where is not None:
         _check_where(where)
     layer = read_layer(
-        resolve_path(root, _require(table, "layer", "[neighbors]"), "[neighbors] layer"),
+        _resolve_path(root, _require(table, "layer", "[neighbors]"), "[neighbors] layer"),
         id_field=_require(table, "id_field", "[neighbors]"),
         name_field=table.get("name_field"),
         attr_fields={"phone": table.get("phone_field"), "url": table.get("url_field")},
@@ -406,7 +406,7 @@ def _neighbors(root: Path, table: Any) -> tuple[Layer, list[Agency], list[str]]:
         what="[neighbors]",
     )
     contacts = (
-        _read_contacts(resolve_path(root, table["contacts"], "[neighbors] contacts"))
+        _read_contacts(_resolve_path(root, table["contacts"], "[neighbors] contacts"))
         if "contacts" in table
         else {}
     )
@@ -436,7 +436,7 @@ def _district(root: Path, table: Any, index: int) -> DistrictLayer:
         raise ProfileError(f"{label} key {key!r} must be lower_snake_case", field="key")
     label = f"[[districts]] {key}"
     layer = read_layer(
-        resolve_path(root, _require(table, "layer", label), f"{label} layer"),
+        _resolve_path(root, _require(table, "layer", label), f"{label} layer"),
         id_field=_require(table, "id_field", label),
         name_field=table.get("name_field"),
         attr_fields={"population": table["population_field"]}
@@ -549,7 +549,7 @@ def _build(path: Path, root: Path, config: dict) -> Profile:
     settings = {name: cls.from_table(config[name], path)
                 for name, cls in _SECTIONS.items() if name in config}
     boundary_layer = read_layer(
-        resolve_path(root, _require(table, "boundary", "[jurisdiction]"),
+        _resolve_path(root, _require(table, "boundary", "[jurisdiction]"),
                      "[jurisdiction] boundary"),
         id_field=None,
         layer_name=table.get("layer_name"),
