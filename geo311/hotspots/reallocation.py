@@ -286,10 +286,10 @@ def compare_staffing(
 
 def load_staffing(profile: Profile) -> pd.DataFrame:
     """Return the profile's ``[services] staffing`` CSV: ``ward, department, crews``."""
-    table = profile.sections.get("services") or {}
-    if "staffing" not in table:
+    if profile.services.staffing is None:
         raise InputError(f"{profile.path}: [services] needs 'staffing'", profile=str(profile.path))
-    staffing = pd.read_csv(profile.root / table["staffing"], dtype=str)
+    staffing = pd.read_csv(
+        profile.resolve_path(profile.services.staffing, "[services] staffing"), dtype=str)
     staffing["crews"] = pd.to_numeric(staffing["crews"])
     return staffing
 
