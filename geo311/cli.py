@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -56,6 +57,27 @@ def error_message(exc: BaseException) -> str:
     return f"internal error: {detail} (run with --debug for the traceback)"
 
 
+class Coordinate(click.ParamType):
+    """A coordinate written the plain way: ASCII digits, no ``_`` separators, or nan/inf.
+
+    ``float()`` also reads "1_0" as 10 and Arabic-Indic digits as Latin ones; a
+    311 caller's typo must not become another place. NaN and infinity pass here
+    and are refused by the locator with its own message.
+    """
+
+    name = "coordinate"
+    _PLAIN = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(nan|inf|infinity)",
+                        re.IGNORECASE | re.ASCII)
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, float):
+            return value
+        text = str(value).strip()
+        if not self._PLAIN.fullmatch(text):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        return float(text)
+
+
 def _load_locator(profile: str):
     from geo311.jurisdiction import Locator
     from geo311.profile import load_profile
@@ -80,7 +102,7 @@ def main(debug: bool) -> None:
 
 @main.command(context_settings={"ignore_unknown_options": True})
 @profile_option
-@click.argument("coords", nargs=-1, type=float)
+@click.argument("coords", nargs=-1, type=Coordinate())
 @click.option("--csv", "csv_in", type=click.Path(exists=True, dir_okay=False),
               help="Locate every row of this CSV file instead of one point.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Output CSV (with --csv).")
