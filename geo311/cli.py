@@ -1,14 +1,15 @@
 """The ``geo311`` command line: one short function per subcommand.
 
-Data goes to stdout, progress and summaries to stderr; library errors become
-``click.ClickException`` (a message, exit code 1), never a traceback.
+Data goes to stdout, progress and summaries to stderr. Every error goes through
+:class:`ErrorHandlingGroup`: a message on stderr with exit code 1 (bad input, data
+or a failure while running) or 2 (usage); a traceback only with ``geo311 --debug``.
 """
 
 from __future__ import annotations
 
-import functools
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -20,17 +21,61 @@ from geo311.errors import Geo311Error
 DEFAULT_DEMO_DIR = Path("data/boundaries/demo")
 
 
-def _errors_as_click(command):
-    """Turn a :class:`Geo311Error` raised by ``command`` into a clean CLI error."""
+class ErrorHandlingGroup(click.Group):
+    """The top-level group: turns every error of a subcommand into a message.
 
-    @functools.wraps(command)
-    def wrapper(*args, **kwargs):
+    ``Geo311Error`` (the library's own), ``OSError`` (files and disks),
+    ``UnicodeError`` and ``MemoryError`` become their message with exit code 1;
+    anything else is an internal error, reported as such. Click's own usage errors
+    keep exit code 2. With ``--debug`` the original exception propagates (traceback).
+    """
+
+    def invoke(self, ctx: click.Context):
         try:
-            return command(*args, **kwargs)
-        except Geo311Error as exc:
-            raise click.ClickException(exc.message) from exc
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit,
+                click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            if ctx.params.get("debug"):
+                raise
+            raise click.ClickException(error_message(exc)) from None
 
-    return wrapper
+
+def error_message(exc: BaseException) -> str:
+    """The one-line message the CLI prints for ``exc``."""
+    if isinstance(exc, Geo311Error):
+        return exc.message
+    if isinstance(exc, OSError):
+        where = f": {exc.filename}" if exc.filename else ""
+        return f"{exc.strerror or exc}{where}"
+    if isinstance(exc, UnicodeError):
+        return f"cannot read the input as text: {exc}"
+    if isinstance(exc, MemoryError):
+        return "out of memory: the task is too large for this machine (use a smaller input)"
+    detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return f"internal error: {detail} (run with --debug for the traceback)"
+
+
+class Coordinate(click.ParamType):
+    """A coordinate written the plain way: ASCII digits, no ``_`` separators, or nan/inf.
+
+    ``float()`` also reads "1_0" as 10 and Arabic-Indic digits as Latin ones; a
+    311 caller's typo must not become another place. NaN and infinity pass here
+    and are refused by the locator with its own message.
+    """
+
+    name = "coordinate"
+    _PLAIN = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(nan|inf|infinity)",
+                        re.IGNORECASE | re.ASCII)
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, float):
+            return value
+        text = str(value).strip()
+        if not self._PLAIN.fullmatch(text):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        return float(text)
 
 
 def _load_locator(profile: str):
@@ -48,21 +93,21 @@ profile_option = click.option(
 )
 
 
-@click.group()
+@click.group(cls=ErrorHandlingGroup)
 @click.version_option(package_name="geo311")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Show the traceback of an error.")
+def main(debug: bool) -> None:
     """geo311: locate, validate and map city 311 service requests."""
 
 
 @main.command(context_settings={"ignore_unknown_options": True})
 @profile_option
-@click.argument("coords", nargs=-1, type=float)
+@click.argument("coords", nargs=-1, type=Coordinate())
 @click.option("--csv", "csv_in", type=click.Path(exists=True, dir_okay=False),
               help="Locate every row of this CSV file instead of one point.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Output CSV (with --csv).")
 @click.option("--lon-col", help="Longitude column (default: lon, lng, longitude or x).")
 @click.option("--lat-col", help="Latitude column (default: lat, latitude or y).")
-@_errors_as_click
 def locate(profile_path, coords, csv_in, output, lon_col, lat_col) -> None:
     """Say who serves LON LAT (JSON), or locate every row of a CSV file.
 
@@ -99,7 +144,6 @@ def profile() -> None:
 @profile.command("check")
 @click.argument("path", type=click.Path(exists=True))
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@_errors_as_click
 def profile_check(path, as_json) -> None:
     """Summarize a profile: layers, CRS, repairs, overlaps, gaps and coverage.
 
@@ -119,10 +163,10 @@ def profile_check(path, as_json) -> None:
 @main.command()
 @click.option("--out", type=click.Path(file_okay=False), default=str(DEFAULT_DEMO_DIR),
               show_default=True, help="Directory to write the demo region into.")
-@click.option("--seed", type=int, default=311, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=311, show_default=True,
+              help="Non-negative seed; the same seed gives the same files.")
 @click.option("--requests", "n_requests", type=click.IntRange(min=1), default=120_000,
               show_default=True, help="Number of service requests to generate.")
-@_errors_as_click
 def demo(out, seed, n_requests) -> None:
     """Generate the fictional demo region (boundaries, streets, addresses, requests)."""
     from geo311.demo import generate_demo
@@ -143,7 +187,6 @@ def demo(out, seed, n_requests) -> None:
 @click.option("--zip-col", help="Column with the ZIP code (with --csv).")
 @click.option("--city-col", help="Column with the postal city (with --csv).")
 @click.option("--restart", is_flag=True, help="Overwrite OUT instead of resuming it.")
-@_errors_as_click
 def validate(profile_path, address, zip_code, city, csv_in, output, address_col, zip_col,
              city_col, restart) -> None:
     """Validate ADDRESS (JSON), or every address of a CSV file (resumable).
@@ -254,7 +297,6 @@ def _with_request_options(command):
 @click.option("--time-window", type=click.IntRange(min=1), default=1, show_default=True,
               help="Steps in a space-time neighbourhood (--method emerging; ArcGIS's "
                    "neighbourhood time step + 1).")
-@_errors_as_click
 def hotspots(profile_path, requests_path, preset, types, start, end, status, districts, by,
              method, resolution, cell_m, band_m, out, json_out, png_out, tiles, as_of,
              permutations, step, time_window) -> None:
@@ -350,7 +392,6 @@ def _write_density(requests, locator, cell_m, bandwidth_m, out, json_out) -> Non
               help="Write the per-ward table (CSV) here.")
 @click.option("--png", "png_out", type=click.Path(dir_okay=False),
               help="Write the demand-vs-staff chart (PNG) here.")
-@_errors_as_click
 def reallocation(profile_path, requests_path, preset, types, start, end, status, districts,
                  department, crews, by, weight, as_of, out, json_out, csv_out, png_out) -> None:
     """Each ward's share of requests against its share of staff, and a fairer split."""

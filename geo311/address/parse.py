@@ -66,6 +66,7 @@ __all__ = [
 ]
 
 MAX_LENGTH = 300
+NO_US_ADDRESS = "no US address found"  # the review reason of text with no number and no street
 CACHE_SIZE = 2**16
 
 # usaddress label names.
@@ -77,7 +78,7 @@ NAME, POST_TYPE, POST_DIR = "StreetName", "StreetNamePostType", "StreetNamePostD
 OCC_TYPE, OCC_ID = "OccupancyType", "OccupancyIdentifier"
 SUB_TYPE, SUB_ID = "SubaddressType", "SubaddressIdentifier"
 PLACE, STATE, ZIP = "PlaceName", "StateName", "ZipCode"
-BOX_ID = "USPSBoxID"
+BOX_TYPE, BOX_ID = "USPSBoxType", "USPSBoxID"
 BOX_GROUP_TYPE, BOX_GROUP_ID = "USPSBoxGroupType", "USPSBoxGroupID"
 SEPARATOR, CORNER = "IntersectionSeparator", "CornerOf"
 STREET_LABELS = frozenset({PRE_MODIFIER, PRE_DIR, PRE_TYPE, NAME, POST_TYPE, POST_DIR})
@@ -622,12 +623,29 @@ def _house_number(words: list[str]) -> tuple[int | None, str | None, int | None,
     return low, f"-{high}{suffix or ''}", None, None  # Queens style "89-10"
 
 
+# Words of a box type ("P.O. Box", "Lockbox", "Drawer", "Caller", "Rural Route"), punctuation
+# removed: usaddress labels any unknown word before a number a box type (Cyrillic, CJK, "SUM").
+_BOX_TYPE_WORDS = frozenset({
+    "P", "O", "PO", "POB", "POBOX", "POST", "POSTAL", "OFFICE", "BOX", "BX", "LOCKBOX", "LOCK",
+    "LBX", "LB", "DRAWER", "CALLER", "FIRM", "CMR", "PSC", "PMB", "ROUTE", "RTE", "RR", "RURAL",
+    "HC", "HCR", "R", "HWY", "HIGHWAY", "CONTRACT", "STAR", "SR", "BIN",
+})
+
+
+def _is_box_type(words: list[str]) -> bool:
+    """Whether the words usaddress labelled a box type are those of one."""
+    named = [word for word in words if any(ch.isalnum() for ch in word)]
+    return bool(named) and all(
+        "".join(ch for ch in word.upper() if "A" <= ch <= "Z") in _BOX_TYPE_WORDS
+        for word in named)
+
+
 def _po_box(words: dict[str, list[str]]) -> str | None:
     """Return "PO BOX 123" or "RR 2 BOX 152" from the box words, or None."""
     box_id = " ".join(w.lstrip("#") for w in words.get(BOX_ID, []) if w != "#")
-    if not box_id:
-        return None
     group = words.get(BOX_GROUP_TYPE)
+    if not box_id or not _is_box_type(words.get(BOX_TYPE, []) + (group or [])):
+        return None
     if group:
         kind = "HC" if group[0].startswith("H") else "RR"
         return " ".join([kind, *words.get(BOX_GROUP_ID, []), "BOX", box_id])
@@ -687,7 +705,9 @@ def _build(text: str, pairs: list[tuple[str, str]], reasons: list[str]) -> Parse
         kind = AddressKind.STREET
     else:
         kind = AddressKind.UNKNOWN
-        reasons.append("no street found")
+        # a number, a known state or a ZIP is part of a US address, only the street is missing
+        found = numbers or state or zip_match
+        reasons.append("no street found" if found else NO_US_ADDRESS)
     if "usaddress: ambiguous" in reasons and kind is AddressKind.STREET:
         if street.suffix or PRE_TYPE in labels:  # settled: "Main St", "Avenue O"
             reasons.remove("usaddress: ambiguous")

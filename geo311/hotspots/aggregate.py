@@ -140,7 +140,8 @@ def in_districts(requests: Requests, locator: Locator, key: str,
     Raises
     ------
     InputError
-        For an unknown layer or an id the layer does not have (the message lists them).
+        For an unknown layer or an id the layer does not have (the message lists
+        them), or when no request lies in the features ``ids``.
     """
     layer = locator.district_layer(key)
     wanted = [ids] if isinstance(ids, str) else [str(i) for i in ids]
@@ -151,6 +152,9 @@ def in_districts(requests: Requests, locator: Locator, key: str,
                          f"{', '.join(known)}", key=key, ids=unknown)
     positions = np.flatnonzero(np.isin(known, wanted))
     keep = np.isin(district_of(requests, locator, key), positions)
+    if len(keep) and not keep.any():
+        raise InputError(f"no request in {key} {', '.join(map(repr, wanted))} (of the "
+                         f"{len(keep):,} requests the other filters left)", key=key, ids=wanted)
     frame = requests.frame[keep].reset_index(drop=True)
     report = LoadReport(requests.report.rows, {**requests.report.excluded,
                                                "district": requests.report.excluded.get(

@@ -354,7 +354,8 @@ def reallocate(
     department : str
         Department as named in the catalog and the staffing table.
     key : str
-        District layer whose ids the staffing table's ``ward`` column holds.
+        District layer whose ids the staffing table's ``ward`` column holds
+        (InputError naming the ids when some are not ``key`` ids).
     catalog, staffing : pandas.DataFrame, optional
         Default: the profile's ``[services]`` files.
     weight : {"requests", "backlog"}
@@ -377,7 +378,22 @@ def reallocate(
     crews = staffing[staffing["department"] == department].groupby("ward")["crews"].sum()
     if crews.empty:
         raise InputError(f"no staffing for department {department!r}", department=department)
+    known = [str(i) for i in locator.district_layer(key).ids]
+    unmatched = [str(i) for i in crews.index if str(i) not in known]
+    if unmatched:
+        raise InputError(
+            f"the staffing table's district key 'ward' holds ids that are not {key} ids: "
+            f"{', '.join(unmatched[:20])}{' ...' if len(unmatched) > 20 else ''} ({key} ids: "
+            f"{', '.join(known[:20])}{' ...' if len(known) > 20 else ''}); choose the "
+            "district layer the staffing is keyed by", key=key, unmatched=unmatched)
     demand = ward_demand(requests, locator, key, catalog, department, as_of)
+    if not demand["requests"].any():
+        types = sorted({str(t) for t in requests.frame["type"].dropna()})
+        raise InputError(
+            f"no located request of department {department!r} in a {key} among the "
+            f"{len(requests.frame):,} requests loaded (their types: "
+            f"{', '.join(types[:20]) or 'none'}{' ...' if len(types) > 20 else ''})",
+            department=department, key=key)
     weights = demand["requests"] + (demand["open_past_sla"] if weight == "backlog" else 0)
     return compare_staffing(demand["requests"], crews.rename_axis(key), weights=weights,
                             total_crews=total_crews, seed=seed)

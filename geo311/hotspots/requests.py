@@ -261,6 +261,51 @@ def _bound(value: Any, dates: pd.Series) -> pd.Timestamp:
     return bound
 
 
+def _check_date(value: Any, name: str) -> None:
+    """Raise InputError when a date bound (None: no bound) is not a date."""
+    if value is None:
+        return
+    try:
+        bound = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        bound = pd.NaT
+    if pd.isna(bound):
+        raise InputError(f"{name} date {value!r} is not a date (use e.g. 2025-01-01)",
+                         bound=str(value))
+
+
+def _listed(values: Any, limit: int = 30) -> str:
+    """Distinct values as ``'a', 'b', ...`` (sorted, at most ``limit``)."""
+    distinct = sorted({str(v) for v in pd.Series(list(values)).dropna()})
+    shown = ", ".join(repr(v) for v in distinct[:limit])
+    more = f" and {len(distinct) - limit} more" if len(distinct) > limit else ""
+    return (shown + more) or "none"
+
+
+def _no_request_between(start: Any, end: Any) -> str:
+    if start is not None and end is not None:
+        return f"no request between {start} and {end}"
+    return f"no request from {start} on" if start is not None else f"no request before {end}"
+
+
+def _span(created: pd.Series) -> str:
+    if created.notna().any():
+        return f"spanning {created.min()} to {created.max()}"
+    return "none with a creation date"
+
+
+def _none_left(keep: pd.Series, name: str, what: str, known: str, frame: pd.DataFrame,
+               report: LoadReport) -> None:
+    """Raise InputError naming filter ``name`` when it removes every remaining row."""
+    if keep.any():
+        return
+    earlier = [other for other, n in report.excluded.items() if n and other != name]
+    among = (f"of the {len(frame):,} requests the {' and '.join(earlier)} filter left"
+             if earlier else f"of the {len(frame):,} requests in the file")
+    raise InputError(f"{what} ({among}; {known})", filter=name,
+                     excluded=dict(report.excluded))
+
+
 def _reasons(lon_raw: pd.Series, lat_raw: pd.Series, lon: pd.Series, lat: pd.Series,
              created_raw: pd.Series, created: pd.Series) -> pd.Series:
     """Return why each row is unusable (None when usable); the first reason wins."""
@@ -318,7 +363,13 @@ def load_requests(
     path = Path(path)
     if not path.exists():
         raise InputError(f"request file not found: {path}", file=str(path))
-    header = list(pd.read_csv(path, nrows=0).columns)
+    _check_date(start, "start")
+    _check_date(end, "end")
+    try:
+        header = list(pd.read_csv(path, nrows=0).columns)
+    except pd.errors.EmptyDataError:
+        raise InputError(f"request file {path.name} is empty (no header row)",
+                         file=str(path)) from None
     mapping = columns.mapping()
     for name, column in mapping.items():
         if column not in header:
@@ -328,6 +379,8 @@ def load_requests(
             )
     raw = pd.read_csv(path, usecols=list(set(mapping.values())), dtype=str,
                       keep_default_na=False, na_values=[""])
+    if raw.empty:
+        raise InputError(f"request file {path.name} has a header but no rows", file=str(path))
     report = LoadReport(rows=len(raw))
     frame = pd.DataFrame({name: raw[column] for name, column in mapping.items()})
     frame["created"] = _parse_dates(raw[columns.created], columns.date_format)
@@ -345,8 +398,11 @@ def load_requests(
     frame["valid"] = frame["reason"].isna()
 
     if types is not None:
-        keep = frame["type"].isin([types] if isinstance(types, str) else list(types))
+        wanted = [types] if isinstance(types, str) else list(types)
+        keep = frame["type"].isin(wanted)
         report.excluded["type"] = int((~keep).sum())
+        _none_left(keep, "type", f"no request of type {_listed(wanted)}",
+                   f"known types: {_listed(frame['type'])}", frame, report)
         frame = frame[keep]
     if start is not None or end is not None:
         keep = frame["created"].notna()
@@ -355,11 +411,15 @@ def load_requests(
         if end is not None:
             keep &= frame["created"] < _bound(end, frame["created"])
         report.excluded["date"] = int((~keep).sum())
+        _none_left(keep, "date", _no_request_between(start, end), _span(frame["created"]), frame,
+                   report)
         frame = frame[keep]
     if status is not None:
         wanted = [status] if isinstance(status, str) else list(status)
         keep = frame["status"].isin([s.strip().lower() for s in wanted])
         report.excluded["status"] = int((~keep).sum())
+        _none_left(keep, "status", f"no request with status {_listed(wanted)}",
+                   f"statuses: {_listed(frame['status'])}", frame, report)
         frame = frame[keep]
     report.invalid = {str(k): int(v) for k, v in frame["reason"].value_counts().items()}
     return Requests(frame.reset_index(drop=True), report, path)

@@ -79,8 +79,9 @@ class Grid:
 
     def cells(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         """Return the flat cell index of each point, -1 off the grid (or NaN)."""
-        col = np.floor((x - self.x0) / self.dx)
-        row = np.floor((y - self.y0) / self.dy)
+        with np.errstate(over="ignore", invalid="ignore"):  # huge/inf/NaN fall off the grid
+            col = np.floor((x - self.x0) / self.dx)
+            row = np.floor((y - self.y0) / self.dy)
         inside = (col >= 0) & (col < self.nx) & (row >= 0) & (row < self.ny)
         out = np.full(len(col), -1, dtype=np.int64)
         out[inside] = row[inside].astype(np.int64) * self.nx + col[inside].astype(np.int64)

@@ -408,7 +408,8 @@ class Locator:
         Raises
         ------
         InputError
-            If a coordinate is missing, not a number or out of range.
+            If a coordinate is missing, not a number or out of range, or the point
+            is so far from the city that the metric CRS cannot project it.
         """
         x, y = _one_point(lon, lat)
         cell = self.grid.cell(x, y)
@@ -420,6 +421,11 @@ class Locator:
         if agency == NONE and self.neighbors is not None and values[1] >= 0:
             agency = values[1] + 1
         point = shapely.Point(*self.to_metric.transform(x, y))
+        if not (math.isfinite(point.x) and math.isfinite(point.y)):
+            raise InputError(
+                f"({x}, {y}) is too far from {self.profile.jurisdiction.name} to measure "
+                f"distances in the profile's metric CRS ({self.profile.metric_crs})",
+                lon=x, lat=y)
         nearby = self._near_edges.within(point.x, point.y) if row[-1] == _MAYBE_NEAR else {}
         city_edge = nearby.get((0, 0))
         first = 2 if self.neighbors is not None else 1

@@ -188,6 +188,15 @@ def test_rural_route_box():
     assert parse("RR 2 Box 152").po_box == "RR 2 BOX 152"
 
 
+@pytest.mark.parametrize(("text", "box"), [
+    ("POB 5", "PO BOX 5"), ("Lockbox 7", "PO BOX 7"), ("Box 12", "PO BOX 12"),
+    ("PO Box #12", "PO BOX 12"), ("HC 1 Box 3", "HC 1 BOX 3"),
+    ("HWY CONTRACT ROUTE 102 BOX 255A", "HC 102 BOX 255A"),
+])
+def test_real_boxes_stay_po_boxes(text, box):
+    assert (parse(text).kind, parse(text).po_box) == (AddressKind.PO_BOX, box)
+
+
 def test_street_without_number_is_a_street_not_an_error():
     parsed = parse("Main St")
     assert fields(parsed, "kind", "number", "street", "needs_review") == {
@@ -272,7 +281,23 @@ def test_ambiguous_input_without_a_street_is_flagged():
 def test_garbage_is_unknown_and_flagged(text):
     parsed = parse(text)
     assert (parsed.kind, parsed.needs_review, parsed.line()) == (AddressKind.UNKNOWN, True, "")
-    assert "no street found" in parsed.review_reasons
+    assert "no US address found" in parsed.review_reasons
+
+
+# usaddress labels these USPSBoxType + USPSBoxID: an unknown word before a number reads as a box
+@pytest.mark.parametrize("text", [
+    "Привет мир", "дом Привет 5", "улица д. 5", "кв 123", "東京 千代田 123", "北京 ... 88号 7",
+    '=HYPERLINK("http://x") 123', "=SUM(A1) 7", "@SUM(A1) 12", "# 123 千代田 88号", "!! ?? 12",
+])
+def test_foreign_text_and_formulas_are_no_us_address_not_a_po_box(text):
+    parsed = parse(text)
+    assert (parsed.kind, parsed.po_box) == (AddressKind.UNKNOWN, None)
+    assert parsed.needs_review
+    assert "no US address found" in parsed.review_reasons
+
+
+def test_a_place_without_a_street_is_missing_its_street_not_its_country():
+    assert "no street found" in parse("Soldotna, AK 99669").review_reasons
 
 
 @pytest.mark.parametrize("text", ["", "   ", "\n\t"])

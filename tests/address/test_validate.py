@@ -71,6 +71,15 @@ def test_po_box_is_rejected_with_the_reason(validator):
     assert any("PO box" in r for r in answer["review_reasons"])
 
 
+@pytest.mark.parametrize("text", ["東京 千代田 123", "улица д. 5", '=HYPERLINK("x") 123',
+                                  "@SUM(A1) 12", "?!?! 42"])
+def test_text_with_no_us_address_needs_review_and_is_not_rejected(validator, text):
+    answer = validator.validate(text)
+    assert (answer["status"], answer["address"]) == ("needs_review", None)
+    assert "no US address found" in answer["review_reasons"]
+    assert not any("PO box" in r for r in answer["review_reasons"])
+
+
 def test_two_addresses_in_one_string_need_review_not_a_confident_answer(validator):
     answer = validator.validate("123 main st 456 oak ave")
     assert answer["status"] == "needs_review"
