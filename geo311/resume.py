@@ -161,7 +161,8 @@ def resumable_csv(target: str | Path, header: list[str], fingerprint: dict[str, 
     if resume and part.exists():
         _check_fingerprint(part, meta, fingerprint)
         skip, cut_at = done_rows(part, header)
-    elif resume and target.exists() and _first_record(target) != header:
+    elif (resume and target.exists() and target.stat().st_size
+          and _first_record(target) != header):
         raise InputError(f"{target} exists with other columns; remove it or use --restart",
                          file=str(target))
     try:

@@ -140,10 +140,11 @@ def inspect(path: str | Path, encoding: str | None = None, *, digest: bool = Fal
         size, sha256, bad, head = _scan(path, digest)
         if encoding is not None:
             try:
-                codecs.lookup(encoding)
+                name = codecs.lookup(encoding).name
             except LookupError:
                 raise InputError(f"unknown encoding {encoding!r}", encoding=encoding) from None
-            chosen = encoding
+            bom = name == "utf-8" and head.startswith(codecs.BOM_UTF8)
+            chosen = "utf-8-sig" if bom else encoding
         else:
             chosen = next((name for bom, name in _BOMS if head.startswith(bom)), "utf-8")
             if chosen == "utf-8-sig" or (chosen == "utf-8" and bad is None):

@@ -87,7 +87,8 @@ def validate_csv(
         in-progress file belongs to another run, or the output cannot be written.
     """
     source, target = Path(source), Path(target)
-    refuse_input_as_output(target, source, *part_paths(target))
+    for written in (target, *part_paths(target)):
+        refuse_input_as_output(written, source)
     keys = [layer.key for layer in validator.locator.districts]
     with open_table(source, encoding, digest=True) as table:
         header = table.header

@@ -130,7 +130,8 @@ def locate_csv(
         written.
     """
     source, target = Path(source), Path(target)
-    refuse_input_as_output(target, source, *part_paths(target))
+    for written in (target, *part_paths(target)):
+        refuse_input_as_output(written, source)
     keys = [layer.key for layer in locator.districts]
     added = ["in_jurisdiction", "agency_id", "agency_name", "agency_phone",
              *(f"{k}_id" for k in keys), "near_boundary", "error"]

@@ -149,6 +149,15 @@ def test_a_file_that_does_not_decode_names_the_byte_offset(demo_dir, sample, tmp
         assert target.read_bytes() == b"earlier output\n"
 
 
+def test_a_forced_utf8_reads_past_a_byte_order_mark(demo_dir, sample, tmp_path):
+    source = write(sample.head(5), tmp_path / "in.csv", "utf-8-sig")
+    target = tmp_path / "out.csv"
+    result = run("locate", "--profile", demo_dir, "--csv", source, "-o", target,
+                 "--encoding", "UTF8")
+    assert result.exit_code == 0, result.output
+    assert read_out(target).columns[0] == "service_request_id"
+
+
 def test_an_unknown_encoding_is_a_message(demo_dir, sample, tmp_path):
     source = write(sample.head(3), tmp_path / "in.csv")
     result = run("locate", "--profile", demo_dir, "--csv", source, "-o", tmp_path / "o.csv",
@@ -328,6 +337,16 @@ def test_an_output_that_is_the_input_is_refused(demo_dir, sample, tmp_path):
             assert f"the output {target} is the input" in result.output
             assert source.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "link.csv", "sub"]
+
+
+def test_an_input_named_as_the_outputs_in_progress_file_is_refused(demo_dir, sample,
+                                                                    tmp_path):
+    source = write(sample.head(5), tmp_path / "out.csv.part")
+    before = source.read_bytes()
+    for args in (["locate"], ["validate", "--address-col", "address"]):
+        result = run(*args, "--profile", demo_dir, "--csv", source, "-o", tmp_path / "out.csv")
+        assert result.exit_code == 1 and f"the output {source} is the input" in result.output
+        assert source.read_bytes() == before
 
 
 # -- failures and resumes ----------------------------------------------------------------
