@@ -134,12 +134,19 @@ def profile() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @_errors_as_click
 def profile_check(path, as_json) -> None:
-    """Summarize a profile: layers, CRS, repairs, overlaps, gaps and coverage."""
+    """Summarize a profile: layers, CRS, repairs, overlaps, gaps and coverage.
+
+    Exits with 1, after the summary, when the profile cannot be used to locate
+    (a layer off the lon/lat range or away from the city, duplicate ids).
+    """
     from geo311.jurisdiction.check import check_profile, format_check
     from geo311.profile import load_profile
 
     summary = check_profile(load_profile(path))
     click.echo(json.dumps(summary, indent=2) if as_json else format_check(summary))
+    if summary["problems"]:
+        raise click.ClickException(f"{len(summary['problems'])} problem(s) in {path}: "
+                                   + "; ".join(summary["problems"]))
 
 
 @main.command()

@@ -8,6 +8,7 @@ missing file, an unknown field, an empty layer or a layer without a CRS raises
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from geo311.errors import ProfileError
 __all__ = ["Repair", "Layer", "read_layer", "text_values"]
 
 WGS84 = "EPSG:4326"
+_MAX_COORDINATE = 1e9  # beyond any CRS's coordinates, even in feet
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,19 @@ def _polygonal(geom: shapely.Geometry) -> shapely.Geometry:
     return shapely.MultiPolygon(parts) if len(parts) > 1 else (parts[0] if parts else None)
 
 
+def _check_coordinates(geoms: np.ndarray, path: Path, what: str, when: str) -> None:
+    """Refuse coordinates that are not numbers, infinite or beyond any CRS (|v| > 1e9)."""
+    coords, index = shapely.get_coordinates(geoms, return_index=True)
+    bad = ~np.isfinite(coords).all(axis=1)
+    bad[~bad] = (np.abs(coords[~bad]) > _MAX_COORDINATE).any(axis=1)
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        raise ProfileError(
+            f"{what}: {path.name} has {int(bad.sum())} unusable coordinate(s) {when} "
+            f"(NaN, infinite or beyond 1e9; first {tuple(coords[first].tolist())} "
+            f"in feature {int(index[first])})", file=str(path))
+
+
 def read_layer(
     path: str | Path,
     *,
@@ -107,8 +122,11 @@ def read_layer(
     if not path.exists():
         raise ProfileError(f"{what}: file not found: {path}", file=str(path))
     try:
-        frame = gpd.read_file(path, layer=layer_name, engine="pyogrio")
-    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError) as exc:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # unclosed rings, NaN: below
+            frame = gpd.read_file(path, layer=layer_name, engine="pyogrio")
+    except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError,
+            shapely.errors.GEOSException) as exc:
         raise ProfileError(f"{what}: cannot read {path}: {exc}", file=str(path)) from exc
 
     wanted = {"id_field": id_field, "name_field": name_field, "where": None}
@@ -136,7 +154,10 @@ def read_layer(
         raise ProfileError(f"{what}: {path.name} has no features{condition}", file=str(path))
 
     source_crs = frame.crs.to_string()
+    _check_coordinates(frame.geometry.to_numpy(), path, what, "in the file")
     frame = frame.to_crs(WGS84)
+    _check_coordinates(frame.geometry.to_numpy(), path, what,
+                       f"after reprojection from {source_crs}")
     n = len(frame)
     ids = text_values(frame[id_field].to_numpy()) if id_field else np.array(
         [str(i + 1) for i in range(n)], dtype=object

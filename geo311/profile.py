@@ -2,8 +2,12 @@
 
 :func:`load_profile` reads the TOML, resolves paths relative to the file
 (``${VAR}`` and ``~`` are expanded), reads every layer into EPSG:4326 through
-:func:`geo311.layers.read_layer` and returns a :class:`Profile`. Errors name
-the file, the section and the key.
+:func:`geo311.layers.read_layer` and returns a :class:`Profile`. The other
+sections it knows become typed settings (:class:`LocateSettings`,
+:class:`AddressSettings`, :class:`ServiceSettings`, :class:`RequestSettings`);
+their file paths stay as written and are resolved by :meth:`Profile.resolve_path`,
+the one resolver of every section. Every value is type-checked; errors name the
+file, the section and the key.
 """
 
 from __future__ import annotations
@@ -11,11 +15,15 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
+import pandas as pd
 import shapely
 from pyproj import CRS
 
@@ -23,7 +31,8 @@ from geo311.errors import InputError, ProfileError
 from geo311.layers import Layer, Repair, read_layer
 from geo311.tables import open_table
 
-__all__ = ["Agency", "DistrictLayer", "Profile", "load_profile"]
+__all__ = ["AddressSettings", "Agency", "DistrictLayer", "LocateSettings", "Profile",
+           "RequestSettings", "ServiceSettings", "load_profile"]
 
 _SECTION_KEYS = {
     "jurisdiction": {"id", "name", "boundary", "phone", "url", "metric_crs", "layer_name"},
@@ -33,13 +42,173 @@ _SECTION_KEYS = {
     },
     "districts": {"key", "label", "layer", "id_field", "name_field", "layer_name",
                   "population_field"},
-    "locate": {"near_boundary_m", "grid_cell_m", "grid_max_cells"},
 }
-# Sections read by later stages (address reference, catalog, request exports);
-# their keys are checked there.
-_PASS_THROUGH = {"addresses", "services", "requests"}
 _KEY_RE = re.compile(r"^[a-z][a-z0-9_]*$")
 _VAR_RE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?\}")
+#: Bounds of the [locate] settings: beyond them the grid or the band is meaningless
+#: or would not fit in memory.
+MAX_NEAR_BOUNDARY_M = 5_000.0
+GRID_CELL_M = (0.5, 10_000.0)
+MAX_GRID_CELLS = 1 << 27
+
+
+def _where(section: str, key: str, file: Path | None) -> str:
+    return f"{file}: [{section}] {key}" if file else f"[{section}] {key}"
+
+
+def _text(value: Any, section: str, key: str, file: Path | None) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ProfileError(f"{_where(section, key, file)} = {value!r}: must be a non-empty "
+                           "text", file=str(file), section=section, field=key)
+    return value
+
+
+def _number(value: Any, section: str, key: str, file: Path | None, low: float,
+            high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not (
+            low <= value <= high):  # NaN fails too
+        raise ProfileError(f"{_where(section, key, file)} = {value!r}: must be a number "
+                           f"from {low:g} to {high:g}", file=str(file), section=section,
+                           field=key)
+    return float(value)
+
+
+def _check_table(table: Any, section: str, known: Iterable[str], file: Path | None,
+                 required: Iterable[str] = ()) -> dict[str, Any]:
+    """The table of ``section`` with its keys checked: a table, no unknown keys, texts."""
+    if not isinstance(table, dict):
+        raise ProfileError(f"{file}: [{section}] must be a table, not {table!r}",
+                           file=str(file), section=section)
+    known = sorted(known)
+    unknown = sorted(set(table) - set(known))
+    if unknown:
+        raise ProfileError(f"{file}: unknown key(s) {', '.join(unknown)} in [{section}] "
+                           f"(known: {', '.join(known)})", file=str(file), section=section,
+                           field=unknown[0])
+    for key in required:
+        if key not in table:
+            raise ProfileError(f"{file}: [{section}] needs {key!r}", file=str(file),
+                               section=section, field=key)
+    return table
+
+
+def _texts(table: dict[str, Any], section: str, file: Path | None,
+           skip: Iterable[str] = ()) -> dict[str, str]:
+    return {k: _text(v, section, k, file) for k, v in table.items() if k not in skip}
+
+
+@dataclass(frozen=True)
+class LocateSettings:
+    """``[locate]``: the engine's near-boundary band, grid and memory limit."""
+
+    near_boundary_m: float = 30.0
+    grid_cell_m: float = 10.0
+    grid_max_cells: int = 16_777_216
+    max_memory_mb: float = 2048.0
+
+    @classmethod
+    def from_table(cls, table: Any, file: Path | None = None) -> LocateSettings:
+        """Check ``[locate]`` (types and bounds) and return its settings."""
+        table = _check_table(table, "locate", [f.name for f in fields(cls)], file)
+        values = {
+            "near_boundary_m": (0.0, MAX_NEAR_BOUNDARY_M),
+            "grid_cell_m": GRID_CELL_M,
+            "grid_max_cells": (1, MAX_GRID_CELLS),
+            "max_memory_mb": (1.0, 1_048_576.0),
+        }
+        out = {k: _number(table[k], "locate", k, file, *values[k]) for k in table}
+        if "grid_max_cells" in out:
+            if not float(out["grid_max_cells"]).is_integer():
+                raise ProfileError(f"{_where('locate', 'grid_max_cells', file)} = "
+                                   f"{table['grid_max_cells']!r}: must be a whole number",
+                                   file=str(file), section="locate", field="grid_max_cells")
+            out["grid_max_cells"] = int(out["grid_max_cells"])
+        return cls(**out)
+
+
+@dataclass(frozen=True)
+class AddressSettings:
+    """``[addresses]``: the address reference (file paths as written, see
+    :meth:`Profile.resolve_path`)."""
+
+    points: str
+    number_field: str | None = None
+    predir_field: str | None = None
+    street_field: str | None = None
+    suffix_field: str | None = None
+    postdir_field: str | None = None
+    unit_field: str | None = None
+    zip_field: str | None = None
+    lon_field: str | None = None
+    lat_field: str | None = None
+    full_address_field: str | None = None
+    centerlines: str | None = None
+    centerline_fields: Mapping[str, str] | None = None
+    aliases: str | None = None
+
+    @classmethod
+    def from_table(cls, table: Any, file: Path | None = None) -> AddressSettings:
+        """Check ``[addresses]`` (keys and types) and return its settings."""
+        table = _check_table(table, "addresses", [f.name for f in fields(cls)], file,
+                             required=["points"])
+        out: dict[str, Any] = _texts(table, "addresses", file, skip=["centerline_fields"])
+        if "centerline_fields" in table:
+            mapping = table["centerline_fields"]
+            if not isinstance(mapping, dict):
+                raise ProfileError(f"{_where('addresses', 'centerline_fields', file)} must "
+                                   "be a table such as { name = \"NAME\" }", file=str(file),
+                                   section="addresses", field="centerline_fields")
+            out["centerline_fields"] = MappingProxyType(
+                {k: _text(v, "addresses", f"centerline_fields.{k}", file)
+                 for k, v in mapping.items()})
+        return cls(**out)
+
+    def as_table(self) -> dict[str, Any]:
+        """The keys that are set, as the TOML table had them."""
+        return {f.name: dict(v) if isinstance(v, Mapping) else v
+                for f in fields(self) if (v := getattr(self, f.name)) is not None}
+
+
+@dataclass(frozen=True)
+class ServiceSettings:
+    """``[services]``: the service catalog and the staffing table (CSV paths)."""
+
+    catalog: str | None = None
+    staffing: str | None = None
+
+    @classmethod
+    def from_table(cls, table: Any, file: Path | None = None) -> ServiceSettings:
+        """Check ``[services]`` and return its settings."""
+        table = _check_table(table, "services", [f.name for f in fields(cls)], file)
+        return cls(**_texts(table, "services", file))
+
+
+@dataclass(frozen=True)
+class RequestSettings:
+    """``[requests]``: the request export and its columns (a preset and overrides)."""
+
+    file: str | None = None
+    preset: str | None = None
+    id_field: str | None = None
+    type_field: str | None = None
+    time_field: str | None = None
+    closed_field: str | None = None
+    status_field: str | None = None
+    address_field: str | None = None
+    district_field: str | None = None
+    lon_field: str | None = None
+    lat_field: str | None = None
+    date_format: str | None = None
+
+    @classmethod
+    def from_table(cls, table: Any, file: Path | None = None) -> RequestSettings:
+        """Check ``[requests]`` and return its settings."""
+        table = _check_table(table, "requests", [f.name for f in fields(cls)], file)
+        return cls(**_texts(table, "requests", file))
+
+
+_SECTIONS = {"locate": LocateSettings, "addresses": AddressSettings,
+             "services": ServiceSettings, "requests": RequestSettings}
 
 
 @dataclass(frozen=True)
@@ -73,6 +242,11 @@ class Profile:
     one geometry, EPSG:4326). ``neighbors`` holds one :class:`Agency` per
     feature of ``neighbor_layer``. ``metric_crs`` is the projected CRS in which
     distances are measured in metres.
+
+    ``problems`` lists what makes the profile unusable for locating although it
+    loads (a layer off the lon/lat range or away from the city, duplicate ids):
+    ``profile check`` reports them and fails, :class:`~geo311.jurisdiction.Locator`
+    refuses the profile.
     """
 
     path: Path
@@ -83,16 +257,40 @@ class Profile:
     neighbors: list[Agency]
     districts: list[DistrictLayer]
     metric_crs: CRS
-    near_boundary_m: float = 30.0
-    grid_cell_m: float = 10.0
-    grid_max_cells: int = 16_777_216
-    sections: dict[str, dict[str, Any]] = field(default_factory=dict)
+    locate: LocateSettings = LocateSettings()
+    addresses: AddressSettings | None = None
+    services: ServiceSettings = ServiceSettings()
+    requests: RequestSettings | None = None
     warnings: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
     @property
     def root(self) -> Path:
         """The directory that holds ``profile.toml``."""
         return self.path.parent
+
+    @property
+    def near_boundary_m(self) -> float:
+        """``[locate] near_boundary_m``."""
+        return self.locate.near_boundary_m
+
+    @property
+    def grid_cell_m(self) -> float:
+        """``[locate] grid_cell_m``."""
+        return self.locate.grid_cell_m
+
+    @property
+    def grid_max_cells(self) -> int:
+        """``[locate] grid_max_cells``."""
+        return self.locate.grid_max_cells
+
+    def resolve_path(self, value: str, where: str) -> Path:
+        """Return a path of the profile as a file: ``${VAR}``/``${VAR:-default}`` and ``~``
+        expanded, relative to the profile's directory.
+
+        ``where`` names the key for errors, e.g. ``"[requests] file"``.
+        """
+        return _resolve_path(self.root, value, where)
 
     @property
     def repairs(self) -> dict[str, list[Repair]]:
@@ -127,13 +325,17 @@ def _expand(value: str, where: str) -> str:
     return _VAR_RE.sub(replace, value)
 
 
-def _resolve(root: Path, value: Any, where: str) -> Path:
+def _resolve_path(root: Path, value: Any, where: str) -> Path:
+    """Return ``value`` as a path relative to ``root``, with ``${VAR:-default}`` and ``~``
+    expanded; ``where`` names the key in errors."""
     if not isinstance(value, str) or not value:
-        raise ProfileError(f"{where} must be a file path", field=where)
+        raise ProfileError(f"{where} must be a file path, not {value!r}", field=where)
     return (root / os.path.expanduser(_expand(value, where))).resolve()
 
 
-def _check_keys(section: str, table: dict, label: str) -> None:
+def _check_keys(section: str, table: Any, label: str) -> None:
+    if not isinstance(table, dict):
+        raise ProfileError(f"{label} must be a table, not {table!r}", field=label)
     unknown = sorted(set(table) - _SECTION_KEYS[section])
     if unknown:
         known = ", ".join(sorted(_SECTION_KEYS[section]))
@@ -173,13 +375,34 @@ def _read_contacts(path: Path) -> dict[str, dict[str, str]]:
     return contacts
 
 
-def _neighbors(root: Path, table: dict) -> tuple[Layer, list[Agency], list[str]]:
+def _check_texts(table: dict, label: str, skip: Iterable[str] = ()) -> None:
+    """Every value of ``table`` (but ``skip``) is a non-empty text."""
+    for key, value in table.items():
+        if key not in skip and (not isinstance(value, str) or not value.strip()):
+            raise ProfileError(f"{label} {key} = {value!r}: must be a non-empty text",
+                               field=key)
+
+
+def _check_where(where: Any) -> None:
+    """``where`` is ``{column = value or [values]}`` of texts, numbers or booleans."""
+    scalar = (str, int, float, bool)
+    ok = isinstance(where, dict) and all(
+        isinstance(v, scalar) or (isinstance(v, list) and v and
+                                  all(isinstance(x, scalar) for x in v))
+        for v in where.values())
+    if not ok:
+        raise ProfileError(f"[neighbors] where = {where!r}: must be a table such as "
+                           "{ type = [\"city\", \"county-area\"] }", field="where")
+
+
+def _neighbors(root: Path, table: Any) -> tuple[Layer, list[Agency], list[str]]:
     _check_keys("neighbors", table, "[neighbors]")
+    _check_texts(table, "[neighbors]", skip=["where"])
     where = table.get("where")
-    if where is not None and not isinstance(where, dict):
-        raise ProfileError("[neighbors] where must be a table such as { type = [...] }")
+    if where is not None:
+        _check_where(where)
     layer = read_layer(
-        _resolve(root, _require(table, "layer", "[neighbors]"), "[neighbors] layer"),
+        _resolve_path(root, _require(table, "layer", "[neighbors]"), "[neighbors] layer"),
         id_field=_require(table, "id_field", "[neighbors]"),
         name_field=table.get("name_field"),
         attr_fields={"phone": table.get("phone_field"), "url": table.get("url_field")},
@@ -188,7 +411,7 @@ def _neighbors(root: Path, table: dict) -> tuple[Layer, list[Agency], list[str]]
         what="[neighbors]",
     )
     contacts = (
-        _read_contacts(_resolve(root, table["contacts"], "[neighbors] contacts"))
+        _read_contacts(_resolve_path(root, table["contacts"], "[neighbors] contacts"))
         if "contacts" in table
         else {}
     )
@@ -209,15 +432,16 @@ def _neighbors(root: Path, table: dict) -> tuple[Layer, list[Agency], list[str]]
     return layer, agencies, warnings
 
 
-def _district(root: Path, table: dict, index: int) -> DistrictLayer:
+def _district(root: Path, table: Any, index: int) -> DistrictLayer:
     label = f"[[districts]] #{index + 1}"
     _check_keys("districts", table, label)
+    _check_texts(table, label)
     key = _require(table, "key", label)
     if not isinstance(key, str) or not _KEY_RE.match(key):
         raise ProfileError(f"{label} key {key!r} must be lower_snake_case", field="key")
     label = f"[[districts]] {key}"
     layer = read_layer(
-        _resolve(root, _require(table, "layer", label), f"{label} layer"),
+        _resolve_path(root, _require(table, "layer", label), f"{label} layer"),
         id_field=_require(table, "id_field", label),
         name_field=table.get("name_field"),
         attr_fields={"population": table["population_field"]}
@@ -226,6 +450,54 @@ def _district(root: Path, table: dict, index: int) -> DistrictLayer:
         what=label,
     )
     return DistrictLayer(key=key, label=table.get("label", key), layer=layer)
+
+
+def _off_lonlat(layer: Layer) -> str | None:
+    """Why the layer's coordinates cannot be lon/lat, or None when they can."""
+    minx, miny, maxx, maxy = shapely.total_bounds(layer.geoms)
+    if -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90:
+        return None
+    return (f"{layer.path.name} has coordinates outside the lon/lat range (x {minx:.6g} to "
+            f"{maxx:.6g}, y {miny:.6g} to {maxy:.6g}, read as {layer.source_crs}): lon/lat "
+            "swapped, or projected coordinates in a file without a CRS")
+
+
+def _any_near(geoms: np.ndarray, boundary: shapely.Geometry, reach: float) -> bool:
+    """Whether a feature intersects the boundary (``reach`` 0) or comes within ``reach``."""
+    bx0, by0, bx1, by1 = shapely.bounds(boundary)
+    x0, y0, x1, y1 = shapely.bounds(geoms).T
+    boxes = (x1 >= bx0 - reach) & (x0 <= bx1 + reach) & (y1 >= by0 - reach) & (y0 <= by1 + reach)
+    test = shapely.dwithin if reach else shapely.intersects
+    args = (reach,) if reach else ()
+    return any(test(geom, boundary, *args) for geom in geoms[boxes])
+
+
+def _problems(boundary: shapely.Geometry, neighbor_layer: Layer | None,
+              districts: list[DistrictLayer]) -> list[str]:
+    """What makes the layers unusable for locating: see :attr:`Profile.problems`."""
+    layers = [("[neighbors]", neighbor_layer)] if neighbor_layer is not None else []
+    layers += [(f"[[districts]] {d.key}", d.layer) for d in districts]
+    problems = []
+    for label, layer in layers:
+        ids = pd.Series(layer.ids)
+        duplicated = sorted(set(ids[ids.duplicated()]))
+        if duplicated:
+            problems.append(f"{label}: {len(duplicated)} id(s) used by more than one feature "
+                            f"of {layer.path.name}: {', '.join(map(str, duplicated[:5]))}")
+        off = _off_lonlat(layer)
+        if off:
+            problems.append(f"{label}: {off}")
+            continue
+        # neighbors surround the city: they must come within ~10 km (0.1 degree) of it
+        reach = 0.1 if label == "[neighbors]" else 0.0
+        if not _any_near(layer.geoms, boundary, reach):
+            swapped = shapely.transform(layer.geoms, lambda c: c[:, ::-1])
+            hint = (" (with x and y swapped it would: lon/lat swapped?)"
+                    if _any_near(swapped, boundary, reach) else "")
+            problems.append(f"{label}: {layer.path.name} does not "
+                            f"{'come near' if label == '[neighbors]' else 'overlap'} "
+                            f"the city{hint}")
+    return problems
 
 
 def _metric_crs(value: str | None, boundary: shapely.Geometry) -> CRS:
@@ -258,15 +530,19 @@ def load_profile(path: str | Path) -> Profile:
         config = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise ProfileError(f"{path}: not valid TOML: {exc}", file=str(path)) from exc
-    unknown = sorted(set(config) - set(_SECTION_KEYS) - _PASS_THROUGH)
+    known = sorted({*_SECTION_KEYS, *_SECTIONS})
+    unknown = sorted(set(config) - set(known))
     if unknown:
-        raise ProfileError(f"{path}: unknown section(s) {', '.join(unknown)}", file=str(path))
+        raise ProfileError(f"{path}: unknown section(s) {', '.join(unknown)} "
+                           f"(known: {', '.join(known)})", file=str(path))
     root = path.parent.resolve()
     try:
         return _build(path.resolve(), root, config)
     except ProfileError as exc:
         exc.details.setdefault("profile", str(path))
-        raise
+        if str(path) in exc.message:
+            raise
+        raise ProfileError(f"{path}: {exc.message}", **exc.details) from exc
 
 
 def _build(path: Path, root: Path, config: dict) -> Profile:
@@ -274,13 +550,21 @@ def _build(path: Path, root: Path, config: dict) -> Profile:
     if not isinstance(table, dict):
         raise ProfileError(f"{path}: a [jurisdiction] section is needed", file=str(path))
     _check_keys("jurisdiction", table, "[jurisdiction]")
+    _check_texts(table, "[jurisdiction]")
+    settings = {name: cls.from_table(config[name], path)
+                for name, cls in _SECTIONS.items() if name in config}
     boundary_layer = read_layer(
-        _resolve(root, _require(table, "boundary", "[jurisdiction]"), "[jurisdiction] boundary"),
+        _resolve_path(root, _require(table, "boundary", "[jurisdiction]"),
+                     "[jurisdiction] boundary"),
         id_field=None,
         layer_name=table.get("layer_name"),
         what="[jurisdiction] boundary",
     )
     boundary = shapely.union_all(boundary_layer.geoms)
+    off = _off_lonlat(boundary_layer)
+    if off:
+        raise ProfileError(f"[jurisdiction] boundary: {off}", file=str(boundary_layer.path),
+                           field="boundary")
     jurisdiction = Agency(
         id=str(_require(table, "id", "[jurisdiction]")),
         name=str(_require(table, "name", "[jurisdiction]")),
@@ -298,8 +582,6 @@ def _build(path: Path, root: Path, config: dict) -> Profile:
     duplicated = sorted({k for k in keys if keys.count(k) > 1})
     if duplicated:
         raise ProfileError(f"[[districts]] key(s) used twice: {', '.join(duplicated)}")
-    options = config.get("locate", {})
-    _check_keys("locate", options, "[locate]")
     profile = Profile(
         path=path,
         jurisdiction=jurisdiction,
@@ -309,13 +591,9 @@ def _build(path: Path, root: Path, config: dict) -> Profile:
         neighbors=neighbors,
         districts=districts,
         metric_crs=_metric_crs(table.get("metric_crs"), boundary),
-        near_boundary_m=float(options.get("near_boundary_m", 30.0)),
-        grid_cell_m=float(options.get("grid_cell_m", 10.0)),
-        grid_max_cells=int(options.get("grid_max_cells", 16_777_216)),
-        sections={k: config[k] for k in _PASS_THROUGH if k in config},
+        **settings,
+        problems=_problems(boundary, neighbor_layer, districts),
         warnings=warnings,
     )
-    if profile.near_boundary_m < 0 or profile.grid_cell_m <= 0 or profile.grid_max_cells < 1:
-        raise ProfileError("[locate] near_boundary_m must be >= 0 and grid sizes > 0")
     return profile
 

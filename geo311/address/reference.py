@@ -37,8 +37,8 @@ from geo311.address.parse import parse
 from geo311.cache import Digest, cache_file
 from geo311.errors import InputError, ProfileError
 from geo311.layers import text_values
-from geo311.profile import Profile, _resolve
-from geo311.tables import read_frame
+from geo311.profile import Profile
+from geo311.tables import read_frame, strict_numbers
 
 __all__ = ["CENTERLINE_FIELDS", "CODE_VERSION", "AddressReference", "StreetKey", "street_key"]
 
@@ -51,10 +51,6 @@ CENTERLINE_FIELDS = {
     "rtoadd": "RTOADD", "zipl": "ZIPL", "zipr": "ZIPR",
 }  # fmt: skip
 _RANGE_KEYS = ("lfromadd", "ltoadd", "rfromadd", "rtoadd")
-_COMPONENT_KEYS = ("number_field", "predir_field", "street_field", "suffix_field",
-                   "postdir_field", "unit_field", "zip_field")
-_KEYS = {"points", "centerlines", "centerline_fields", "aliases", "lon_field", "lat_field",
-         "full_address_field", *_COMPONENT_KEYS}
 _NUMBER = re.compile(r"^(\d+)(?:\.0+)?(?:\s*-?\s*(\d+/\d+|[A-Z]))?$")
 _ZIP = re.compile(r"^(\d{5})(?:-?\d{4})?$")
 
@@ -163,21 +159,20 @@ class AddressReference:
             If a key is unknown or missing, a file is missing or unreadable, or a
             configured column is not in its file.
         """
-        table = profile.sections.get("addresses")
-        if not isinstance(table, dict):
+        if profile.addresses is None:
             raise ProfileError(f"{profile.path}: an [addresses] section is needed",
                                file=str(profile.path))
-        sources = _Sources.from_table(profile.root, table)
+        table = profile.addresses.as_table()
+        sources = _Sources.from_table(profile, table)
         metric = profile.metric_crs.to_wkt()
         key = sources.digest(table, metric)
         path = cache_file(cache_dir or profile.root / ".geo311-cache", "addresses", profile.path)
-        state = cache.load(path, key)
-        hit = state is not None
-        if state is None:
-            state = _build(sources, table, CRS.from_wkt(metric))
-            cache.save(path, key, state)
-        state = dict(state, streets=[Street(*s) for s in state["streets"]])
-        return cls(**state, cache_hit=hit)
+        stored = cache.load(path, key)
+        hit = isinstance(stored, dict) and set(stored) == _STORED
+        if not hit:
+            stored = _build(sources, table, CRS.from_wkt(metric))
+            cache.save(path, key, stored)
+        return cls(**_expand_stored(stored), cache_hit=hit)
 
     def points_of(self, street: int) -> slice:
         """Rows of the points of ``street``."""
@@ -202,18 +197,11 @@ class _Sources:
     aliases: Path | None
 
     @classmethod
-    def from_table(cls, root: Path, table: dict[str, Any]) -> _Sources:
-        unknown = sorted(set(table) - _KEYS)
-        if unknown:
-            raise ProfileError(
-                f"unknown key(s) {', '.join(unknown)} in [addresses] "
-                f"(known: {', '.join(sorted(_KEYS))})",
-                field=unknown[0],
-            )
+    def from_table(cls, profile: Profile, table: dict[str, Any]) -> _Sources:
         paths = {}
         for key in ("points", "centerlines", "aliases"):
             if key == "points" or key in table:
-                path = _resolve(root, table.get(key), f"[addresses] {key}")
+                path = profile.resolve_path(table.get(key), f"[addresses] {key}")
                 if not path.exists():
                     raise ProfileError(f"[addresses] {key}: file not found: {path}",
                                        file=str(path), field=key)
@@ -293,7 +281,7 @@ def _columns(frame: pd.DataFrame, path: Path, spec: dict[str, str | None],
 
 
 def _build(sources: _Sources, table: dict[str, Any], metric_crs: CRS) -> dict[str, Any]:
-    """Read every source and return the reference tables (picklable plain data)."""
+    """Read every source and return the tables the cache stores (see ``_STORED``)."""
     parse_street = _StreetParser()
     points, skipped = _read_points(sources.points, table, parse_street)
     segments, warnings = (
@@ -311,10 +299,7 @@ def _build(sources: _Sources, table: dict[str, Any], metric_crs: CRS) -> dict[st
     )
     to_metric = Transformer.from_crs("EPSG:4326", metric_crs, always_xy=True)
     state = {
-        "streets": keys,
-        "street_ids": ids,
-        "streets_by_name": {name: tuple(v) for name, v in by_name.items()},
-        "names": sorted(by_name),
+        "street_parts": [np.array([k[j] or "" for k in keys], dtype=object) for j in range(4)],
         "aliases": aliases,
         "metric_crs": metric_crs.to_wkt(),
         "skipped": skipped,
@@ -328,6 +313,39 @@ def _build(sources: _Sources, table: dict[str, Any], metric_crs: CRS) -> dict[st
     for sid, pair in zip(state["segment_street"], state["segment_zips"], strict=True):
         zips[sid].update(pair)
     state["street_zips"] = [frozenset(z - {""}) for z in zips]
+    return state
+
+
+#: What the cache stores of a reference: arrays and small tables; the lookups
+#: (street ids, streets by name, number spans) are derived again on load.
+_STORED = frozenset({
+    "street_parts", "aliases", "metric_crs", "skipped", "warnings", "street_zips",
+    "point_street", "point_number", "point_number_suffix", "point_unit", "point_zip",
+    "point_lonlat", "point_xy", "street_points", "segment_street", "segment_ranges",
+    "segment_zips", "segment_vertices", "vertex_lonlat", "vertex_xy", "street_segments",
+})
+
+
+def _expand_stored(stored: dict[str, Any]) -> dict[str, Any]:
+    """The fields of :class:`AddressReference` from the stored tables."""
+    state = {k: v for k, v in stored.items() if k != "street_parts"}
+    keys: list[StreetKey] = [(p or None, n, s or None, d or None)
+                             for p, n, s, d in zip(*stored["street_parts"], strict=True)]
+    by_name: dict[str, list[int]] = {}
+    for i, k in enumerate(keys):
+        by_name.setdefault(k[1], []).append(i)
+    sid, number = state["point_street"], state["point_number"]
+    change = np.flatnonzero((np.diff(sid) != 0) | (np.diff(number) != 0)) + 1
+    starts = np.concatenate([[0], change]).tolist() if sid.size else []
+    stops = np.concatenate([change, [sid.size]]).tolist() if sid.size else []
+    state.update(
+        streets=[Street(*k) for k in keys],
+        street_ids={k: i for i, k in enumerate(keys)},
+        streets_by_name={name: tuple(v) for name, v in by_name.items()},
+        names=sorted(by_name),
+        number_spans={(s, n): (a, b) for s, n, a, b in zip(
+            sid[starts].tolist(), number[starts].tolist(), starts, stops, strict=True)},
+    )
     return state
 
 
@@ -358,7 +376,7 @@ def _read_points(path: Path, table: dict[str, Any],
     cols = _columns(frame, path, spec, what)
     if not spatial:
         lonlat = np.column_stack([
-            pd.to_numeric(pd.Series(cols[k]), errors="coerce").to_numpy(dtype=float)
+            strict_numbers(pd.Series(cols[k], dtype=object)).to_numpy(dtype=float)
             for k in ("lon_field", "lat_field")
         ]) if len(frame) else np.empty((0, 2))
     n = len(frame)
@@ -505,11 +523,6 @@ def _point_tables(points: dict[str, list], ids: dict[StreetKey, int],
     sid, number, suffix, unit = sid[order], number[order], suffix[order], unit[order]
     lonlat = np.column_stack([points["lon"], points["lat"]]).reshape(-1, 2)[order]
     xy = np.column_stack(to_metric.transform(lonlat[:, 0], lonlat[:, 1]))
-    change = np.flatnonzero((np.diff(sid) != 0) | (np.diff(number) != 0)) + 1
-    starts = np.concatenate([[0], change]) if sid.size else np.empty(0, dtype=int)
-    stops = np.concatenate([change, [sid.size]]) if sid.size else np.empty(0, dtype=int)
-    spans = {(int(sid[a]), int(number[a])): (int(a), int(b))
-             for a, b in zip(starts, stops, strict=True)}
     return {
         "point_street": sid,
         "point_number": number,
@@ -519,7 +532,6 @@ def _point_tables(points: dict[str, list], ids: dict[StreetKey, int],
         "point_lonlat": lonlat,
         "point_xy": xy,
         "street_points": np.searchsorted(sid, np.arange(len(ids) + 1)),
-        "number_spans": spans,
     }
 
 

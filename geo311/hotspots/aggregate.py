@@ -54,10 +54,10 @@ def load_catalog(profile: Profile) -> pd.DataFrame:
     Columns as in the file (the demo: ``service_code, service_name, group,
     department, sla_days, description``), read as text except ``sla_days``.
     """
-    table = profile.sections.get("services") or {}
-    if "catalog" not in table:
+    if profile.services.catalog is None:
         raise InputError(f"{profile.path}: [services] needs 'catalog'", profile=str(profile.path))
-    catalog = read_frame(profile.root / table["catalog"], error=ProfileError)
+    catalog = read_frame(profile.resolve_path(profile.services.catalog, "[services] catalog"),
+                         error=ProfileError)
     if "sla_days" in catalog:
         catalog["sla_days"] = pd.to_numeric(catalog["sla_days"], errors="coerce")
     return catalog

@@ -84,7 +84,7 @@ def _metric_centres(lons: np.ndarray, lats: np.ndarray, locator: Locator) -> np.
 
 def _catalog(profile) -> pd.DataFrame | None:
     """The profile's service catalog, or None when it has none."""
-    if "catalog" not in (profile.sections.get("services") or {}):
+    if profile.services.catalog is None:
         return None
     return load_catalog(profile)
 

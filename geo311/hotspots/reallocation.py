@@ -287,10 +287,11 @@ def compare_staffing(
 
 def load_staffing(profile: Profile) -> pd.DataFrame:
     """Return the profile's ``[services] staffing`` CSV: ``ward, department, crews``."""
-    table = profile.sections.get("services") or {}
-    if "staffing" not in table:
+    if profile.services.staffing is None:
         raise InputError(f"{profile.path}: [services] needs 'staffing'", profile=str(profile.path))
-    staffing = read_frame(profile.root / table["staffing"], error=ProfileError)
+    staffing = read_frame(
+        profile.resolve_path(profile.services.staffing, "[services] staffing"),
+        error=ProfileError)
     staffing["crews"] = pd.to_numeric(staffing["crews"])
     return staffing
 

@@ -21,7 +21,7 @@ import pandas as pd
 
 from geo311.errors import InputError
 from geo311.hotspots.binning import FINEST_RESOLUTION, PointHexes
-from geo311.profile import Profile, _resolve
+from geo311.profile import Profile
 from geo311.tables import open_table, read_frame, strict_numbers
 
 __all__ = [
@@ -200,13 +200,14 @@ def columns_from_profile(profile: Profile) -> RequestColumns:
         If the profile has no ``[requests]`` table, a required key is missing or
         the preset is unknown.
     """
-    table = profile.sections.get("requests")
-    if not isinstance(table, dict):
+    settings = profile.requests
+    if settings is None:
         raise InputError(f"{profile.path}: no [requests] table", profile=str(profile.path))
     base: dict[str, Any] = {}
-    if "preset" in table:
-        base = preset(table["preset"]).__dict__.copy()
-    base.update({name: table[key] for name, key in _PROFILE_KEYS.items() if key in table})
+    if settings.preset is not None:
+        base = preset(settings.preset).__dict__.copy()
+    base.update({name: getattr(settings, key) for name, key in _PROFILE_KEYS.items()
+                 if getattr(settings, key) is not None})
     missing = [_PROFILE_KEYS[n] for n in ("id", "type", "created", "lon", "lat") if n not in base]
     if missing:
         raise InputError(f"[requests] needs {', '.join(missing)}", missing=missing)
@@ -217,10 +218,9 @@ def columns_from_profile(profile: Profile) -> RequestColumns:
 
 def requests_file(profile: Profile) -> Path:
     """Return the path of the profile's request file (``[requests] file``)."""
-    table = profile.sections.get("requests") or {}
-    if "file" not in table:
+    if profile.requests is None or profile.requests.file is None:
         raise InputError(f"{profile.path}: [requests] needs 'file'", profile=str(profile.path))
-    return _resolve(profile.root, table["file"], "[requests] file")
+    return profile.resolve_path(profile.requests.file, "[requests] file")
 
 
 def preset(name: str) -> RequestColumns:

@@ -23,6 +23,12 @@ _LARGEST = 5  # neighbor overlap pairs kept in the summary
 _SHOWN = 10  # overlap pairs shown per layer by format_check
 
 
+def _lonlat(layer: Layer) -> bool:
+    """Whether the layer's coordinates lie in the lon/lat range (else it cannot be measured)."""
+    minx, miny, maxx, maxy = shapely.total_bounds(layer.geoms)
+    return -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90
+
+
 def _to_metric(geoms: np.ndarray, transformer: Transformer) -> np.ndarray:
     """Return EPSG:4326 geometries reprojected with ``transformer`` (invalid ones repaired)."""
     out = shapely.transform(geoms, transformer.transform, interleaved=False)
@@ -115,7 +121,9 @@ def check_profile(
         ``sliver_pairs``, ``pairs`` of ids ``a``, ``b``, names ``a_name``,
         ``b_name`` and ``area_m2``), ``coverage`` (share of the city's area, 0
         to 1), ``gaps`` (``area_m2``, ``share``, ``polygons``,
-        ``sliver_polygons``) and ``outside_m2``. The neighbors
+        ``sliver_polygons``) and ``outside_m2``. ``problems``: what makes the
+        profile unusable for locating (:attr:`Profile.problems`); a layer whose
+        coordinates are not lon/lat has no measures (overlaps, coverage). The neighbors
         layer adds ``near_city``, ``with_phone``, ``with_url``, ``overlaps``
         (``pairs`` keeps the largest few) and ``warnings``.
 
@@ -146,26 +154,33 @@ def check_profile(
         },
         "layers": [_layer_info("jurisdiction", "Jurisdiction boundary", "jurisdiction",
                                boundary)],
+        "problems": list(profile.problems),
     }
     if profile.neighbor_layer is not None:
         layer = profile.neighbor_layer
-        geoms = _to_metric(layer.geoms, transformer)
-        near = shapely.STRtree(geoms).query(city, predicate="dwithin", distance=near_m)
-        overlaps = _overlaps(layer, geoms, min_area_m2)
-        overlaps["pairs"] = overlaps["pairs"][:_LARGEST]
+        measured: dict[str, Any] = {"near_city": 0}
+        if _lonlat(layer):  # else it cannot be measured; profile.problems says why
+            geoms = _to_metric(layer.geoms, transformer)
+            near = shapely.STRtree(geoms).query(city, predicate="dwithin", distance=near_m)
+            overlaps = _overlaps(layer, geoms, min_area_m2)
+            overlaps["pairs"] = overlaps["pairs"][:_LARGEST]
+            measured = {"near_city": len(near), "overlaps": overlaps}
         summary["layers"].append({
             **_layer_info("neighbors", "Neighbors", "neighbors", layer),
-            "near_city": len(near),
             "near_m": near_m,
             "with_phone": sum(a.phone is not None for a in profile.neighbors),
             "with_url": sum(a.url is not None for a in profile.neighbors),
-            "overlaps": overlaps,
+            **measured,
             "warnings": list(profile.warnings),
         })
     for district in profile.districts:
+        info = _layer_info(district.key, district.label, "district", district.layer)
+        if not _lonlat(district.layer):  # cannot be measured; profile.problems says why
+            summary["layers"].append(info)
+            continue
         geoms = _to_metric(district.layer.geoms, transformer)
         summary["layers"].append({
-            **_layer_info(district.key, district.label, "district", district.layer),
+            **info,
             "overlaps": _overlaps(district.layer, geoms, min_area_m2),
             **_coverage(geoms, city, city_area, min_area_m2),
         })
@@ -238,4 +253,8 @@ def format_check(summary: dict[str, Any]) -> str:
             lines.append("  repairs:")
             lines += _table([["  ", r["id"], r["action"], r["reason"]]
                              for r in layer["repairs"]], "<<<<")
+    if summary["problems"]:
+        lines += ["", f"{len(summary['problems'])} problem(s): this profile cannot be used "
+                      "to locate until they are fixed"]
+        lines += [f"  error: {p}" for p in summary["problems"]]
     return "\n".join(lines)

@@ -33,7 +33,7 @@ from scipy import ndimage
 
 from geo311 import cache
 from geo311.cache import Digest, cache_file
-from geo311.errors import InputError
+from geo311.errors import InputError, ProfileError
 from geo311.jurisdiction.edges import EdgeDistance, NearEdges, near_bounds, segments
 from geo311.jurisdiction.grid import MIXED, NONE, Grid, classify, edge_cells, pick_smallest
 from geo311.profile import Agency, Profile
@@ -41,6 +41,7 @@ from geo311.profile import Agency, Profile
 __all__ = ["Locator", "Locations"]
 
 _FAR, _MAYBE_NEAR = 0, 1
+_NEAR_BLOCK_M = 80.0  # the block side of the near-boundary index (NearEdges' default)
 
 
 @dataclass
@@ -158,6 +159,9 @@ class Locator:
     """
 
     def __init__(self, profile: Profile) -> None:
+        if profile.problems:
+            raise ProfileError(f"{profile.path}: cannot locate with this profile: "
+                               + "; ".join(profile.problems), problems=profile.problems)
         self.profile = profile
         self.tolerance_m = profile.near_boundary_m
         self.to_metric = Transformer.from_crs("EPSG:4326", profile.metric_crs, always_xy=True)
@@ -176,8 +180,17 @@ class Locator:
         ]
         bounds = self._extent()
         self.grid = Grid.covering(bounds, profile.grid_cell_m, profile.grid_max_cells)
-        self._build_grid()
         metric_bounds = self.to_metric.transform_bounds(*bounds, densify_pts=21)
+        needed = self._memory_mb(metric_bounds)
+        if needed > profile.locate.max_memory_mb:
+            raise ProfileError(
+                f"{profile.path}: the locator would need about {needed:,.0f} MB, more than "
+                f"[locate] max_memory_mb = {profile.locate.max_memory_mb:g} (grid "
+                f"{self.grid.nx} x {self.grid.ny} cells, near_boundary_m = "
+                f"{self.tolerance_m:g}); lower near_boundary_m or grid_max_cells, check the "
+                "layers' extent, or raise max_memory_mb", field="max_memory_mb",
+                needed_mb=needed)
+        self._build_grid()
         self._city_edges = EdgeDistance(shapely.boundary(self.city.metric[0]), metric_bounds)
         self._build_edge_indexes(metric_bounds)
 
@@ -189,6 +202,8 @@ class Locator:
         content as loaded — every layer's ids, names and geometry, the agencies, the
         metric CRS and the settings — and by this engine's code.
         """
+        if profile.problems:
+            return cls(profile)  # raises the ProfileError that lists them
         digest = Digest(profile.metric_crs.to_wkt(), repr((profile.near_boundary_m,
                         profile.grid_cell_m, profile.grid_max_cells)),
                         json.dumps([a.as_dict() for a in (profile.jurisdiction,
@@ -201,17 +216,50 @@ class Locator:
                 digest.text(*map(str, layer.ids), *map(str, layer.names))
                 digest.bytes(b"".join(shapely.to_wkb(layer.geoms)))
         path = cache_file(cache_dir or profile.root / ".geo311-cache", "locator", profile.path)
-        state = cache.load(path, digest.hexdigest())
-        if state is not None:
+        state = cache.load(path, digest.hexdigest(), _CACHED_CLASSES)
+        if isinstance(state, dict) and set(state) in (_CACHED, _CACHED_WITH_NEIGHBORS):
             locator = cls.__new__(cls)
             locator.__dict__.update(state, profile=profile)
+            locator._attach(profile)
             return locator
         locator = cls(profile)
         cache.save(path, digest.hexdigest(),
-                   {k: v for k, v in locator.__dict__.items() if k != "profile"})
+                   {k: v for k, v in vars(locator).items() if k not in _REBUILT},
+                   _CACHED_CLASSES)
         return locator
 
+    def _attach(self, profile: Profile) -> None:
+        """Restore what the cache does not store: the profile, agencies, transformer."""
+        self.profile = profile
+        self.to_metric = Transformer.from_crs("EPSG:4326", profile.metric_crs, always_xy=True)
+        self.agencies = [profile.jurisdiction, *profile.neighbors]
+        for layer in self._layers():
+            shapely.prepare(layer.geoms)
+
     # -- construction -------------------------------------------------------------
+    def _memory_mb(self, metric_bounds: tuple[float, float, float, float]) -> float:
+        """A generous estimate of the peak memory the indexes take to build, in MB.
+
+        The grid costs some 48 bytes a cell while it is classified; the near-boundary
+        index a few hundred bytes per 80 m block and ~40 bytes per (block, edge
+        segment) pair within reach, which grows with the square of the tolerance.
+        """
+        minx, miny, maxx, maxy = metric_bounds
+        if not all(math.isfinite(v) for v in metric_bounds):
+            return math.inf
+        width, height = maxx - minx, maxy - miny
+        block, reach = _NEAR_BLOCK_M, self.tolerance_m + _NEAR_BLOCK_M / math.sqrt(2)
+        lines = shapely.clip_by_rect(
+            shapely.boundary(np.concatenate([layer.metric for layer in self._layers()])),
+            minx - reach, miny - reach, maxx + reach, maxy + reach)
+        length = float(shapely.length(lines).sum())
+        n_segments = float(shapely.get_num_coordinates(lines).sum())
+        pairs = (2 * reach * length + n_segments * math.pi * reach**2) / block**2
+        blocks = (width / block + 1) * (height / block + 1) + (width / 500 + 1) * (
+            height / 500 + 1)
+        cells = self.grid.nx * self.grid.ny
+        return (48 * cells + 300 * blocks + 40 * pairs) / 2**20
+
     def _layers(self) -> list[_Layer]:
         return [self.city, *([self.neighbors] if self.neighbors else []), *self.districts]
 
@@ -273,7 +321,8 @@ class Locator:
             feature.append(layer_feature)
             layer.append(np.full(len(layer_pairs), i))
         self._near_edges = NearEdges(np.concatenate(pairs), np.concatenate(layer),
-                                     np.concatenate(feature), self.tolerance_m, bounds)
+                                     np.concatenate(feature), self.tolerance_m, bounds,
+                                     block_m=_NEAR_BLOCK_M)
         # near_boundary counts the city limit and district edges, not neighbor edges
         self._boundary_layers = np.ones(len(pairs), dtype=bool)
         if self.neighbors is not None:
@@ -429,6 +478,14 @@ class Locator:
                 out.append({"layer": layers[layer].key, **_feature(layers[layer], feature),
                             "distance_m": round(distance, 2)})
         return sorted(out, key=lambda a: a["layer"] != "agency")
+
+
+_REBUILT = frozenset({"profile", "to_metric", "agencies"})
+_CACHED_CLASSES = (_Layer, Grid, EdgeDistance, NearEdges)
+_CACHED = frozenset({"tolerance_m", "city", "neighbors", "districts", "grid", "_columns",
+                     "_combo", "_rows", "_city_edges", "_near_edges", "_boundary_layers"})
+_CACHED_WITH_NEIGHBORS = _CACHED | {"_metric_bounds", "_neighbor_edges",
+                                    "_neighbor_edge_feature"}
 
 
 def _one_point(lon, lat) -> tuple[float, float]:

@@ -27,7 +27,7 @@ from geo311.address.interpolate import (
 from geo311.address.match import Matcher, MatchType
 from geo311.address.parse import parse
 from geo311.address.reference import AddressReference
-from geo311.profile import Profile
+from geo311.profile import AddressSettings, Profile
 
 M_PER_DEG_LAT = 110_950.0  # near 36.3 degrees north
 M_PER_DEG_LON = 111_320.0 * np.cos(np.radians(36.3))
@@ -305,8 +305,8 @@ def test_missing_number_is_placed_on_its_side(matcher: Matcher, points: pd.DataF
 def test_without_centerlines_numbers_are_placed_between_points(
     profile: Profile, points: pd.DataFrame, tmp_path: Path
 ) -> None:
-    table = {k: v for k, v in profile.sections["addresses"].items() if k != "centerlines"}
-    bare = dataclasses.replace(profile, sections={**profile.sections, "addresses": table})
+    bare = dataclasses.replace(
+        profile, addresses=dataclasses.replace(profile.addresses, centerlines=None))
     matcher = Matcher(AddressReference.from_profile(bare, cache_dir=tmp_path))
     for street, low, number, high in gaps(points, 40):
         result = matcher.match(parse(f"{number} {street}"))
@@ -408,7 +408,7 @@ def test_crossing_without_a_shared_vertex(profile: Profile, tmp_path: Path) -> N
     table = {"points": "points.csv", "number_field": "n", "street_field": "street",
              "lon_field": "x", "lat_field": "y", "centerlines": "lines.geojson"}
     tiny = dataclasses.replace(profile, path=tmp_path / "profile.toml",
-                               sections={"addresses": table})
+                               addresses=AddressSettings(**table))
     matcher = Matcher(AddressReference.from_profile(tiny))
     result = matcher.match(parse("Test St & Cross Ave"))
     assert result.match_type is MatchType.INTERSECTION

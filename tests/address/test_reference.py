@@ -16,7 +16,7 @@ from geo311.address.normalize import format_line
 from geo311.address.parse import parse
 from geo311.address.reference import AddressReference
 from geo311.errors import ProfileError
-from geo311.profile import Profile
+from geo311.profile import AddressSettings, Profile
 
 SOURCES = ("address_points.csv", "streets.gpkg", "aliases.csv")
 
@@ -28,10 +28,10 @@ def copy_profile(profile: Profile, dest: Path, **changes: object) -> Profile:
     """
     for name in SOURCES:
         shutil.copy(profile.root / name, dest / name)
-    table = {**profile.sections["addresses"], **changes}
+    table = {**profile.addresses.as_table(), **changes}
     table = {k: v for k, v in table.items() if v is not None}
     return dataclasses.replace(profile, path=dest / "profile.toml",
-                               sections={**profile.sections, "addresses": table})
+                               addresses=AddressSettings.from_table(table))
 
 
 def point_lines(ref: AddressReference) -> list[str]:
@@ -136,7 +136,7 @@ def test_cache_hit_then_rebuild_after_a_change(profile: Profile, tmp_path: Path)
 def test_default_cache_dir_is_beside_the_profile(profile: Profile, tmp_path: Path) -> None:
     ref = AddressReference.from_profile(copy_profile(profile, tmp_path))
     assert not ref.cache_hit
-    assert len(list((tmp_path / ".geo311-cache").glob("addresses-*.pkl"))) == 1
+    assert len(list((tmp_path / ".geo311-cache").glob("addresses-*/manifest.json"))) == 1
 
 
 @pytest.mark.parametrize(
@@ -164,7 +164,7 @@ def test_profile_errors_name_the_problem(
 
 
 def test_a_profile_without_addresses_is_an_error(profile: Profile) -> None:
-    bare = dataclasses.replace(profile, sections={})
+    bare = dataclasses.replace(profile, addresses=None)
     with pytest.raises(ProfileError, match=r"\[addresses\]"):
         AddressReference.from_profile(bare)
 

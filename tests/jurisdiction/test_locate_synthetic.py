@@ -125,7 +125,7 @@ def test_cached_locator_answers_like_a_fresh_one_and_misses_after_a_change(tmp_p
 
     root = write_synthetic(tmp_path)
     fresh = Locator.from_profile(load_profile(root))
-    assert list((root / ".geo311-cache").glob("locator-*.pkl"))
+    assert list((root / ".geo311-cache").glob("locator-*/manifest.json"))
     cached = Locator.from_profile(load_profile(root))
     rng = np.random.default_rng(3)
     x, y = rng.uniform(X0 - 0.05, X0 + 0.09, 5000), rng.uniform(Y0 - 0.05, Y0 + 0.09, 5000)
