@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import sys
 from pathlib import Path
 
@@ -57,32 +56,40 @@ def error_message(exc: BaseException) -> str:
     return f"internal error: {detail} (run with --debug for the traceback)"
 
 
-class Coordinate(click.ParamType):
-    """A coordinate written the plain way: ASCII digits, no ``_`` separators, or nan/inf.
-
-    ``float()`` also reads "1_0" as 10 and Arabic-Indic digits as Latin ones; a
-    311 caller's typo must not become another place. NaN and infinity pass here
-    and are refused by the locator with its own message.
-    """
-
-    name = "coordinate"
-    _PLAIN = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(nan|inf|infinity)",
-                        re.IGNORECASE | re.ASCII)
-
-    def convert(self, value, param, ctx):
-        if isinstance(value, float):
-            return value
-        text = str(value).strip()
-        if not self._PLAIN.fullmatch(text):
-            self.fail(f"{value!r} is not a number", param, ctx)
-        return float(text)
-
-
 def _load_locator(profile: str):
     from geo311.jurisdiction import Locator
     from geo311.profile import load_profile
 
     return Locator.from_profile(load_profile(profile))
+
+
+class Coordinate(click.ParamType):
+    """A plain decimal number (no ``1_0``, no non-ASCII digits, no nan/inf)."""
+
+    name = "number"
+
+    def convert(self, value, param, ctx):
+        from geo311.tables import parse_number
+
+        number = parse_number(str(value))
+        if number != number:
+            self.fail(f"{value!r} is not a plain decimal number", param, ctx)
+        return number
+
+
+encoding_option = click.option(
+    "--encoding", help="Encoding of the input CSV (default: detected; UTF-8, UTF-16 with a "
+                       "byte-order mark, else a legacy one such as cp1252).")
+
+
+def _outputs_writable(*targets, inputs=()) -> None:
+    """Refuse, before any work, outputs that are inputs or cannot be written."""
+    from geo311.outputs import check_writable, refuse_input_as_output
+
+    for target in targets:
+        if target:
+            refuse_input_as_output(target, *inputs)
+            check_writable(target)
 
 
 profile_option = click.option(
@@ -108,7 +115,10 @@ def main(debug: bool) -> None:
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Output CSV (with --csv).")
 @click.option("--lon-col", help="Longitude column (default: lon, lng, longitude or x).")
 @click.option("--lat-col", help="Latitude column (default: lat, latitude or y).")
-def locate(profile_path, coords, csv_in, output, lon_col, lat_col) -> None:
+@encoding_option
+@click.option("--restart", is_flag=True,
+              help="Start OUT afresh instead of resuming an interrupted run.")
+def locate(profile_path, coords, csv_in, output, lon_col, lat_col, encoding, restart) -> None:
     """Say who serves LON LAT (JSON), or locate every row of a CSV file.
 
     \b
@@ -127,12 +137,13 @@ def locate(profile_path, coords, csv_in, output, lon_col, lat_col) -> None:
         raise click.UsageError("--csv needs -o/--output")
     from geo311.jurisdiction import locate_csv
 
+    _outputs_writable(output, inputs=[csv_in])
     locator = _load_locator(profile_path)
     with open(csv_in, "rb") as handle:
         total = max(sum(1 for _ in handle) - 1, 0)
     with tqdm(total=total, unit="row", desc="locate", file=sys.stderr, disable=None) as bar:
         summary = locate_csv(locator, csv_in, output, lon_col=lon_col, lat_col=lat_col,
-                             progress=bar.update)
+                             resume=not restart, encoding=encoding, progress=bar.update)
     click.echo(json.dumps(summary.as_dict(), indent=2), err=True)
 
 
@@ -186,9 +197,11 @@ def demo(out, seed, n_requests) -> None:
 @click.option("--address-col", help="Column with the address text (with --csv).")
 @click.option("--zip-col", help="Column with the ZIP code (with --csv).")
 @click.option("--city-col", help="Column with the postal city (with --csv).")
-@click.option("--restart", is_flag=True, help="Overwrite OUT instead of resuming it.")
+@encoding_option
+@click.option("--restart", is_flag=True,
+              help="Start OUT afresh instead of resuming an interrupted run.")
 def validate(profile_path, address, zip_code, city, csv_in, output, address_col, zip_col,
-             city_col, restart) -> None:
+             city_col, encoding, restart) -> None:
     """Validate ADDRESS (JSON), or every address of a CSV file (resumable).
 
     \b
@@ -210,18 +223,19 @@ def validate(profile_path, address, zip_code, city, csv_in, output, address_col,
         raise click.UsageError("--csv needs -o/--output and --address-col")
     from geo311.address.batch import validate_csv
 
+    _outputs_writable(output, inputs=[csv_in])
     validator = Validator(load_profile(profile_path))
     with open(csv_in, "rb") as handle:
         total = max(sum(1 for _ in handle) - 1, 0)
     with tqdm(total=total, unit="row", desc="validate", file=sys.stderr, disable=None) as bar:
         summary = validate_csv(validator, csv_in, output, address_col=address_col,
                                zip_col=zip_col, city_col=city_col, resume=not restart,
-                               progress=bar.update)
+                               encoding=encoding, progress=bar.update)
     click.echo(json.dumps(summary, indent=2), err=True)
 
 
 def _load_requests(profile, requests_path, preset, types, start, end, status, districts=(),
-                   locator=None):
+                   locator=None, encoding=None):
     """Requests of ``requests_path`` (default: the profile's own export), filtered."""
     from geo311.hotspots.aggregate import in_districts
     from geo311.hotspots.requests import columns_from_profile, load_requests, requests_file
@@ -232,7 +246,7 @@ def _load_requests(profile, requests_path, preset, types, start, end, status, di
     else:
         columns = preset or columns_from_profile(profile)
     requests = load_requests(requests_path, columns, types=list(types) or None, start=start,
-                             end=end, status=list(status) or None)
+                             end=end, status=list(status) or None, encoding=encoding)
     wanted: dict[str, list[str]] = {}
     for item in districts:
         key, sep, value = item.partition("=")
@@ -256,6 +270,7 @@ request_options = [
     click.option("--district", "districts", multiple=True,
                  help="Keep requests located in this district, as KEY=ID (e.g. ward=10); "
                       "repeat for several."),
+    encoding_option,
 ]
 
 
@@ -297,9 +312,9 @@ def _with_request_options(command):
 @click.option("--time-window", type=click.IntRange(min=1), default=1, show_default=True,
               help="Steps in a space-time neighbourhood (--method emerging; ArcGIS's "
                    "neighbourhood time step + 1).")
-def hotspots(profile_path, requests_path, preset, types, start, end, status, districts, by,
-             method, resolution, cell_m, band_m, out, json_out, png_out, tiles, as_of,
-             permutations, step, time_window) -> None:
+def hotspots(profile_path, requests_path, preset, types, start, end, status, districts,
+             encoding, by, method, resolution, cell_m, band_m, out, json_out, png_out, tiles,
+             as_of, permutations, step, time_window) -> None:
     """Where requests concentrate: counts and Gi* hot spots by district, hexagon or grid.
 
     \b
@@ -310,12 +325,16 @@ def hotspots(profile_path, requests_path, preset, types, start, end, status, dis
     from geo311.hotspots.analysis import analyze, hotspot_map
     from geo311.hotspots.maps import save_html
     from geo311.jurisdiction import Locator
+    from geo311.outputs import write_text
     from geo311.profile import load_profile
 
+    targets = ([Path(out).with_suffix(".tif"), Path(out).with_suffix(".png")]
+               if method == "kde" and out else [out, png_out])
+    _outputs_writable(*targets, json_out, inputs=[requests_path])
     profile = load_profile(profile_path)
     locator = Locator.from_profile(profile)
     requests = _load_requests(profile, requests_path, preset, types, start, end, status,
-                              districts, locator)
+                              districts, locator, encoding)
     if method == "kde":
         _write_density(requests, locator, cell_m, band_m, out, json_out)
         return
@@ -330,7 +349,7 @@ def hotspots(profile_path, requests_path, preset, types, start, end, status, dis
 
         result_png(result, locator, png_out, title=f"{title}: {method} by {by}")
     if json_out:
-        Path(json_out).write_text(json.dumps(result.as_dict(), indent=2, default=str))
+        write_text(json_out, json.dumps(result.as_dict(), indent=2, default=str))
     cells = result.cells
     summary = {"requests": requests.report.as_dict(), "cells": len(cells),
                "requests_in_cells": int(cells["count"].sum())}
@@ -360,6 +379,7 @@ def _write_density(requests, locator, cell_m, bandwidth_m, out, json_out) -> Non
     """``hotspots --method kde``: the density surface as GeoTIFF and PNG, and a summary."""
     from geo311.hotspots.analysis import density
     from geo311.hotspots.kde import to_geotiff, to_png
+    from geo311.outputs import write_text
 
     surface = density(requests, locator, cell_m=cell_m, bandwidth_m=bandwidth_m)
     summary = {"requests": requests.report.as_dict(), "cell_m": surface.cell_m,
@@ -372,7 +392,7 @@ def _write_density(requests, locator, cell_m, bandwidth_m, out, json_out) -> Non
         summary["png"] = str(to_png(surface, base.with_suffix(".png"),
                                     title="Requests per km²"))
     if json_out:
-        Path(json_out).write_text(json.dumps(summary, indent=2))
+        write_text(json_out, json.dumps(summary, indent=2))
     click.echo(json.dumps(summary, indent=2))
 
 
@@ -393,27 +413,30 @@ def _write_density(requests, locator, cell_m, bandwidth_m, out, json_out) -> Non
 @click.option("--png", "png_out", type=click.Path(dir_okay=False),
               help="Write the demand-vs-staff chart (PNG) here.")
 def reallocation(profile_path, requests_path, preset, types, start, end, status, districts,
-                 department, crews, by, weight, as_of, out, json_out, csv_out, png_out) -> None:
+                 encoding, department, crews, by, weight, as_of, out, json_out, csv_out,
+                 png_out) -> None:
     """Each ward's share of requests against its share of staff, and a fairer split."""
     from geo311.hotspots.reallocation import reallocate
     from geo311.hotspots.report import format_p
     from geo311.jurisdiction import Locator
+    from geo311.outputs import write_text
     from geo311.profile import load_profile
 
+    _outputs_writable(out, json_out, csv_out, png_out, inputs=[requests_path])
     profile = load_profile(profile_path)
     locator = Locator.from_profile(profile)
     requests = _load_requests(profile, requests_path, preset, types, start, end, status,
-                              districts, locator)
+                              districts, locator, encoding)
     result = reallocate(requests, locator, department, key=by,
                         weight=weight, total_crews=crews, as_of=as_of)
     if json_out:
-        Path(json_out).write_text(json.dumps(result.as_dict(), indent=2, default=str))
+        write_text(json_out, json.dumps(result.as_dict(), indent=2, default=str))
     if out:
         from geo311.hotspots.report import reallocation_html
 
-        Path(out).write_text(reallocation_html(result, department), encoding="utf-8")
+        write_text(out, reallocation_html(result, department))
     if csv_out:
-        result.table.to_csv(csv_out, index=False)
+        write_text(csv_out, result.table.to_csv(index=False))
     if png_out:
         from geo311.hotspots.report import reallocation_png
 

@@ -12,7 +12,6 @@ file, the section and the key.
 
 from __future__ import annotations
 
-import csv
 import os
 import re
 import tomllib
@@ -28,8 +27,9 @@ import pandas as pd
 import shapely
 from pyproj import CRS
 
-from geo311.errors import ProfileError
+from geo311.errors import InputError, ProfileError
 from geo311.layers import Layer, Repair, read_layer
+from geo311.tables import open_table
 
 __all__ = ["AddressSettings", "Agency", "DistrictLayer", "LocateSettings", "Profile",
            "RequestSettings", "ServiceSettings", "load_profile"]
@@ -354,20 +354,25 @@ def _read_contacts(path: Path) -> dict[str, dict[str, str]]:
     """Return contacts.csv rows keyed by id: ``{id: {name, phone, url}}``."""
     if not path.exists():
         raise ProfileError(f"[neighbors] contacts: file not found: {path}", file=str(path))
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        if reader.fieldnames is None or "id" not in reader.fieldnames:
-            raise ProfileError(
-                f"[neighbors] contacts: {path.name} needs an 'id' column "
-                "(columns: id,name,phone,url)",
-                file=str(path),
-                field="id",
-            )
-        return {
-            row["id"].strip(): {k: (v or "").strip() for k, v in row.items() if k != "id"}
-            for row in reader
-            if row.get("id")
-        }
+    try:
+        with open_table(path) as table:
+            header, rows = table.header, list(table.rows)
+    except InputError as exc:
+        raise ProfileError(f"[neighbors] contacts: {exc.message}", file=str(path)) from None
+    if "id" not in header:
+        raise ProfileError(
+            f"[neighbors] contacts: {path.name} needs an 'id' column "
+            "(columns: id,name,phone,url)",
+            file=str(path),
+            field="id",
+        )
+    contacts = {}
+    for row in rows:
+        record = dict(zip(header, row, strict=False))
+        if record.get("id"):
+            contacts[record["id"].strip()] = {k: (v or "").strip() for k, v in record.items()
+                                              if k != "id"}
+    return contacts
 
 
 def _check_texts(table: dict, label: str, skip: Iterable[str] = ()) -> None:

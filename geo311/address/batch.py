@@ -1,15 +1,14 @@
 """Validate every address of a CSV file, resumably, keeping every input row and column.
 
-Rows are written as they are validated and flushed per chunk, so an interrupted
-run continues where it stopped when started again with the same output file (a
-row the interruption cut short is written again). A row whose validation fails
-gets its ``error`` and the run goes on.
+Rows are written to ``OUT.part`` as they are validated and flushed per chunk, and
+renamed onto ``OUT`` when all are done (:mod:`geo311.resume`), so an interrupted run
+continues where it stopped when started again with the same input, options and
+output (a row the interruption cut short is written again). A row whose validation
+fails gets its ``error`` and the run goes on.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import itertools
 from collections import Counter
 from collections.abc import Callable
@@ -17,7 +16,10 @@ from pathlib import Path
 
 from geo311.address.validate import Validator
 from geo311.errors import Geo311Error, InputError
-from geo311.jurisdiction.batch import row_shape_problem
+from geo311.jurisdiction.batch import profile_fingerprint, row_shape_problem
+from geo311.outputs import refuse_input_as_output
+from geo311.resume import part_paths, resumable_csv
+from geo311.tables import open_table
 
 __all__ = ["validate_csv", "output_columns"]
 
@@ -53,61 +55,6 @@ def _row_values(answer: dict, keys: list[str]) -> list:
             suggestions[0]["address"] if suggestions else "", ""]
 
 
-def _done_rows(target: Path, header: list[str]) -> tuple[int, int | None]:
-    """Rows already written to ``target`` by an earlier run with the same header, and the
-    byte offset to cut ``target`` at when it ends in a row cut short (else None).
-
-    A row is whole when it ends with its newline and has the header's number of fields;
-    rows are read as CSV records (a quoted field may hold newlines), not as lines.
-
-    Raises
-    ------
-    InputError
-        If ``target`` has another header, or a malformed row before its last one.
-    """
-    if not target.exists() or target.stat().st_size == 0:
-        return 0, None
-    size = target.stat().st_size
-    line = io.StringIO()
-    csv.writer(line).writerow(header)
-    written = line.getvalue().encode("utf-8")
-    if size < len(written) and written.startswith(target.read_bytes()):
-        return 0, None  # cut inside the header: start afresh
-    consumed = 0  # bytes read so far
-    ended = True  # whether the last line read ends with its newline
-
-    def lines():
-        nonlocal consumed, ended
-        for line in handle:
-            consumed += len(line)
-            ended = line.endswith(b"\n")
-            yield line.decode("utf-8", errors="replace")  # only a cut line has a bad byte
-
-    other = InputError(f"{target} exists with other columns; remove it or use --restart",
-                       file=str(target))
-    with target.open("rb") as handle:
-        reader = csv.reader(lines(), strict=True)
-        try:
-            if next(reader, None) != header or not ended:
-                raise other
-        except csv.Error:
-            raise other from None
-        done, end = 0, consumed
-        while True:
-            try:
-                row = next(reader, None)
-            except csv.Error:
-                row = []  # a quote left open or broken: whole rows have none
-            if row is None:
-                return done, None
-            if not ended or len(row) != len(header):
-                if consumed < size:
-                    raise InputError(f"{target}: row {done + 1} is malformed; fix it or use "
-                                     "--restart", file=str(target), row=done + 1)
-                return done, end
-            done, end = done + 1, consumed
-
-
 def validate_csv(
     validator: Validator,
     source: str | Path,
@@ -117,29 +64,34 @@ def validate_csv(
     zip_col: str | None = None,
     city_col: str | None = None,
     resume: bool = True,
+    encoding: str | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> dict:
     """Validate each row's address; write ``target`` with the result columns; return counts.
 
-    With ``resume`` (the default) an existing ``target`` from an interrupted run
-    is continued; otherwise it is overwritten. A last row the interruption cut short
-    is removed and written again (the summary then says ``"dropped_partial_row": true``).
+    Rows go to ``target.part``, renamed onto ``target`` when complete. With ``resume``
+    (the default) the in-progress file of an interrupted run with the same input,
+    options and geo311 version is continued, and one of another run refused; without,
+    it is started afresh. ``target`` itself stays as it was until the run completes.
+    A last row the interruption cut short is removed and written again (the summary
+    then says ``"dropped_partial_row": true``). ``encoding`` forces the input's
+    encoding (default: detected, see :mod:`geo311.tables`).
     ``postal_city_differs`` says whether the postal city (``city_col`` or the text)
     differs from the agency serving the address (empty without a city or a location).
 
     Raises
     ------
     InputError
-        If the file has no header, a named column is missing, or ``target``
-        holds a different table.
+        If the file cannot be decoded, has no header or a duplicated column, a named
+        column is missing, ``target`` is the input or holds a different table, the
+        in-progress file belongs to another run, or the output cannot be written.
     """
     source, target = Path(source), Path(target)
+    for written in (target, *part_paths(target)):
+        refuse_input_as_output(written, source)
     keys = [layer.key for layer in validator.locator.districts]
-    with source.open(newline="", encoding="utf-8-sig") as src:
-        reader = csv.reader(src)
-        header = next(reader, None)
-        if not header:
-            raise InputError(f"{source}: empty file, a header row is needed", file=str(source))
+    with open_table(source, encoding, digest=True) as table:
+        header = table.header
         columns = {}
         for option, name in (("--address-col", address_col), ("--zip-col", zip_col),
                              ("--city-col", city_col)):
@@ -149,31 +101,28 @@ def validate_csv(
             columns[option] = header.index(name) if name is not None else None
         added = output_columns(validator)
         out_header = header + [f"geo311_{n}" if n in header else n for n in added]
-        skip, cut_at = _done_rows(target, out_header) if resume else (0, None)
-        if cut_at is not None and skip:
-            with target.open("r+b") as handle:
-                handle.truncate(cut_at)
+        fingerprint = {"input_sha256": table.source.sha256, "encoding": table.source.encoding,
+                       "columns": out_header, "address_col": address_col, "zip_col": zip_col,
+                       "city_col": city_col, "profile": profile_fingerprint(validator.locator)}
         statuses: Counter = Counter()
-        if progress is not None and skip:
-            progress(skip)
-        with target.open("a" if skip else "w", newline="", encoding="utf-8") as dst:
-            writer = csv.writer(dst)
-            if not skip:
-                writer.writerow(out_header)
-            rows = itertools.islice(reader, skip, None)
+        with resumable_csv(target, out_header, fingerprint, resume=resume) as out:
+            skip, cut = out.skip, out.dropped_partial_row
+            if progress is not None and skip:
+                progress(skip)
+            rows = itertools.islice(table.rows, skip, None)
             number = skip
             while chunk := list(itertools.islice(rows, _CHUNK)):
                 padded = [(row + [""] * len(header))[:len(header)] for row in chunk]
                 validated = _validate_rows(validator, chunk, padded, columns, keys, statuses)
                 for cells, values in zip(padded, validated, strict=True):
-                    writer.writerow(cells + values)
+                    out.writer.writerow(cells + values)
                     if number % 1000 == 999:
-                        dst.flush()
+                        out.handle.flush()
                     if progress is not None:
                         progress(1)
                     number += 1
     summary = {"rows": skip + statuses.total(), "resumed": skip, **statuses}
-    if cut_at is not None:
+    if cut:
         summary["dropped_partial_row"] = True
     return summary
 

@@ -35,9 +35,10 @@ from geo311.address.normalize import (
 )
 from geo311.address.parse import parse
 from geo311.cache import Digest, cache_file
-from geo311.errors import ProfileError
+from geo311.errors import InputError, ProfileError
 from geo311.layers import text_values
 from geo311.profile import Profile
+from geo311.tables import read_frame, strict_numbers
 
 __all__ = ["CENTERLINE_FIELDS", "CODE_VERSION", "AddressReference", "StreetKey", "street_key"]
 
@@ -236,9 +237,9 @@ def _read_frame(path: Path, what: str) -> tuple[pd.DataFrame, np.ndarray | None]
     """A table's attributes and, for a spatial file, its points' lon/lat (NaN if none)."""
     if path.suffix.lower() in (".csv", ".txt"):
         try:
-            frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-        except (OSError, ValueError, pd.errors.ParserError) as exc:
-            raise ProfileError(f"{what}: cannot read {path}: {exc}", file=str(path)) from exc
+            frame = read_frame(path, keep_default_na=False)
+        except InputError as exc:
+            raise ProfileError(f"{what}: {exc.message}", file=str(path)) from None
         return frame, None
     try:
         frame = gpd.read_file(path, engine="pyogrio")
@@ -375,7 +376,7 @@ def _read_points(path: Path, table: dict[str, Any],
     cols = _columns(frame, path, spec, what)
     if not spatial:
         lonlat = np.column_stack([
-            pd.to_numeric(pd.Series(cols[k]), errors="coerce").to_numpy(dtype=float)
+            strict_numbers(pd.Series(cols[k], dtype=object)).to_numpy(dtype=float)
             for k in ("lon_field", "lat_field")
         ]) if len(frame) else np.empty((0, 2))
     n = len(frame)

@@ -16,7 +16,7 @@ import pandas as pd
 import shapely
 from pyproj import CRS, Transformer
 
-from geo311.errors import InputError
+from geo311.errors import InputError, ProfileError
 from geo311.hotspots.binning import (
     GridCounts,
     HexCounts,
@@ -27,6 +27,7 @@ from geo311.hotspots.binning import (
 from geo311.hotspots.requests import LoadReport, Requests
 from geo311.jurisdiction.locate import Locator
 from geo311.profile import Profile
+from geo311.tables import read_frame
 
 __all__ = [
     "INVALID",
@@ -55,8 +56,8 @@ def load_catalog(profile: Profile) -> pd.DataFrame:
     """
     if profile.services.catalog is None:
         raise InputError(f"{profile.path}: [services] needs 'catalog'", profile=str(profile.path))
-    catalog = pd.read_csv(profile.resolve_path(profile.services.catalog, "[services] catalog"),
-                          dtype=str)
+    catalog = read_frame(profile.resolve_path(profile.services.catalog, "[services] catalog"),
+                         error=ProfileError)
     if "sla_days" in catalog:
         catalog["sla_days"] = pd.to_numeric(catalog["sla_days"], errors="coerce")
     return catalog

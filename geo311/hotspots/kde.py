@@ -18,6 +18,7 @@ from pyproj import CRS
 from scipy import signal
 
 from geo311.errors import InputError
+from geo311.outputs import atomic_path
 
 __all__ = ["Density", "kde", "quartic", "silverman_bandwidth", "to_geotiff", "to_png"]
 
@@ -236,7 +237,7 @@ def kde(
 
 
 def to_geotiff(density: Density, path: str | Path, crs: CRS | str) -> Path:
-    """Write the density as a one-band float32 GeoTIFF (deflate) and return its path.
+    """Write the density as a one-band float32 GeoTIFF (deflate, atomically); return its path.
 
     Parameters
     ----------
@@ -254,14 +255,14 @@ def to_geotiff(density: Density, path: str | Path, crs: CRS | str) -> Path:
         "dtype": "float32", "crs": CRS.from_user_input(crs).to_wkt(),
         "transform": density.transform, "compress": "deflate",
     }
-    with rasterio.open(path, "w", **profile) as dst:
+    with atomic_path(path) as temporary, rasterio.open(temporary, "w", **profile) as dst:
         dst.write(density.values.astype(np.float32), 1)
         dst.update_tags(units="points per square metre", bandwidth_m=str(density.bandwidth_m))
     return path
 
 
 def to_png(density: Density, path: str | Path, cmap: str = "magma", title: str = "") -> Path:
-    """Draw the density (per square kilometre, colour bar included) to a PNG; return its path."""
+    """Draw the density (per km², colour bar included) to a PNG (atomically); return its path."""
     from matplotlib.figure import Figure
 
     path = Path(path)
@@ -273,5 +274,6 @@ def to_png(density: Density, path: str | Path, cmap: str = "magma", title: str =
     fig.colorbar(image, ax=ax, shrink=0.8, label="per km²")
     ax.set_title(title or f"Kernel density, bandwidth {density.bandwidth_m:,.0f} m")
     ax.set_aspect("equal")
-    fig.savefig(path, dpi=100)
+    with atomic_path(path) as temporary:
+        fig.savefig(temporary, dpi=100, format="png")
     return path

@@ -28,6 +28,7 @@ import shapely
 
 from geo311.errors import Geo311Error
 from geo311.hotspots.binning import PointHexes, hex_centroids
+from geo311.outputs import write_text
 
 __all__ = [
     "BIN_COLORS",
@@ -144,10 +145,8 @@ def offline_html(m: folium.Map) -> str:
 
 
 def save_html(m: folium.Map, path: str | Path) -> Path:
-    """Write :func:`offline_html` of the map to ``path`` (UTF-8) and return the path."""
-    path = Path(path)
-    path.write_text(offline_html(m), encoding="utf-8")
-    return path
+    """Write :func:`offline_html` of the map to ``path`` (UTF-8, atomically); return the path."""
+    return write_text(path, offline_html(m))
 
 
 def _table(rows: Sequence[tuple[str, object]]) -> str:

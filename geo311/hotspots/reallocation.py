@@ -49,7 +49,7 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from geo311.errors import InputError
+from geo311.errors import InputError, ProfileError
 from geo311.hotspots.aggregate import (
     catalog_lookup,
     district_of,
@@ -61,6 +61,7 @@ from geo311.hotspots.gistar import fdr_bh
 from geo311.hotspots.requests import Requests
 from geo311.jurisdiction.locate import Locator
 from geo311.profile import Profile
+from geo311.tables import read_frame
 
 __all__ = [
     "CHI_SQUARE",
@@ -288,8 +289,9 @@ def load_staffing(profile: Profile) -> pd.DataFrame:
     """Return the profile's ``[services] staffing`` CSV: ``ward, department, crews``."""
     if profile.services.staffing is None:
         raise InputError(f"{profile.path}: [services] needs 'staffing'", profile=str(profile.path))
-    staffing = pd.read_csv(
-        profile.resolve_path(profile.services.staffing, "[services] staffing"), dtype=str)
+    staffing = read_frame(
+        profile.resolve_path(profile.services.staffing, "[services] staffing"),
+        error=ProfileError)
     staffing["crews"] = pd.to_numeric(staffing["crews"])
     return staffing
 

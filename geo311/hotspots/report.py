@@ -17,6 +17,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from geo311.hotspots.reallocation import StaffingComparison
+from geo311.outputs import write_bytes
 
 __all__ = ["figure_png", "format_p", "reallocation_html", "reallocation_png"]
 
@@ -46,7 +47,7 @@ def figure_png(figure: Figure, path: str | Path | None = None) -> bytes:
     figure.savefig(buffer, format="png")
     data = buffer.getvalue()
     if path is not None:
-        Path(path).write_bytes(data)
+        write_bytes(path, data)
     return data
 
 

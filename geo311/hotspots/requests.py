@@ -22,6 +22,7 @@ import pandas as pd
 from geo311.errors import InputError
 from geo311.hotspots.binning import FINEST_RESOLUTION, PointHexes
 from geo311.profile import Profile
+from geo311.tables import open_table, read_frame, strict_numbers
 
 __all__ = [
     "PRESETS",
@@ -331,6 +332,7 @@ def load_requests(
     start: Any = None,
     end: Any = None,
     status: str | list[str] | None = None,
+    encoding: str | None = None,
 ) -> Requests:
     """Return the requests of a CSV export under normalized column names.
 
@@ -347,6 +349,8 @@ def load_requests(
         A naive bound takes the time zone of tz-aware dates.
     status : str or list of str, optional
         Keep only these statuses (compared case-insensitively).
+    encoding : str, optional
+        The file's encoding (default: detected, see :mod:`geo311.tables`).
 
     Returns
     -------
@@ -355,8 +359,9 @@ def load_requests(
     Raises
     ------
     InputError
-        If the preset is unknown or a mapped column is not in the file (the
-        message names it and lists the file's columns).
+        If the preset is unknown, the file cannot be read or decoded, is empty or
+        repeats a column name, or a mapped column is not in the file (the message
+        names it and lists the file's columns).
     """
     if isinstance(columns, str):
         columns = preset(columns)
@@ -365,11 +370,8 @@ def load_requests(
         raise InputError(f"request file not found: {path}", file=str(path))
     _check_date(start, "start")
     _check_date(end, "end")
-    try:
-        header = list(pd.read_csv(path, nrows=0).columns)
-    except pd.errors.EmptyDataError:
-        raise InputError(f"request file {path.name} is empty (no header row)",
-                         file=str(path)) from None
+    with open_table(path, encoding) as table:
+        header = table.header
     mapping = columns.mapping()
     for name, column in mapping.items():
         if column not in header:
@@ -377,8 +379,8 @@ def load_requests(
                 f"column {column!r} ({name}) is not in {path.name} (columns: {', '.join(header)})",
                 column=column, file=str(path),
             )
-    raw = pd.read_csv(path, usecols=list(set(mapping.values())), dtype=str,
-                      keep_default_na=False, na_values=[""])
+    raw = read_frame(path, encoding, usecols=list(set(mapping.values())),
+                     keep_default_na=False, na_values=[""])
     if raw.empty:
         raise InputError(f"request file {path.name} has a header but no rows", file=str(path))
     report = LoadReport(rows=len(raw))
@@ -391,8 +393,8 @@ def load_requests(
                        else pd.Series(None, index=raw.index, dtype=object))
     frame["is_closed"] = (frame["status"].eq("closed").fillna(False).astype(bool)
                           if columns.status else frame["closed"].notna())
-    frame["lon"] = pd.to_numeric(raw[columns.lon], errors="coerce")
-    frame["lat"] = pd.to_numeric(raw[columns.lat], errors="coerce")
+    frame["lon"] = strict_numbers(raw[columns.lon])
+    frame["lat"] = strict_numbers(raw[columns.lat])
     frame["reason"] = _reasons(raw[columns.lon], raw[columns.lat], frame["lon"], frame["lat"],
                                raw[columns.created], frame["created"])
     frame["valid"] = frame["reason"].isna()

@@ -1,13 +1,14 @@
 """Locate every row of a CSV file, keeping every input row and column.
 
-Rows are streamed in chunks through :meth:`Locator.locate_many`. A row with a
-missing, non-numeric or out-of-range coordinate, or with the wrong number of
-fields, gets a message in the ``error`` column and the run goes on.
+Rows are streamed in chunks through :meth:`Locator.locate_many` into ``OUT.part``,
+renamed onto ``OUT`` when complete; an interrupted run resumes (:mod:`geo311.resume`).
+A row with a missing, non-numeric or out-of-range coordinate, or with the wrong
+number of fields, gets a message in the ``error`` column and the run goes on.
 """
 
 from __future__ import annotations
 
-import csv
+import itertools
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -17,8 +18,12 @@ import numpy as np
 
 from geo311.errors import InputError
 from geo311.jurisdiction.locate import Locator
+from geo311.outputs import refuse_input_as_output
+from geo311.resume import part_paths, resumable_csv
+from geo311.tables import open_table, parse_number
 
-__all__ = ["BatchSummary", "locate_csv", "row_shape_problem", "LON_NAMES", "LAT_NAMES"]
+__all__ = ["BatchSummary", "locate_csv", "row_shape_problem", "profile_fingerprint",
+           "LON_NAMES", "LAT_NAMES"]
 
 LON_NAMES = ("lon", "lng", "long", "longitude", "x")
 LAT_NAMES = ("lat", "latitude", "y")
@@ -26,9 +31,11 @@ LAT_NAMES = ("lat", "latitude", "y")
 
 @dataclass
 class BatchSummary:
-    """Counts of one batch run."""
+    """Counts of one batch run: ``rows`` in all, of which ``resumed`` were done by an
+    earlier, interrupted run; the other counts are over the rows located in this run."""
 
     rows: int = 0
+    resumed: int = 0
     in_jurisdiction: int = 0
     outside_with_agency: int = 0
     no_agency: int = 0
@@ -68,13 +75,6 @@ def row_shape_problem(row: list[str], width: int) -> str:
     return f"row has {len(row)} fields, the header has {width}{extra}"
 
 
-def _number(text: str) -> float:
-    try:
-        return float(text)
-    except ValueError:
-        return np.nan
-
-
 def _chunks(reader: Iterator[list[str]], size: int) -> Iterator[list[list[str]]]:
     chunk: list[list[str]] = []
     for row in reader:
@@ -86,6 +86,14 @@ def _chunks(reader: Iterator[list[str]], size: int) -> Iterator[list[list[str]]]
         yield chunk
 
 
+def profile_fingerprint(locator: Locator) -> dict:
+    """What of the profile shapes a batch's output, for a resume's fingerprint."""
+    profile = locator.profile
+    return {"id": profile.jurisdiction.id, "path": str(Path(profile.path).resolve()),
+            "districts": [layer.key for layer in locator.districts],
+            "near_boundary_m": profile.near_boundary_m}
+
+
 def locate_csv(
     locator: Locator,
     source: str | Path,
@@ -93,6 +101,8 @@ def locate_csv(
     *,
     lon_col: str | None = None,
     lat_col: str | None = None,
+    resume: bool = True,
+    encoding: str | None = None,
     chunk_size: int = 50_000,
     progress: Callable[[int], None] | None = None,
 ) -> BatchSummary:
@@ -100,47 +110,68 @@ def locate_csv(
 
     Added columns: ``in_jurisdiction, agency_id, agency_name, agency_phone,
     <key>_id`` per district layer, ``near_boundary, error``. An added name that
-    the input already uses is prefixed with ``geo311_``.
+    the input already uses is prefixed with ``geo311_``. Coordinates are read
+    strictly (:func:`geo311.tables.parse_number`): ``1_0``, non-ASCII digits and
+    ``nan`` are a row's error.
+
+    Rows go to ``target.part``, renamed onto ``target`` when complete; with
+    ``resume`` (the default) the in-progress file of an interrupted run with the
+    same input, options and geo311 version is continued, one of another run is
+    refused (see :mod:`geo311.resume`). The summary counts the rows located in this
+    run; ``resumed`` says how many an earlier run had done. ``encoding`` forces the
+    input's encoding (default: detected, see :mod:`geo311.tables`).
 
     Raises
     ------
     InputError
-        If the file has no header or the coordinate columns cannot be found.
+        If the file cannot be decoded, has no header or a duplicated column, the
+        coordinate columns cannot be found, ``target`` is the input or holds another
+        table, the in-progress file belongs to another run, or the output cannot be
+        written.
     """
+    source, target = Path(source), Path(target)
+    for written in (target, *part_paths(target)):
+        refuse_input_as_output(written, source)
     keys = [layer.key for layer in locator.districts]
     added = ["in_jurisdiction", "agency_id", "agency_name", "agency_phone",
              *(f"{k}_id" for k in keys), "near_boundary", "error"]
     summary = BatchSummary()
-    with open(source, newline="", encoding="utf-8-sig") as src, \
-            open(target, "w", newline="", encoding="utf-8") as dst:
-        reader = csv.reader(src)
-        header = next(reader, None)
-        if not header:
-            raise InputError(f"{source}: empty file, a header row is needed", file=str(source))
+    with open_table(source, encoding, digest=True) as table:
+        header = table.header
         ilon = _find_column(header, lon_col, LON_NAMES, "longitude")
         ilat = _find_column(header, lat_col, LAT_NAMES, "latitude")
-        names = [f"geo311_{n}" if n in header else n for n in added]
-        writer = csv.writer(dst)
-        writer.writerow(header + names)
+        out_header = header + [f"geo311_{n}" if n in header else n for n in added]
+        fingerprint = {"input_sha256": table.source.sha256, "encoding": table.source.encoding,
+                       "columns": out_header, "lon_col": header[ilon], "lat_col": header[ilat],
+                       "profile": profile_fingerprint(locator)}
         width = len(header)
-        for chunk in _chunks(reader, chunk_size):
-            lons = np.array([_number(r[ilon]) if len(r) == width else np.nan for r in chunk])
-            lats = np.array([_number(r[ilat]) if len(r) == width else np.nan for r in chunk])
-            frame = locator.locate_many(lons, lats).to_frame()
-            result = frame.astype(object)
-            result = result.where(result.notna(), "").to_numpy()
-            error_col = frame.columns.get_loc("error")
-            for row, out in zip(chunk, result, strict=True):
-                if len(row) != width:
-                    out[error_col] = row_shape_problem(row, width)
-                    row = (row + [""] * width)[:width]
-                elif out[error_col]:
-                    value = row[ilon] if "longitude" in out[error_col] else row[ilat]
-                    out[error_col] = f"{out[error_col]}: {value!r}"
-                writer.writerow(row + list(out))
-            _count(summary, frame, chunk, width)
-            if progress is not None:
-                progress(len(chunk))
+        with resumable_csv(target, out_header, fingerprint, resume=resume) as out:
+            summary.resumed = out.skip
+            if progress is not None and out.skip:
+                progress(out.skip)
+            rows = itertools.islice(table.rows, out.skip, None)
+            for chunk in _chunks(rows, chunk_size):
+                lons = np.array([parse_number(r[ilon]) if len(r) == width else np.nan
+                                 for r in chunk])
+                lats = np.array([parse_number(r[ilat]) if len(r) == width else np.nan
+                                 for r in chunk])
+                frame = locator.locate_many(lons, lats).to_frame()
+                result = frame.astype(object)
+                result = result.where(result.notna(), "").to_numpy()
+                error_col = frame.columns.get_loc("error")
+                for row, values in zip(chunk, result, strict=True):
+                    if len(row) != width:
+                        values[error_col] = row_shape_problem(row, width)
+                        row = (row + [""] * width)[:width]
+                    elif values[error_col]:
+                        value = row[ilon] if "longitude" in values[error_col] else row[ilat]
+                        values[error_col] = f"{values[error_col]}: {value!r}"
+                    out.writer.writerow(row + list(values))
+                out.handle.flush()
+                _count(summary, frame, chunk, width)
+                if progress is not None:
+                    progress(len(chunk))
+    summary.rows += summary.resumed
     return summary
 
 

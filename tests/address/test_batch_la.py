@@ -17,6 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from geo311.cli import main
+from geo311.resume import part_paths
 
 from .conftest import REPO
 
@@ -46,6 +47,39 @@ def run(*args) -> tuple[dict, object]:
                                        *map(str, args)])
     assert result.exit_code == 0, result.output
     return json.loads(result.stderr[result.stderr.index("{"):]), result
+
+
+class _StopAfter:
+    """Stands in for the CLI's progress bar and stops the run as Ctrl-C does after ``rows``."""
+
+    def __init__(self, rows: int) -> None:
+        self.rows = rows
+
+    def __call__(self, **options):
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def update(self, count: int) -> None:
+        self.rows -= count
+        if self.rows <= 0:
+            raise KeyboardInterrupt
+
+
+def interrupt(monkeypatch, source: Path, target: Path, rows: int) -> Path:
+    """Run ``validate --csv`` and stop it after ``rows`` rows; return its in-progress file."""
+    with monkeypatch.context() as patch:
+        patch.setattr("geo311.cli.tqdm", _StopAfter(rows))
+        result = CliRunner().invoke(main, ["validate", "--profile", str(REPO / "profiles/la"),
+                                           *map(str, validate_args(source, target))])
+    assert result.exit_code == 1 and "Aborted" in result.output, result.output
+    part = part_paths(target)[0]
+    assert part.exists() and not target.exists()
+    return part
 
 
 def validate_args(source: Path, target: Path) -> list:
@@ -167,22 +201,25 @@ def test_the_city_column_flags_a_los_angeles_address_given_as_gardena(rows):
     assert rows.loc["bad-garbage", "postal_city_differs"] == ""
 
 
-def test_resuming_after_an_interruption_gives_the_same_file(source, whole, tmp_path):
+def test_resuming_after_an_interruption_gives_the_same_file(source, whole, tmp_path,
+                                                            monkeypatch):
     summary, target = whole
     # a killed run leaves whole rows (CPython writes each row in one piece): keep 120
     partial = tmp_path / "partial.csv"
-    partial.write_bytes(b"".join(target.open("rb").readlines()[:121]))
+    interrupt(monkeypatch, source, partial, 1).write_bytes(
+        b"".join(target.open("rb").readlines()[:121]))
     resumed, _ = run(*validate_args(source, partial))
     assert resumed["resumed"] == 120 and resumed["rows"] == summary["rows"]
     assert partial.read_bytes() == target.read_bytes()
 
 
-def test_resuming_after_a_cut_inside_a_row_gives_the_same_file(source, whole, tmp_path):
+def test_resuming_after_a_cut_inside_a_row_gives_the_same_file(source, whole, tmp_path,
+                                                               monkeypatch):
     # a crash or a full disk can leave the file cut anywhere, not only between rows
     summary, target = whole
     data = target.read_bytes()
     cut = tmp_path / "cut.csv"
-    cut.write_bytes(data[:data.index(b"\n", 8000) - 25])
+    interrupt(monkeypatch, source, cut, 1).write_bytes(data[:data.index(b"\n", 8000) - 25])
     done = data[:data.index(b"\n", 8000) - 25].count(b"\n") - 1  # no quoted newline here
     resumed, _ = run(*validate_args(source, cut))
     assert resumed["resumed"] == done and resumed["dropped_partial_row"] is True

@@ -15,6 +15,24 @@ from geo311.address.frozen import _extractor, flatten
 from geo311.address.validate import Validator, redirect_message
 from geo311.errors import InputError
 from geo311.profile import load_profile
+from geo311.resume import part_paths
+
+
+class Interrupted(Exception):
+    """Raised by :func:`stop_after`: the run stops as a Ctrl-C would stop it."""
+
+
+def stop_after(rows: int):
+    """A progress callback that interrupts a batch once ``rows`` rows are written."""
+    done = 0
+
+    def progress(count: int) -> None:
+        nonlocal done
+        done += count
+        if done >= rows:
+            raise Interrupted
+
+    return progress
 
 
 @pytest.fixture(scope="module")
@@ -129,9 +147,13 @@ def test_validate_csv_keeps_rows_and_resumes_after_interruption(validator, demo_
     assert [r["service_request_id"] for r in rows] == frame.service_request_id.tolist()
     assert rows[5]["status"] in ("open", "closed")  # the input column is kept
     assert rows[5]["geo311_status"] == "needs_review"
-    # interrupt: keep the header and 50 rows, then run again
+    # interrupt after 50 rows: they are in the in-progress file, nothing under the name
     partial = tmp_path / "partial.csv"
-    partial.write_text("".join(whole.open().readlines()[:51]))
+    with pytest.raises(Interrupted):
+        validate_csv(validator, source, partial, address_col="address", zip_col="zipcode",
+                     progress=stop_after(50))
+    assert not partial.exists()
+    assert part_paths(partial)[0].read_text() == "".join(whole.open().readlines()[:51])
     summary = validate_csv(validator, source, partial, address_col="address", zip_col="zipcode")
     assert summary["resumed"] == 50 and summary["rows"] == 120
     assert partial.read_text() == whole.read_text()
@@ -155,8 +177,14 @@ def test_validate_csv_resumes_a_file_cut_anywhere_even_inside_a_quoted_newline(
     ends = list(itertools.accumulate(len(_csv_line(r)) for r in records))  # header, rows
     assert ends[-1] == len(data)
     cut = tmp_path / "cut.csv"
+    part, meta = part_paths(cut)
+    with pytest.raises(Interrupted):  # an interrupted run leaves its fingerprint
+        validate_csv(validator, source, cut, address_col="address", zip_col="zipcode",
+                     city_col="city", progress=stop_after(1))
+    fingerprint = meta.read_bytes()
     for at in range(ends[9] - 3, ends[12] + 3):  # rows 10-12: quoted newlines, \r\n ends
-        cut.write_bytes(data[:at])
+        part.write_bytes(data[:at])
+        meta.write_bytes(fingerprint)
         summary = validate_csv(validator, source, cut, address_col="address",
                                zip_col="zipcode", city_col="city")
         whole_rows = sum(end <= at for end in ends[1:])
@@ -164,7 +192,8 @@ def test_validate_csv_resumes_a_file_cut_anywhere_even_inside_a_quoted_newline(
         assert summary.get("dropped_partial_row", False) == (at not in ends), at
         assert cut.read_bytes() == data, at
     for at in range(1, ends[0]):  # cut inside the header (a full disk): started afresh
-        cut.write_bytes(data[:at])
+        part.write_bytes(data[:at])
+        meta.write_bytes(fingerprint)
         summary = validate_csv(validator, source, cut, address_col="address",
                                zip_col="zipcode", city_col="city")
         assert summary["resumed"] == 0 and cut.read_bytes() == data, at
@@ -183,7 +212,10 @@ def test_validate_csv_refuses_to_resume_a_file_with_a_malformed_row_inside(valid
     source.write_text("id,address\n1,100 Main St\n2,200 Main St\n3,300 Main St\n")
     validate_csv(validator, source, target, address_col="address")
     lines = target.read_text().splitlines(keepends=True)
-    target.write_text(lines[0] + "1,100 Main St\n" + "".join(lines[2:3]))  # row 1 is short
+    with pytest.raises(Interrupted):
+        validate_csv(validator, source, target, address_col="address", progress=stop_after(1))
+    part = part_paths(target)[0]
+    part.write_text(lines[0] + "1,100 Main St\n" + "".join(lines[2:3]))  # row 1 is short
     with pytest.raises(InputError, match="row 1 is malformed"):
         validate_csv(validator, source, target, address_col="address")
 

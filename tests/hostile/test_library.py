@@ -76,7 +76,7 @@ def test_an_empty_or_header_only_file_is_refused(demo, demo_dir, tmp_path):
     columns = columns_from_profile(profile)
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
-    with pytest.raises(InputError, match="empty.csv is empty"):
+    with pytest.raises(InputError, match="empty.csv: empty file, a header row is needed"):
         load_requests(empty, columns)
     header = tmp_path / "header.csv"
     header.write_text((demo_dir / "requests.csv").read_text().splitlines()[0] + "\n")
