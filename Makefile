@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export GEO311_SHARED ?= $(abspath ../shared)
 DEMO := data/boundaries/demo
 
-.PHONY: setup demo test bench lint assets
+.PHONY: setup demo test bench lint assets mutate
 
 $(VENV)/.installed: requirements.txt setup.py pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -51,3 +51,14 @@ bench: setup
 	$(BIN)/python bench/bench_locate.py
 	$(BIN)/python bench/bench_validate.py
 	$(BIN)/python bench/bench_hotspots.py
+
+# Mutation testing of the core modules ([tool.mutmut] in pyproject.toml); not part of CI (slow).
+# `make mutate MUTANTS='geo311.hotspots.gistar*'` runs the mutants of one module only.
+MUTANTS ?=
+$(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+mutate: $(VENV)/.dev-installed
+	$(BIN)/mutmut run --max-children 2 $(MUTANTS)
+	$(BIN)/mutmut results

@@ -122,3 +122,50 @@ def test_la_hotspots_command_on_the_myla311_export(shared_data, tmp_path, kind, 
     assert len(cells) == summary["cells"] and (tmp_path / "m.png").stat().st_size > 10_000
     if method == "gistar":
         assert summary["bins"].get("3", 0) > 0
+
+
+def test_ward_service_levels_equal_a_pandas_groupby_of_the_raw_csv(demo):
+    """Median days to close, % within SLA, backlog and open past SLA, recomputed from the CSV.
+
+    The oracle reads the export with pandas, places each request in a ward with a geopandas
+    spatial join and groups; nothing of geo311 but the profile's file names is used.
+    """
+    profile, locator, requests = demo
+    as_of = "2025-12-20T00:00:00-08:00"  # open requests on both sides of their SLA
+    ours = by_district(requests, locator, "ward", catalog=load_catalog(profile),
+                       as_of=as_of).set_index("id")
+    ours = ours[ours["kind"] == "district"]
+
+    raw = pd.read_csv(profile.root / "requests.csv", dtype=str)
+    created = pd.to_datetime(raw["requested_datetime"], utc=True)
+    closed = pd.to_datetime(raw["closed_datetime"], utc=True)
+    points = gpd.GeoDataFrame(raw, geometry=gpd.points_from_xy(
+        pd.to_numeric(raw["lon"]), pd.to_numeric(raw["lat"])), crs=4326)
+    wards = gpd.read_file(profile.district("ward").layer.path)[["ward", "geometry"]]
+    joined = gpd.sjoin(points, wards, predicate="within")
+    assert not joined.index.duplicated().any()  # wards do not overlap
+    sla = pd.read_csv(profile.root / "service_catalog.csv").set_index("service_code")["sla_days"]
+    frame = pd.DataFrame({
+        "ward": joined["ward"].astype(str),
+        "days": (closed - created).dt.total_seconds()[joined.index] / 86_400,
+        "age": (pd.Timestamp(as_of) - created).dt.total_seconds()[joined.index] / 86_400,
+        "is_open": raw.loc[joined.index, "status"] == "open",
+        "sla": raw.loc[joined.index, "service_code"].map(sla),
+    })
+    frame["judged"] = ~frame["is_open"] | (frame["age"] > frame["sla"])
+    frame["within"] = ~frame["is_open"] & (frame["days"] <= frame["sla"])
+    frame["past"] = frame["is_open"] & (frame["age"] > frame["sla"])
+    grouped = frame.groupby("ward")
+    theirs = pd.DataFrame({
+        "median_days_to_close": grouped["days"].median(),
+        "open_backlog": grouped["is_open"].sum(),
+        "open_past_sla": grouped["past"].sum(),
+        "pct_closed_within_sla": frame[frame["judged"]].groupby("ward")["within"].mean() * 100,
+    })
+    print(pd.concat([ours[theirs.columns], theirs.add_suffix("_pandas")], axis=1).to_string())
+    assert set(theirs.index) == set(ours.index)
+    assert 0 < theirs["open_past_sla"].sum() < theirs["open_backlog"].sum()  # both sides of SLA
+    for column in theirs.columns:
+        np.testing.assert_allclose(ours[column].astype(float),
+                                   theirs.loc[ours.index, column].astype(float),
+                                   rtol=1e-12, err_msg=column)
