@@ -158,3 +158,47 @@ def test_many_wards_with_few_requests_do_not_enumerate_beyond_memory():
     counts = pd.Series([1] * 5 + [0] * 40, index=wards)
     result = compare_staffing(counts, pd.Series([1] * 45, index=wards))
     assert result.test == MONTE_CARLO and 0 < result.p_value <= 1
+
+
+def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values, written out for the test."""
+    m = len(p)
+    order = np.argsort(p)
+    adjusted = np.empty(m)
+    running = 1.0
+    for rank in range(m, 0, -1):  # from the largest p down, keeping the running minimum
+        i = order[rank - 1]
+        running = min(running, p[i] * m / rank)
+        adjusted[i] = running
+    return adjusted
+
+
+def test_ward_p_values_equal_scipy_binomtest_and_benjamini_hochberg(demo):
+    from scipy.stats import binomtest
+
+    locator, requests = demo
+    result = reallocate(requests, locator, "Code Enforcement")
+    table = result.table
+    n = int(table["requests"].sum())
+    theirs = np.array([binomtest(int(k), n, q).pvalue
+                       for k, q in zip(table["requests"], table["staff_share"], strict=True)])
+    print(table[["ward", "requests", "staff_share", "p_binomial", "p_fdr"]].to_string())
+    np.testing.assert_allclose(table["p_binomial"], theirs, rtol=1e-12)
+    np.testing.assert_allclose(table["p_fdr"], benjamini_hochberg(theirs), rtol=1e-12)
+    wards = result.as_dict()["wards"]
+    assert [w["p_fdr"] for w in wards] == pytest.approx(benjamini_hochberg(theirs).tolist())
+
+
+def test_small_ward_p_values_equal_scipy_binomtest():
+    from scipy.stats import binomtest
+
+    index = list("abcde")
+    result = compare_staffing(pd.Series([30, 2, 9, 0, 14], index=index),
+                              pd.Series([1, 3, 2, 2, 2], index=index)).table.set_index("ward")
+    theirs = pd.Series([binomtest(k, 55, c / 10).pvalue
+                        for k, c in zip([30, 2, 9, 0, 14], [1, 3, 2, 2, 2], strict=True)],
+                       index=index)
+    assert (theirs < 0.05).any() and (theirs > 0.05).any()  # a mix, so a constant p fails
+    np.testing.assert_allclose(result.loc[index, "p_binomial"], theirs, rtol=1e-12)
+    np.testing.assert_allclose(result.loc[index, "p_fdr"],
+                               benjamini_hochberg(theirs.to_numpy()), rtol=1e-12)
