@@ -44,6 +44,20 @@ def shared_data() -> Path:
 
 
 @pytest.fixture(scope="session")
+def la_profile_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the shipped ``profiles/la`` reading ``shared_data``, in a temporary directory.
+
+    The locator and address caches are written beside the profile: this keeps them out
+    of the checkout.
+    """
+    root = tmp_path_factory.mktemp("la_profile")
+    text = (REPO / "profiles" / "la" / "profile.toml").read_text()
+    (root / "profile.toml").write_text(
+        text.replace("${GEO311_SHARED:-../../../shared}", str(shared_data.parent)))
+    return root
+
+
+@pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo region, generated once per test session with the default seed."""
     from geo311.demo import generate_demo

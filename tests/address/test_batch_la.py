@@ -18,8 +18,6 @@ from click.testing import CliRunner
 
 from geo311.cli import main
 
-from .conftest import REPO
-
 COLUMNS = ["SRNumber", "RequestType", "status", "address", "zip", "city"]
 BAD = {  # SRNumber -> the row after the id (a short row has fewer fields)
     "bad-empty": ["Graffiti Removal", "Open", "", "90012", "Los Angeles"],
@@ -40,12 +38,18 @@ CASES = {
 }
 
 
-def run(*args) -> tuple[dict, object]:
-    """Run ``geo311 validate --profile profiles/la --csv ...``; return (summary, result)."""
-    result = CliRunner().invoke(main, ["validate", "--profile", str(REPO / "profiles/la"),
-                                       *map(str, args)])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stderr[result.stderr.index("{"):]), result
+@pytest.fixture(scope="module")
+def run(la_profile_dir):
+    """``run(*args)`` runs ``geo311 validate --profile <a copy of profiles/la> --csv ...``
+    and returns (summary, result)."""
+
+    def invoke(*args) -> tuple[dict, object]:
+        result = CliRunner().invoke(main, ["validate", "--profile", str(la_profile_dir),
+                                           *map(str, args)])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stderr[result.stderr.index("{"):]), result
+
+    return invoke
 
 
 def validate_args(source: Path, target: Path) -> list:
@@ -78,7 +82,7 @@ def source(requests, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def whole(source) -> tuple[dict, Path]:
+def whole(source, run) -> tuple[dict, Path]:
     target = source.with_name("validated.csv")
     summary, _ = run(*validate_args(source, target), "--restart")
     return summary, target
@@ -167,7 +171,7 @@ def test_the_city_column_flags_a_los_angeles_address_given_as_gardena(rows):
     assert rows.loc["bad-garbage", "postal_city_differs"] == ""
 
 
-def test_resuming_after_an_interruption_gives_the_same_file(source, whole, tmp_path):
+def test_resuming_after_an_interruption_gives_the_same_file(source, whole, run, tmp_path):
     summary, target = whole
     # a killed run leaves whole rows (CPython writes each row in one piece): keep 120
     partial = tmp_path / "partial.csv"
@@ -177,7 +181,7 @@ def test_resuming_after_an_interruption_gives_the_same_file(source, whole, tmp_p
     assert partial.read_bytes() == target.read_bytes()
 
 
-def test_resuming_after_a_cut_inside_a_row_gives_the_same_file(source, whole, tmp_path):
+def test_resuming_after_a_cut_inside_a_row_gives_the_same_file(source, whole, run, tmp_path):
     # a crash or a full disk can leave the file cut anywhere, not only between rows
     summary, target = whole
     data = target.read_bytes()
@@ -190,10 +194,11 @@ def test_resuming_after_a_cut_inside_a_row_gives_the_same_file(source, whole, tm
     assert cut.read_bytes() == data
 
 
-def test_an_output_of_another_table_is_refused_not_appended_to(source, tmp_path):
+def test_an_output_of_another_table_is_refused_not_appended_to(source, la_profile_dir,
+                                                               tmp_path):
     other = tmp_path / "other.csv"
     other.write_text("id,something\n1,2\n")
-    result = CliRunner().invoke(main, ["validate", "--profile", str(REPO / "profiles/la"),
+    result = CliRunner().invoke(main, ["validate", "--profile", str(la_profile_dir),
                                        *map(str, validate_args(source, other))])
     assert result.exit_code == 1 and "exists with other columns" in result.output
     assert "Traceback" not in result.output

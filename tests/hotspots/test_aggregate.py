@@ -68,8 +68,8 @@ def test_per_1000_and_per_km2_recomputed_by_hand_for_ward_10(demo, wards):
     assert 0 <= row["pct_closed_within_sla"] <= 100
 
 
-def test_la_bulky_items_by_council_district_match_the_records_cd(shared_data):
-    profile = load_profile(REPO / "profiles" / "la")
+def test_la_bulky_items_by_council_district_match_the_records_cd(shared_data, la_profile_dir):
+    profile = load_profile(la_profile_dir)
     requests = load_requests(shared_data / LA, "myla311", types="Bulky Items")
     table = by_district(requests, Locator(profile), "council_district")
     ours = table[table["kind"] == "district"].set_index("id")["count"]
@@ -95,7 +95,8 @@ def test_hex_and_grid_bins_hold_every_usable_request(demo):
 
 @pytest.mark.parametrize(("kind", "by", "method"), [("Bulky Items", "council_district", "counts"),
                                                     ("Graffiti Removal", "hex", "gistar")])
-def test_la_hotspots_command_on_the_myla311_export(shared_data, tmp_path, kind, by, method):
+def test_la_hotspots_command_on_the_myla311_export(shared_data, la_profile_dir, tmp_path, kind,
+                                                   by, method):
     """The planners' command on real LA data: every located request lands in a cell."""
     import json
 
@@ -104,7 +105,7 @@ def test_la_hotspots_command_on_the_myla311_export(shared_data, tmp_path, kind, 
     from geo311.cli import main
 
     result = CliRunner().invoke(main, [
-        "hotspots", "--profile", str(REPO / "profiles" / "la"), "--requests",
+        "hotspots", "--profile", str(la_profile_dir), "--requests",
         str(shared_data / LA), "--preset", "myla311", "--type", kind, "--by", by,
         "--method", method, "--out", str(tmp_path / "m.html"), "--png", str(tmp_path / "m.png"),
         "--json", str(tmp_path / "m.json")])
