@@ -37,7 +37,7 @@ demo: setup
 	@echo "maps and the reallocation report (open offline): maps/demo_*.html, PNG copies maps/demo_*.png"
 
 lint: setup
-	$(BIN)/ruff check geo311 tests bench
+	$(BIN)/ruff check geo311 tests bench testsupport
 
 # pytest exits 5 when it collected no test: that is a failure here, not a pass
 test: lint
