@@ -9,7 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo311.hotspots.aggregate import by_district, by_grid, by_hex, load_catalog
+from geo311.errors import InputError
+from geo311.hotspots.aggregate import (
+    by_district,
+    by_grid,
+    by_hex,
+    in_districts,
+    load_catalog,
+    timestamp_like,
+)
 from geo311.hotspots.requests import columns_from_profile, load_requests, requests_file
 from geo311.jurisdiction.locate import Locator
 from geo311.profile import load_profile
@@ -88,6 +96,10 @@ def test_hex_and_grid_bins_hold_every_usable_request(demo):
     hexes, cells = by_hex(requests, resolution=8)
     assert cells["count"].sum() == hexes.counts.sum() == requests.frame.valid.sum()
     assert cells["lat"].between(36, 37).all()
+    import h3
+
+    assert list(cells["cell"]) == [h3.latlng_to_cell(lat, lon, 8)
+                                   for lon, lat in zip(cells["lon"], cells["lat"], strict=True)]
     grid, squares = by_grid(requests, profile.metric_crs, 500.0)
     assert squares["count"].sum() + grid.outside == requests.frame.valid.sum()
     assert squares["lon"].between(-121, -119).all()
@@ -170,3 +182,53 @@ def test_ward_service_levels_equal_a_pandas_groupby_of_the_raw_csv(demo):
         np.testing.assert_allclose(ours[column].astype(float),
                                    theirs.loc[ours.index, column].astype(float),
                                    rtol=1e-12, err_msg=column)
+
+
+def test_in_districts_keeps_the_requests_of_those_wards_and_counts_the_rest(demo):
+    profile, locator, requests = demo
+    usable = requests.valid
+    points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(usable.lon, usable.lat),
+                              index=usable.index, crs=4326)
+    wards = gpd.read_file(profile.district("ward").layer.path)
+    joined = gpd.sjoin(points, wards, predicate="within")
+    in_ward = joined["ward"].astype(str)
+    for ids in ("10", ["10", "3"]):
+        wanted = [ids] if isinstance(ids, str) else ids
+        expected = requests.frame.loc[in_ward.index[in_ward.isin(wanted)], "id"]
+        kept = in_districts(requests, locator, "ward", ids)
+        assert sorted(kept.frame["id"]) == sorted(expected)
+        assert kept.report.rows == requests.report.rows
+        assert kept.report.excluded == {**requests.report.excluded,
+                                        "district": len(requests.frame) - len(expected)}
+        assert kept.report.invalid == {} and kept.frame["valid"].all()
+    ten = in_districts(requests, locator, "ward", "10")
+    again = in_districts(ten, locator, "ward", ["10"])  # exclusions add up, none new
+    assert len(again.frame) == len(ten.frame)
+    assert again.report.excluded["district"] == ten.report.excluded["district"]
+    with pytest.raises(InputError) as caught:
+        in_districts(requests, locator, "ward", ["10", "99"])
+    known = ", ".join(str(i) for i in locator.district_layer("ward").ids)
+    assert caught.value.message == f"no ward '99'; ward ids: {known}"
+    assert caught.value.details == {"key": "ward", "ids": ["99"]}
+
+
+@pytest.mark.parametrize(("value", "like", "expected"), [
+    ("2025-03-01 08:00", "2025-01-01T00:00:00-08:00", "2025-03-01T08:00:00-08:00"),
+    ("2025-03-01T08:00:00+02:00", "2025-01-01T00:00:00", "2025-03-01T08:00:00"),
+    ("2025-03-01", "2025-01-01T00:00:00", "2025-03-01T00:00:00"),
+])
+def test_timestamp_like_takes_the_zone_of_the_requests(value, like, expected):
+    times = pd.Series(pd.to_datetime([like]))
+    if times.dt.tz is not None:
+        times = times.dt.tz_convert("America/Los_Angeles")
+    stamp = timestamp_like(value, times)
+    assert stamp == pd.Timestamp(expected)
+    assert (stamp.tzinfo is None) == (times.dt.tz is None)
+
+
+@pytest.mark.parametrize("bad", ["soon", "", "NaT"])
+def test_timestamp_like_refuses_what_is_not_a_time(bad):
+    with pytest.raises(InputError) as caught:
+        timestamp_like(bad, pd.Series(pd.to_datetime(["2025-01-01"])))
+    assert caught.value.message == f"as_of: not a date or time: {bad!r}"
+    assert caught.value.details == {"as_of": bad}
