@@ -60,6 +60,8 @@ $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
+MUTATE_DEMO := $(CURDIR)/.mutmut-demo
 mutate: $(VENV)/.dev-installed
-	$(BIN)/mutmut run --max-children 2 $(MUTANTS)
+	test -f $(MUTATE_DEMO)/profile.toml || $(BIN)/geo311 demo --out $(MUTATE_DEMO) > /dev/null
+	GEO311_TEST_DEMO=$(MUTATE_DEMO) $(BIN)/mutmut run --max-children 2 $(MUTANTS)
 	$(BIN)/mutmut results

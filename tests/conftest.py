@@ -59,9 +59,16 @@ def la_profile_dir(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo region, generated once per test session with the default seed."""
+    """The demo region, generated once per test session with the default seed.
+
+    ``GEO311_TEST_DEMO`` names a directory that already holds it (``make mutate`` sets it so
+    that each mutant's run does not generate the region again).
+    """
     from geo311.demo import generate_demo
 
+    ready = os.environ.get("GEO311_TEST_DEMO")
+    if ready and (Path(ready) / "profile.toml").exists():
+        return Path(ready)
     out = tmp_path_factory.mktemp("demo")
     generate_demo(out, seed=311)
     return out
