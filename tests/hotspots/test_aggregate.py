@@ -205,11 +205,13 @@ def test_in_districts_keeps_the_requests_of_those_wards_and_counts_the_rest(demo
     again = in_districts(ten, locator, "ward", ["10"])  # exclusions add up, none new
     assert len(again.frame) == len(ten.frame)
     assert again.report.excluded["district"] == ten.report.excluded["district"]
+    assert list(again.frame.columns) == list(requests.frame.columns)
+    assert again.frame.index.equals(pd.RangeIndex(len(again.frame)))
     with pytest.raises(InputError) as caught:
-        in_districts(requests, locator, "ward", ["10", "99"])
+        in_districts(requests, locator, "ward", ["10", "98", "99"])
     known = ", ".join(str(i) for i in locator.district_layer("ward").ids)
-    assert caught.value.message == f"no ward '99'; ward ids: {known}"
-    assert caught.value.details == {"key": "ward", "ids": ["99"]}
+    assert caught.value.message == f"no ward '98', '99'; ward ids: {known}"
+    assert caught.value.details == {"key": "ward", "ids": ["98", "99"]}
 
 
 @pytest.mark.parametrize(("value", "like", "expected"), [

@@ -202,3 +202,50 @@ def test_small_ward_p_values_equal_scipy_binomtest():
     np.testing.assert_allclose(result.loc[index, "p_binomial"], theirs, rtol=1e-12)
     np.testing.assert_allclose(result.loc[index, "p_fdr"],
                                benjamini_hochberg(theirs.to_numpy()), rtol=1e-12)
+
+
+def test_exact_test_statistic_is_pearsons_x2_with_expected_counts_below_one():
+    from itertools import product
+
+    from scipy.stats import multinomial
+
+    index = list("abcd")  # d has no crews and no requests: it is left out, not 0 / 0
+    result = compare_staffing(pd.Series([2, 0, 0, 0], index=index),
+                              pd.Series([1, 1, 1, 0], index=index))
+    # expected 2/3 in each ward with crews: X2 = ((4/3)^2 + 2 (2/3)^2) / (2/3) = 4
+    assert result.test == EXACT and result.statistic == pytest.approx(4.0, rel=1e-12)
+    p = np.array([1, 1, 1]) / 3
+    by_hand = sum(multinomial.pmf(x, 2, p) for x in product(range(3), repeat=3)
+                  if sum(x) == 2 and ((np.array(x) - 2 * p) ** 2 / (2 * p)).sum() >= 4 - 1e-9)
+    assert result.p_value == pytest.approx(by_hand, rel=1e-12)
+    assert result.dof == 2
+
+
+def test_the_exact_test_enumerates_up_to_exactly_max_outcomes(monkeypatch):
+    import math
+
+    index = list("abcd")
+    counts, crews = pd.Series([3, 1, 0, 2], index=index), pd.Series([1, 1, 1, 1], index=index)
+    outcomes = math.comb(6 + 4 - 1, 4 - 1)  # 84 ways to split 6 requests over 4 wards
+    monkeypatch.setattr(reallocation, "MAX_OUTCOMES", outcomes)
+    assert compare_staffing(counts, crews).test == EXACT
+    monkeypatch.setattr(reallocation, "MAX_OUTCOMES", outcomes - 1)
+    assert compare_staffing(counts, crews).test == MONTE_CARLO
+    monkeypatch.setattr(reallocation, "MAX_OUTCOMES", outcomes)
+    monkeypatch.setattr(reallocation, "MAX_OUTCOME_CELLS", outcomes * 4)
+    assert compare_staffing(counts, crews).test == EXACT
+    monkeypatch.setattr(reallocation, "MAX_OUTCOME_CELLS", outcomes * 4 - 1)
+    assert compare_staffing(counts, crews).test == MONTE_CARLO
+
+
+def test_chi_square_statistic_equals_scipy():
+    from scipy.stats import chisquare
+
+    index = list("abcd")
+    result = compare_staffing(pd.Series([60, 20, 35, 0], index=index),
+                              pd.Series([2, 1, 1, 0], index=index))
+    expected = 115 * np.array([0.5, 0.25, 0.25])
+    theirs = chisquare([60, 20, 35], expected)
+    assert result.test == CHI_SQUARE
+    assert result.statistic == pytest.approx(theirs.statistic, rel=1e-12)
+    assert result.p_value == pytest.approx(theirs.pvalue, rel=1e-12)
