@@ -249,3 +249,55 @@ def test_chi_square_statistic_equals_scipy():
     assert result.test == CHI_SQUARE
     assert result.statistic == pytest.approx(theirs.statistic, rel=1e-12)
     assert result.p_value == pytest.approx(theirs.pvalue, rel=1e-12)
+
+
+def test_demand_in_a_ward_without_crews_rejects_proportionality():
+    index = list("abc")
+    for stray in (1, 4):
+        result = compare_staffing(pd.Series([20, 25, stray], index=index),
+                                  pd.Series([1, 1, 0], index=index))
+        assert result.test == CHI_SQUARE
+        assert result.statistic == np.inf and result.p_value == 0.0
+
+
+def test_reallocate_passes_on_as_of_total_crews_and_its_tables(demo):
+    locator, requests = demo
+    latest = requests.frame["created"].max()
+    default = reallocate(requests, locator, "Code Enforcement", weight="backlog").table
+    later = reallocate(requests, locator, "Code Enforcement", weight="backlog",
+                       as_of=str((latest + pd.Timedelta(days=400)).tz_localize(None))).table
+    assert later["weight"].sum() > default["weight"].sum()
+    assert reallocate(requests, locator, "Code Enforcement",
+                      total_crews=50).table["suggested_crews"].sum() == 50
+    staffing = reallocation.load_staffing(locator.profile)
+    doubled = staffing.assign(crews=staffing["crews"] * 2)
+    table = reallocate(requests, locator, "Code Enforcement", staffing=doubled).table
+    assert table["crews"].sum() == 2 * default["crews"].sum()
+    catalog = load_catalog(locator.profile).assign(department="Elsewhere")
+    with pytest.raises(InputError):  # the catalog given, not the profile's, is used
+        reallocate(requests, locator, "Code Enforcement", catalog=catalog)
+
+
+def test_reallocate_bad_input_messages(demo):
+    locator, requests = demo
+    with pytest.raises(InputError) as caught:
+        reallocate(requests, locator, "Code Enforcement", weight="overdue")
+    assert caught.value.message == "weight must be 'requests' or 'backlog', got 'overdue'"
+    assert caught.value.details == {"weight": "overdue"}
+    with pytest.raises(InputError) as caught:
+        reallocate(requests, locator, "Nobody")
+    assert caught.value.details == {"department": "Nobody"}
+    assert caught.value.message == "no staffing for department 'Nobody'"
+
+
+def test_as_dict_names_its_fields_and_gives_none_for_nan():
+    index = list("abc")
+    result = compare_staffing(pd.Series([20, 25, 0], index=index),
+                              pd.Series([1, 1, 0], index=index))
+    answer = result.as_dict()
+    assert list(answer) == ["test", "statistic", "p_value", "dof", "total_crews", "wards"]
+    assert (answer["test"], answer["statistic"], answer["p_value"], answer["dof"],
+            answer["total_crews"]) == (result.test, result.statistic, result.p_value, 1, 2)
+    ward_c = next(w for w in answer["wards"] if w["ward"] == "c")
+    assert ward_c["ratio"] is None  # 0 / 0
+    json.loads(json.dumps(answer, allow_nan=False))
