@@ -100,6 +100,12 @@ def test_hex_and_grid_bins_hold_every_usable_request(demo):
 
     assert list(cells["cell"]) == [h3.latlng_to_cell(lat, lon, 8)
                                    for lon, lat in zip(cells["lon"], cells["lat"], strict=True)]
+    import shapely
+
+    box = shapely.box(-119.95, 36.25, -119.85, 36.35)  # part of the city
+    inside, in_box = by_hex(requests, resolution=8, area=box)
+    assert 0 < len(in_box) < len(cells)
+    assert shapely.contains_xy(box, in_box["lon"], in_box["lat"]).all()
     grid, squares = by_grid(requests, profile.metric_crs, 500.0)
     assert squares["count"].sum() + grid.outside == requests.frame.valid.sum()
     assert squares["lon"].between(-121, -119).all()
@@ -206,6 +212,7 @@ def test_in_districts_keeps_the_requests_of_those_wards_and_counts_the_rest(demo
     assert len(again.frame) == len(ten.frame)
     assert again.report.excluded["district"] == ten.report.excluded["district"]
     assert list(again.frame.columns) == list(requests.frame.columns)
+    assert again.source == requests.source
     assert again.frame.index.equals(pd.RangeIndex(len(again.frame)))
     with pytest.raises(InputError) as caught:
         in_districts(requests, locator, "ward", ["10", "98", "99"])
