@@ -301,3 +301,15 @@ def test_as_dict_names_its_fields_and_gives_none_for_nan():
     ward_c = next(w for w in answer["wards"] if w["ward"] == "c")
     assert ward_c["ratio"] is None  # 0 / 0
     json.loads(json.dumps(answer, allow_nan=False))
+
+
+def test_a_profile_without_staffing_is_named_in_the_error(demo):
+    import dataclasses
+
+    locator, _ = demo
+    profile = dataclasses.replace(locator.profile,
+                                  sections={**locator.profile.sections, "services": {}})
+    with pytest.raises(InputError) as caught:
+        reallocation.load_staffing(profile)
+    assert caught.value.message == f"{profile.path}: [services] needs 'staffing'"
+    assert caught.value.details == {"profile": str(profile.path)}
