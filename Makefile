@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 export GEO311_SHARED ?= $(abspath ../shared)
 DEMO := data/boundaries/demo
 
-.PHONY: setup demo test bench lint assets
+.PHONY: setup demo test bench lint assets mutate
 
 $(VENV)/.installed: requirements.txt setup.py pyproject.toml
 	test -d $(VENV) || $(PY) -m venv $(VENV)
@@ -37,7 +37,7 @@ demo: setup
 	@echo "maps and the reallocation report (open offline): maps/demo_*.html, PNG copies maps/demo_*.png"
 
 lint: setup
-	$(BIN)/ruff check geo311 tests bench
+	$(BIN)/ruff check geo311 tests bench testsupport
 
 # pytest exits 5 when it collected no test: that is a failure here, not a pass
 test: lint
@@ -51,3 +51,17 @@ bench: setup
 	$(BIN)/python bench/bench_locate.py
 	$(BIN)/python bench/bench_validate.py
 	$(BIN)/python bench/bench_hotspots.py
+	$(BIN)/python bench/bench_units.py
+
+# Mutation testing of the core modules ([tool.mutmut] in pyproject.toml); not part of CI (slow).
+# `make mutate MUTANTS='geo311.hotspots.gistar*'` runs the mutants of one module only.
+MUTANTS ?=
+$(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
+	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+MUTATE_DEMO := $(CURDIR)/.mutmut-demo
+mutate: $(VENV)/.dev-installed
+	test -f $(MUTATE_DEMO)/profile.toml || $(BIN)/geo311 demo --out $(MUTATE_DEMO) > /dev/null
+	GEO311_TEST_DEMO=$(MUTATE_DEMO) $(BIN)/mutmut run --max-children 2 $(MUTANTS)
+	$(BIN)/mutmut results

@@ -24,8 +24,7 @@ import json
 import os
 import sys
 import time
-import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 
@@ -35,44 +34,11 @@ import usaddress
 from geo311.address.parse import clear_cache, parse, parse_uncached
 
 REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # for testsupport, shared with the tests
+from testsupport.parse_corpus import CORPUS, ours, read_corpus, score  # noqa: E402
+
 SHARED = Path(os.environ.get("GEO311_SHARED", REPO.parent / "shared"))
-CORPUS = "address_labels/measure_performance_test_data"
 LA_311 = "los_angeles/311/myla311_2017-12-27_to_2017-12-31_subset.csv"
-
-Labeled = tuple[str, list[str], list[str]]  # text, tokens, labels
-Labeler = Callable[[str], Iterable[tuple[str, str]]]
-
-
-def read_corpus(path: Path) -> list[Labeled]:
-    """Return (text, tokens, labels) for each ``<AddressString>`` of a corpus file."""
-    items = []
-    for address in ET.parse(path).getroot():
-        tokens = [element.text or "" for element in address]
-        items.append(("".join(address.itertext()), tokens, [e.tag for e in address]))
-    return items
-
-
-def _strip(tokens: Iterable[str]) -> list[str]:
-    return [t.strip(" ,;") for t in tokens]
-
-
-def score(items: list[Labeled], labeler: Labeler) -> dict[str, float]:
-    """Return token and whole-address accuracy of ``labeler`` on corpus ``items``."""
-    right = whole = total = 0
-    for text, tokens, truth in items:
-        pairs = list(labeler(text))
-        total += len(truth)
-        if _strip(t for t, _ in pairs) != _strip(tokens):
-            continue
-        hits = sum(label == want for (_, label), want in zip(pairs, truth, strict=True))
-        right += hits
-        whole += hits == len(truth)
-    return {"token": right / total, "whole": whole / len(items)}
-
-
-def ours(text: str) -> tuple[tuple[str, str], ...]:
-    """Our labels for ``text``."""
-    return parse_uncached(text).labels
 
 
 def accuracy(corpus_dir: Path) -> list[dict]:

@@ -6,6 +6,8 @@ import csv
 import json
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
@@ -138,3 +140,158 @@ def test_validate_csv_without_address_column_is_a_usage_error(demo_dir, tmp_path
     result = run("validate", "--profile", demo_dir, "--csv", source, "-o", tmp_path / "o.csv")
     assert result.exit_code == 2
     assert "--address-col" in result.output
+
+
+# --- options that change an answer: each test fails if the option is ignored ---------------
+
+
+def test_locate_csv_reads_the_columns_named_by_lon_col_and_lat_col(profile_dir, tmp_path):
+    source = tmp_path / "in.csv"
+    # lon/lat would be found by name and point elsewhere (Eastport; north of the city)
+    source.write_text(f"id,lon,lat,px,py\n1,{X0 + 0.06},{Y0 + 0.07},{X0 + 0.005},{Y0 + 0.005}\n")
+    target = tmp_path / "out.csv"
+    result = run("locate", "--profile", profile_dir, "--csv", source, "-o", target,
+                 "--lon-col", "px", "--lat-col", "py")
+    assert result.exit_code == 0, result.output
+    row = next(csv.DictReader(target.open()))
+    assert (row["agency_id"], row["ward_id"], row["error"]) == ("testville", "1", "")
+    only_lon = tmp_path / "only_lon.csv"
+    assert run("locate", "--profile", profile_dir, "--csv", source, "-o", only_lon,
+               "--lon-col", "px").exit_code == 0
+    assert next(csv.DictReader(only_lon.open()))["agency_id"] != "testville"  # lat from "lat"
+
+
+def test_profile_check_json_is_json_and_the_text_is_not(profile_dir):
+    as_json = run("profile", "check", profile_dir, "--json")
+    assert as_json.exit_code == 0, as_json.output
+    summary = json.loads(as_json.output)
+    assert "ward" in json.dumps(summary)
+    text = run("profile", "check", profile_dir)
+    with pytest.raises(json.JSONDecodeError):
+        json.loads(text.output)
+
+
+def test_validate_restart_overwrites_an_existing_output(demo_dir, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("id,addr\n1,1200 N Main St\n2,PO Box 12\n")
+    target = tmp_path / "out.csv"
+    args = ["validate", "--profile", demo_dir, "--csv", source, "-o", target,
+            "--address-col", "addr"]
+    assert run(*args).exit_code == 0
+    fresh = target.read_text()
+    target.write_text(fresh.replace("valid", "stale").replace("rejected", "stale"))
+    resumed = run(*args)  # every row is done: a resume keeps the file as it is
+    assert "stale" in target.read_text()
+    assert json.loads(resumed.output[resumed.output.index("{"):])["resumed"] == 2
+    restarted = run(*args, "--restart")
+    assert restarted.exit_code == 0, restarted.output
+    assert target.read_text() == fresh
+    assert json.loads(restarted.output[restarted.output.index("{"):])["resumed"] == 0
+
+
+@pytest.mark.parametrize(("zip_code", "street"), [("90062", "W 57TH ST"), ("90011", "E 57TH ST")])
+def test_validate_zip_chooses_between_two_la_streets(la_profile_dir, zip_code, street):
+    result = run("validate", "--profile", la_profile_dir, "1653 57th St", "--zip", zip_code)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["address"] == f"1653 {street}"
+
+
+def test_validate_city_flags_a_los_angeles_address_given_as_gardena(la_profile_dir):
+    answers = {city: json.loads(run("validate", "--profile", la_profile_dir,
+                                    "2111 W Bellevue Ave", "--zip", "90026",
+                                    "--city", city).output)
+               for city in ("Gardena", "Los Angeles")}
+    assert answers["Gardena"]["postal_city"]["differs"] is True
+    assert answers["Los Angeles"]["postal_city"]["differs"] is False
+
+
+def test_geo311_profile_is_the_default_profile(profile_dir, monkeypatch):
+    monkeypatch.setenv("GEO311_PROFILE", str(profile_dir))
+    result = run("locate", X0 + 0.005, Y0 + 0.005)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["agency"]["id"] == "testville"
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ([X0], "give LON LAT, or --csv FILE -o OUT"),
+    ([X0, Y0, "--csv", "{csv}", "-o", "{out}"], "give either LON LAT or --csv, not both"),
+    (["--csv", "{csv}"], "--csv needs -o/--output"),
+])
+def test_locate_usage_errors_are_messages(profile_dir, tmp_path, args, message):
+    source = tmp_path / "in.csv"
+    source.write_text(f"id,lon,lat\n1,{X0},{Y0}\n")
+    args = [str(a).format(csv=source, out=tmp_path / "o.csv") for a in args]
+    result = run("locate", "--profile", profile_dir, *args)
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_demo_command_writes_the_number_of_requests_asked_for(tmp_path):
+    result = run("demo", "--out", tmp_path / "demo", "--seed", 5, "--requests", 300)
+    assert result.exit_code == 0, result.output
+    with (tmp_path / "demo" / "requests.csv").open() as handle:
+        assert sum(1 for _ in csv.DictReader(handle)) == 300
+    assert run("profile", "check", tmp_path / "demo").exit_code == 0
+
+
+def hotspots(demo_dir, *args):
+    result = run("hotspots", "--profile", demo_dir, *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_hotspots_band_m_sets_the_gistar_distance_band(demo_dir):
+    common = ["--type", "GRAFFITI", "--by", "grid", "--cell-m", 400]
+    default = hotspots(demo_dir, *common)
+    wide = hotspots(demo_dir, *common, "--band-m", 2000)
+    assert wide["neighbourhood"] == "distance band 2,000 m" != default["neighbourhood"]
+    assert wide["hottest"] != default["hottest"]
+
+
+def test_hotspots_step_and_time_window_shape_the_space_time_cube(demo_dir):
+    common = ["--type", "ENCAMPMENT", "--by", "grid", "--cell-m", 400, "--method", "emerging",
+              "--from", "2025-09-01", "--to", "2025-12-01"]
+    weekly = hotspots(demo_dir, *common, "--step", "week")
+    mondays = pd.date_range("2025-09-01", "2025-11-30", freq="W-MON").strftime("%Y-%m-%d")
+    assert weekly["steps"] == list(mondays)
+    monthly = hotspots(demo_dir, *common)
+    assert monthly["steps"] == ["2025-09-01", "2025-10-01", "2025-11-01"]
+    wider = hotspots(demo_dir, *common, "--step", "week", "--time-window", 3)
+    assert wider["neighbourhood"].endswith("time window 3")
+    assert "time window" not in weekly["neighbourhood"]  # the default, 1
+    assert wider["patterns"] != weekly["patterns"]
+
+
+def test_hotspots_status_keeps_only_that_status(demo_dir):
+    raw = pd.read_csv(demo_dir / "requests.csv", dtype=str)
+    graffiti = raw[raw["service_code"] == "GRAFFITI"]
+    summary = hotspots(demo_dir, "--type", "GRAFFITI", "--status", "open", "--by", "ward",
+                       "--method", "counts")
+    assert summary["requests"]["kept"] == (graffiti["status"] == "open").sum()
+    assert summary["requests"]["excluded"]["status"] == (graffiti["status"] != "open").sum()
+
+
+@pytest.mark.parametrize("permutations", [99, 499])
+def test_hotspots_permutations_set_the_lisa_p_value_resolution(demo_dir, tmp_path, permutations):
+    out = tmp_path / "lisa.json"
+    hotspots(demo_dir, "--type", "GRAFFITI", "--by", "ward", "--method", "lisa",
+             "--permutations", permutations, "--json", out)
+    p = np.array([c["p"] for c in json.loads(out.read_text())["cells"]])
+    steps = p * (permutations + 1)  # a permutation p-value is (1 + extremes) / (n + 1)
+    np.testing.assert_allclose(steps, np.round(steps), atol=1e-6)
+    assert p.min() >= 1 / (permutations + 1)
+
+
+def test_reallocation_weight_backlog_adds_overdue_requests(demo_dir, tmp_path):
+    tables = {}
+    for weight in ("requests", "backlog"):
+        out = tmp_path / f"{weight}.json"
+        result = run("reallocation", "--profile", demo_dir, "--department", "Code Enforcement",
+                     "--weight", weight, "--json", out)
+        assert result.exit_code == 0, result.output
+        tables[weight] = pd.DataFrame(json.loads(out.read_text())["wards"]).set_index("ward")
+    plain, backlog = tables["requests"], tables["backlog"]
+    assert (plain["weight"] == plain["requests"]).all()
+    assert (backlog["weight"] >= backlog["requests"]).all()
+    assert backlog["weight"].sum() > plain["weight"].sum()

@@ -11,9 +11,6 @@ from geo311.address.reference import AddressReference
 from geo311.profile import Profile, load_profile
 
 REPO = Path(__file__).resolve().parents[2]
-LA_POINT_COLUMNS = ["HouseNumber", "Direction", "StreetName", "Suffix", "ZipCode", "Latitude",
-                    "Longitude"]
-
 
 @pytest.fixture(scope="module")
 def profile(demo_dir: Path) -> Profile:
@@ -34,23 +31,3 @@ def la_requests_text(shared_data: Path) -> pd.DataFrame:
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     frame["day"] = pd.to_datetime(frame.CreatedDate, format="%m/%d/%Y %I:%M:%S %p").dt.day
     return frame
-
-
-def write_la_address_profile(shared_data: Path, root: Path, points: pd.DataFrame) -> Path:
-    """Write a Los Angeles profile whose address reference is ``points`` (311 columns)."""
-    points[LA_POINT_COLUMNS].to_csv(root / "points.csv", index=False)
-    shipped = (REPO / "profiles/la/profile.toml").read_text()
-    profile = shipped[:shipped.index("\n[addresses]")].replace(  # our own reference instead
-        "${GEO311_SHARED:-../../../shared}", str(shared_data.parent))
-    (root / "profile.toml").write_text(profile + """
-[addresses]
-points = "points.csv"
-number_field = "HouseNumber"
-predir_field = "Direction"
-street_field = "StreetName"
-suffix_field = "Suffix"
-zip_field = "ZipCode"
-lon_field = "Longitude"
-lat_field = "Latitude"
-""")
-    return root

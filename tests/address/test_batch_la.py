@@ -19,8 +19,6 @@ from click.testing import CliRunner
 from geo311.cli import main
 from geo311.resume import part_paths
 
-from .conftest import REPO
-
 COLUMNS = ["SRNumber", "RequestType", "status", "address", "zip", "city"]
 BAD = {  # SRNumber -> the row after the id (a short row has fewer fields)
     "bad-empty": ["Graffiti Removal", "Open", "", "90012", "Los Angeles"],
@@ -41,12 +39,18 @@ CASES = {
 }
 
 
-def run(*args) -> tuple[dict, object]:
-    """Run ``geo311 validate --profile profiles/la --csv ...``; return (summary, result)."""
-    result = CliRunner().invoke(main, ["validate", "--profile", str(REPO / "profiles/la"),
-                                       *map(str, args)])
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stderr[result.stderr.index("{"):]), result
+@pytest.fixture(scope="module")
+def run(la_profile_dir):
+    """``run(*args)`` runs ``geo311 validate --profile <a copy of profiles/la> --csv ...``
+    and returns (summary, result)."""
+
+    def invoke(*args) -> tuple[dict, object]:
+        result = CliRunner().invoke(main, ["validate", "--profile", str(la_profile_dir),
+                                           *map(str, args)])
+        assert result.exit_code == 0, result.output
+        return json.loads(result.stderr[result.stderr.index("{"):]), result
+
+    return invoke
 
 
 class _StopAfter:
@@ -70,11 +74,11 @@ class _StopAfter:
             raise KeyboardInterrupt
 
 
-def interrupt(monkeypatch, source: Path, target: Path, rows: int) -> Path:
+def interrupt(monkeypatch, profile: Path, source: Path, target: Path, rows: int) -> Path:
     """Run ``validate --csv`` and stop it after ``rows`` rows; return its in-progress file."""
     with monkeypatch.context() as patch:
         patch.setattr("geo311.cli.tqdm", _StopAfter(rows))
-        result = CliRunner().invoke(main, ["validate", "--profile", str(REPO / "profiles/la"),
+        result = CliRunner().invoke(main, ["validate", "--profile", str(profile),
                                            *map(str, validate_args(source, target))])
     assert result.exit_code == 1 and "Aborted" in result.output, result.output
     part = part_paths(target)[0]
@@ -112,7 +116,7 @@ def source(requests, tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def whole(source) -> tuple[dict, Path]:
+def whole(source, run) -> tuple[dict, Path]:
     target = source.with_name("validated.csv")
     summary, _ = run(*validate_args(source, target), "--restart")
     return summary, target
@@ -201,25 +205,26 @@ def test_the_city_column_flags_a_los_angeles_address_given_as_gardena(rows):
     assert rows.loc["bad-garbage", "postal_city_differs"] == ""
 
 
-def test_resuming_after_an_interruption_gives_the_same_file(source, whole, tmp_path,
-                                                            monkeypatch):
+def test_resuming_after_an_interruption_gives_the_same_file(source, whole, run, tmp_path,
+                                                            la_profile_dir, monkeypatch):
     summary, target = whole
     # a killed run leaves whole rows (CPython writes each row in one piece): keep 120
     partial = tmp_path / "partial.csv"
-    interrupt(monkeypatch, source, partial, 1).write_bytes(
+    interrupt(monkeypatch, la_profile_dir, source, partial, 1).write_bytes(
         b"".join(target.open("rb").readlines()[:121]))
     resumed, _ = run(*validate_args(source, partial))
     assert resumed["resumed"] == 120 and resumed["rows"] == summary["rows"]
     assert partial.read_bytes() == target.read_bytes()
 
 
-def test_resuming_after_a_cut_inside_a_row_gives_the_same_file(source, whole, tmp_path,
-                                                               monkeypatch):
+def test_resuming_after_a_cut_inside_a_row_gives_the_same_file(source, whole, run, tmp_path,
+                                                               la_profile_dir, monkeypatch):
     # a crash or a full disk can leave the file cut anywhere, not only between rows
     summary, target = whole
     data = target.read_bytes()
     cut = tmp_path / "cut.csv"
-    interrupt(monkeypatch, source, cut, 1).write_bytes(data[:data.index(b"\n", 8000) - 25])
+    interrupt(monkeypatch, la_profile_dir, source, cut, 1).write_bytes(
+        data[:data.index(b"\n", 8000) - 25])
     done = data[:data.index(b"\n", 8000) - 25].count(b"\n") - 1  # no quoted newline here
     resumed, _ = run(*validate_args(source, cut))
     assert resumed["resumed"] == done and resumed["dropped_partial_row"] is True
@@ -227,10 +232,11 @@ def test_resuming_after_a_cut_inside_a_row_gives_the_same_file(source, whole, tm
     assert cut.read_bytes() == data
 
 
-def test_an_output_of_another_table_is_refused_not_appended_to(source, tmp_path):
+def test_an_output_of_another_table_is_refused_not_appended_to(source, la_profile_dir,
+                                                               tmp_path):
     other = tmp_path / "other.csv"
     other.write_text("id,something\n1,2\n")
-    result = CliRunner().invoke(main, ["validate", "--profile", str(REPO / "profiles/la"),
+    result = CliRunner().invoke(main, ["validate", "--profile", str(la_profile_dir),
                                        *map(str, validate_args(source, other))])
     assert result.exit_code == 1 and "exists with other columns" in result.output
     assert "Traceback" not in result.output

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -168,18 +167,6 @@ def test_every_address_point_matches_itself(matcher: Matcher, points: pd.DataFra
         assert result.best.address == address and result.best.reason is None
         assert (result.best.lon, result.best.lat) == pytest.approx((lon, lat), abs=1e-9)
         assert result.suggestions[0] is result.best and result.notes == []
-
-
-def test_clean_matching_speed(matcher: Matcher, points: pd.DataFrame) -> None:
-    parsed = [parse(a) for a in points["Address"]]
-    best = 0.0
-    for _ in range(3):
-        start = time.perf_counter()
-        for p in parsed:
-            matcher.match(p)
-        best = max(best, len(parsed) / (time.perf_counter() - start))
-    print(f"clean input: {best:,.0f} matches/s")
-    assert best >= 30_000
 
 
 def test_perturbed_requests_find_the_true_address(matcher: Matcher, demo_dir: Path) -> None:

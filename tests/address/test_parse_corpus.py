@@ -1,7 +1,7 @@
 """Label accuracy on datamade's labelled corpus, side by side with plain usaddress.
 
 The comparison (``read_corpus``, ``score``) is the one the report
-``bench/report_parse_accuracy.py`` prints, imported from there so both use one
+``bench/report_parse_accuracy.py`` prints, from ``testsupport`` so both use one
 definition: the same text for both parsers, tokens aligned with the corpus, the
 truth labels compared token by token. Floors are the measured values.
 """
@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import usaddress
 
-from bench.report_parse_accuracy import CORPUS, ours, read_corpus, score
 from geo311.address.parse import fast_labels, parse_uncached
 from tests.conftest import require
+from testsupport.parse_corpus import CORPUS, ours, read_corpus, score
 
 # file -> (our token accuracy, our whole-address accuracy), measured with usaddress 0.5.16.
 FLOORS = {

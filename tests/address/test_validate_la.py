@@ -8,8 +8,7 @@ import pytest
 
 from geo311.address.validate import Validator
 from geo311.profile import load_profile
-
-from .conftest import write_la_address_profile
+from testsupport.confidence import write_la_address_profile
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 
 import esda
@@ -248,17 +247,14 @@ def test_a_time_window_is_gistar_on_the_stacked_steps_of_the_window(time_window)
     assert_array_equal(space_time_gi_star(counts, w, 1)[:, 0], z[:, 0])
 
 
-def test_ten_thousand_cells_by_24_steps_take_well_under_a_second():
+def test_ten_thousand_cells_by_24_steps_give_a_z_per_cell_and_step():
+    """The size of bench/bench_units.py's timing (measured there, not here)."""
     x, y = grid(100)
     w = distance_band(x, y, 1.5)
     counts = np.random.default_rng(6).poisson(3.0, (10_000, 24))
-    emerging_hotspots(counts[:100, :5], w[:100, :100])  # warm up
-    started = time.perf_counter()
     result = emerging_hotspots(counts, w)
-    elapsed = time.perf_counter() - started
-    print(f"emerging_hotspots on 10,000 cells x 24 steps: {elapsed:.3f} s")
     assert result.z.shape == (10_000, 24)
-    assert elapsed < 2.0  # ~0.15 s measured; generous for a loaded 2-core machine
+    assert_allclose(result.z[:, 0], space_time_gi_star(counts, w, 1)[:, 0], rtol=1e-12)
 
 
 # --- the patterns ----------------------------------------------------------------------------

@@ -186,3 +186,64 @@ def test_uniform_points_are_rarely_flagged_after_fdr():
           f"after FDR {np.round(shares, 4).tolist()} (mean {np.mean(shares):.4f}); "
           f"without FDR mean {np.mean(raw_shares):.4f}")
     assert np.mean(shares) <= 0.05
+
+
+# --- edges that mutation testing found unpinned --------------------------------------------
+
+
+def test_gi_star_z_does_not_depend_on_the_scale_of_the_weights():
+    """z is scale-free: weights of 0.01 give the z of weights of 1 (small variances too)."""
+    rng = np.random.default_rng(4)
+    x = rng.poisson(3, 40).astype(float)
+    w = distance_band(rng.uniform(0, 100, 40), rng.uniform(0, 100, 40), 25)
+    np.testing.assert_allclose(gi_star_z(x, w * 0.01), gi_star_z(x, w), rtol=1e-12, atol=1e-12)
+    assert np.abs(gi_star_z(x, w)).max() > 0.5
+
+
+def test_gi_star_z_of_values_one_apart_and_of_two_cells_equal_the_formula():
+    w = distance_band([10, 20, 40, 15, 30, 30], [10, 10, 10, 20, 20, 30], 15).toarray()
+    x = np.array([0.0, 1, 1, 0, 1, 0])  # range exactly 1
+    n, w_sum, s1 = len(x), w.sum(axis=1), (w**2).sum(axis=1)
+    by_hand = (w @ x - x.mean() * w_sum) / (x.std() * np.sqrt((n * s1 - w_sum**2) / (n - 1)))
+    np.testing.assert_allclose(gi_star_z(x, w), by_hand, rtol=1e-12)
+    assert np.abs(by_hand).max() > 0.1
+    two = gi_star_z([1.0, 3.0], np.array([[1.0, 0.0], [0.0, 1.0]]))  # n = 2 is allowed
+    np.testing.assert_allclose(two, [-1.0, 1.0])
+
+
+@pytest.mark.parametrize(("call", "message", "details"), [
+    (lambda: gi_star_z([1.0], np.eye(1)), "x must be a 1-D array of at least 2 finite values",
+     {"shape": (1,)}),
+    (lambda: gi_star_z([1.0, 2.0, 3.0], np.eye(2)), "weights of shape (2, 2) do not match 3 values",
+     {"shape": (2, 2), "n": 3}),
+    (lambda: fdr_bh([0.2, 1.5]), "p must be a 1-D array of p-values in [0, 1]", {"shape": (2,)}),
+    (lambda: fdr_bh([0.2], alpha=1), "alpha must be in (0, 1), got 1", {"alpha": 1}),
+    (lambda: bins([1.0, 2.0], [0.5]), "z and p must have the same shape",
+     {"shapes": [(2,), (1,)]}),
+])
+def test_bad_input_messages_name_the_problem(call, message, details):
+    with pytest.raises(InputError) as caught:
+        call()
+    assert caught.value.message == message and str(caught.value) == message
+    assert caught.value.details == details
+
+
+@pytest.mark.parametrize("alpha", [0, 1, 1.5, -0.1])
+def test_fdr_bh_refuses_an_alpha_outside_0_1(alpha):
+    with pytest.raises(InputError, match="alpha must be in"):
+        fdr_bh([0.01, 0.2], alpha=alpha)
+
+
+def test_fdr_bh_of_one_and_of_no_p_value():
+    significant, adjusted = fdr_bh([0.05])  # adjusted == alpha is rejected (<=)
+    assert significant.tolist() == [True] and adjusted.tolist() == [0.05]
+    significant, adjusted = fdr_bh([])
+    assert significant.shape == adjusted.shape == (0,)
+
+
+def test_bins_at_exactly_the_confidence_limits_and_by_default_after_fdr():
+    z = np.array([2.0, -2.0, 2.0, 2.0])
+    assert bins(z, [0.01, 0.05, 0.10, 0.1000001], fdr=False).tolist() == [3, -2, 1, 0]
+    assert bins(z, [0.01, 0.05, 0.10, 0.1], fdr=False).dtype == np.int8
+    # 0.009 alone is bin 3, but adjusted over four values (0.036) it is bin 2
+    assert bins(z, [0.009, 0.5, 0.5, 0.5]).tolist() == [2, 0, 0, 0]

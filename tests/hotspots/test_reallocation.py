@@ -158,3 +158,158 @@ def test_many_wards_with_few_requests_do_not_enumerate_beyond_memory():
     counts = pd.Series([1] * 5 + [0] * 40, index=wards)
     result = compare_staffing(counts, pd.Series([1] * 45, index=wards))
     assert result.test == MONTE_CARLO and 0 < result.p_value <= 1
+
+
+def benjamini_hochberg(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg adjusted p-values, written out for the test."""
+    m = len(p)
+    order = np.argsort(p)
+    adjusted = np.empty(m)
+    running = 1.0
+    for rank in range(m, 0, -1):  # from the largest p down, keeping the running minimum
+        i = order[rank - 1]
+        running = min(running, p[i] * m / rank)
+        adjusted[i] = running
+    return adjusted
+
+
+def test_ward_p_values_equal_scipy_binomtest_and_benjamini_hochberg(demo):
+    from scipy.stats import binomtest
+
+    locator, requests = demo
+    result = reallocate(requests, locator, "Code Enforcement")
+    table = result.table
+    n = int(table["requests"].sum())
+    theirs = np.array([binomtest(int(k), n, q).pvalue
+                       for k, q in zip(table["requests"], table["staff_share"], strict=True)])
+    print(table[["ward", "requests", "staff_share", "p_binomial", "p_fdr"]].to_string())
+    np.testing.assert_allclose(table["p_binomial"], theirs, rtol=1e-12)
+    np.testing.assert_allclose(table["p_fdr"], benjamini_hochberg(theirs), rtol=1e-12)
+    wards = result.as_dict()["wards"]
+    assert [w["p_fdr"] for w in wards] == pytest.approx(benjamini_hochberg(theirs).tolist())
+
+
+def test_small_ward_p_values_equal_scipy_binomtest():
+    from scipy.stats import binomtest
+
+    index = list("abcde")
+    result = compare_staffing(pd.Series([30, 2, 9, 0, 14], index=index),
+                              pd.Series([1, 3, 2, 2, 2], index=index)).table.set_index("ward")
+    theirs = pd.Series([binomtest(k, 55, c / 10).pvalue
+                        for k, c in zip([30, 2, 9, 0, 14], [1, 3, 2, 2, 2], strict=True)],
+                       index=index)
+    assert (theirs < 0.05).any() and (theirs > 0.05).any()  # a mix, so a constant p fails
+    np.testing.assert_allclose(result.loc[index, "p_binomial"], theirs, rtol=1e-12)
+    np.testing.assert_allclose(result.loc[index, "p_fdr"],
+                               benjamini_hochberg(theirs.to_numpy()), rtol=1e-12)
+
+
+def test_exact_test_statistic_is_pearsons_x2_with_expected_counts_below_one():
+    from itertools import product
+
+    from scipy.stats import multinomial
+
+    index = list("abcd")  # d has no crews and no requests: it is left out, not 0 / 0
+    result = compare_staffing(pd.Series([2, 0, 0, 0], index=index),
+                              pd.Series([1, 1, 1, 0], index=index))
+    # expected 2/3 in each ward with crews: X2 = ((4/3)^2 + 2 (2/3)^2) / (2/3) = 4
+    assert result.test == EXACT and result.statistic == pytest.approx(4.0, rel=1e-12)
+    p = np.array([1, 1, 1]) / 3
+    by_hand = sum(multinomial.pmf(x, 2, p) for x in product(range(3), repeat=3)
+                  if sum(x) == 2 and ((np.array(x) - 2 * p) ** 2 / (2 * p)).sum() >= 4 - 1e-9)
+    assert result.p_value == pytest.approx(by_hand, rel=1e-12)
+    assert result.dof == 2
+
+
+def test_the_exact_test_enumerates_up_to_exactly_max_outcomes(monkeypatch):
+    import math
+
+    index = list("abcd")
+    counts, crews = pd.Series([3, 1, 0, 2], index=index), pd.Series([1, 1, 1, 1], index=index)
+    outcomes = math.comb(6 + 4 - 1, 4 - 1)  # 84 ways to split 6 requests over 4 wards
+    monkeypatch.setattr(reallocation, "MAX_OUTCOMES", outcomes)
+    assert compare_staffing(counts, crews).test == EXACT
+    monkeypatch.setattr(reallocation, "MAX_OUTCOMES", outcomes - 1)
+    assert compare_staffing(counts, crews).test == MONTE_CARLO
+    monkeypatch.setattr(reallocation, "MAX_OUTCOMES", outcomes)
+    monkeypatch.setattr(reallocation, "MAX_OUTCOME_CELLS", outcomes * 4)
+    assert compare_staffing(counts, crews).test == EXACT
+    monkeypatch.setattr(reallocation, "MAX_OUTCOME_CELLS", outcomes * 4 - 1)
+    assert compare_staffing(counts, crews).test == MONTE_CARLO
+
+
+def test_chi_square_statistic_equals_scipy():
+    from scipy.stats import chisquare
+
+    index = list("abcd")
+    result = compare_staffing(pd.Series([60, 20, 35, 0], index=index),
+                              pd.Series([2, 1, 1, 0], index=index))
+    expected = 115 * np.array([0.5, 0.25, 0.25])
+    theirs = chisquare([60, 20, 35], expected)
+    assert result.test == CHI_SQUARE
+    assert result.statistic == pytest.approx(theirs.statistic, rel=1e-12)
+    assert result.p_value == pytest.approx(theirs.pvalue, rel=1e-12)
+
+
+def test_demand_in_a_ward_without_crews_rejects_proportionality():
+    index = list("abc")
+    for stray in (1, 4):
+        result = compare_staffing(pd.Series([20, 25, stray], index=index),
+                                  pd.Series([1, 1, 0], index=index))
+        assert result.test == CHI_SQUARE
+        assert result.statistic == np.inf and result.p_value == 0.0
+
+
+def test_reallocate_passes_on_as_of_total_crews_and_its_tables(demo):
+    locator, requests = demo
+    latest = requests.frame["created"].max()
+    default = reallocate(requests, locator, "Code Enforcement", weight="backlog").table
+    later = reallocate(requests, locator, "Code Enforcement", weight="backlog",
+                       as_of=str((latest + pd.Timedelta(days=400)).tz_localize(None))).table
+    assert later["weight"].sum() > default["weight"].sum()
+    assert reallocate(requests, locator, "Code Enforcement",
+                      total_crews=50).table["suggested_crews"].sum() == 50
+    staffing = reallocation.load_staffing(locator.profile)
+    doubled = staffing.assign(crews=staffing["crews"] * 2)
+    table = reallocate(requests, locator, "Code Enforcement", staffing=doubled).table
+    assert table["crews"].sum() == 2 * default["crews"].sum()
+    catalog = load_catalog(locator.profile).assign(department="Elsewhere")
+    with pytest.raises(InputError):  # the catalog given, not the profile's, is used
+        reallocate(requests, locator, "Code Enforcement", catalog=catalog)
+
+
+def test_reallocate_bad_input_messages(demo):
+    locator, requests = demo
+    with pytest.raises(InputError) as caught:
+        reallocate(requests, locator, "Code Enforcement", weight="overdue")
+    assert caught.value.message == "weight must be 'requests' or 'backlog', got 'overdue'"
+    assert caught.value.details == {"weight": "overdue"}
+    with pytest.raises(InputError) as caught:
+        reallocate(requests, locator, "Nobody")
+    assert caught.value.details == {"department": "Nobody"}
+    assert caught.value.message == "no staffing for department 'Nobody'"
+
+
+def test_as_dict_names_its_fields_and_gives_none_for_nan():
+    index = list("abc")
+    result = compare_staffing(pd.Series([20, 25, 0], index=index),
+                              pd.Series([1, 1, 0], index=index))
+    answer = result.as_dict()
+    assert list(answer) == ["test", "statistic", "p_value", "dof", "total_crews", "wards"]
+    assert (answer["test"], answer["statistic"], answer["p_value"], answer["dof"],
+            answer["total_crews"]) == (result.test, result.statistic, result.p_value, 1, 2)
+    ward_c = next(w for w in answer["wards"] if w["ward"] == "c")
+    assert ward_c["ratio"] is None  # 0 / 0
+    json.loads(json.dumps(answer, allow_nan=False))
+
+
+def test_a_profile_without_staffing_is_named_in_the_error(demo):
+    import dataclasses
+
+    locator, _ = demo
+    profile = dataclasses.replace(locator.profile,
+                                  sections={**locator.profile.sections, "services": {}})
+    with pytest.raises(InputError) as caught:
+        reallocation.load_staffing(profile)
+    assert caught.value.message == f"{profile.path}: [services] needs 'staffing'"
+    assert caught.value.details == {"profile": str(profile.path)}

@@ -15,9 +15,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
-def la_profile(shared_data):
+def la_profile(la_profile_dir):
     """The Los Angeles profile shipped in ``profiles/la`` (reads ../shared)."""
-    return load_profile(REPO / "profiles" / "la")
+    return load_profile(la_profile_dir)
 
 
 @pytest.fixture(scope="session")

@@ -69,20 +69,67 @@ def test_lapd_division_and_nc_agree_with_the_requests(la, la_requests):
     assert nc.mean() >= 0.97  # measured 97.70 %
 
 
-def test_locate_many_equals_geopandas_sjoin(la, la_profile):
+def smallest_covering(points: gpd.GeoDataFrame, geoms, crs) -> np.ndarray:
+    """Per point, the covering polygon of smallest area (file order on ties), -1 where none.
+
+    Written for the test: a geopandas join keeps every (point, polygon) pair, the areas are
+    measured by geopandas in the profile's metric CRS, and the pairs are sorted by area.
+    """
+    polygons = gpd.GeoDataFrame({"fid": np.arange(len(geoms))}, geometry=list(geoms),
+                                crs="EPSG:4326")
+    polygons["area"] = polygons.to_crs(crs).area
+    pairs = gpd.sjoin(points, polygons, predicate="intersects")  # a point on an edge belongs
+    pairs = pairs.reset_index().sort_values(["index", "area", "fid"])
+    best = pairs.drop_duplicates("index")
+    expected = np.full(len(points), -1)
+    expected[best["index"].to_numpy()] = best["fid"].to_numpy()
+    return expected
+
+
+@pytest.fixture(scope="module")
+def la_random_points(la_profile):
+    """40,000 points over LA and its neighbors, with extra points in the overlaps."""
     rng = np.random.default_rng(42)
     minx, miny, maxx, maxy = la_profile.boundary.bounds
     x, y = rng.uniform(minx - 0.05, maxx + 0.05, 30_000), rng.uniform(miny, maxy, 30_000)
+    extra = []
+    for layer in (la_profile.neighbor_layer, *[d.layer for d in la_profile.districts]):
+        tree = shapely.STRtree(layer.geoms)
+        left, right = tree.query(layer.geoms, predicate="overlaps")
+        for i, j in zip(left[left < right], right[left < right], strict=True):
+            overlap = shapely.intersection(layer.geoms[i], layer.geoms[j])
+            if shapely.area(overlap) > 0:
+                bx0, by0, bx1, by1 = overlap.bounds
+                px, py = rng.uniform(bx0, bx1, 200), rng.uniform(by0, by1, 200)
+                inside = shapely.contains_xy(overlap, px, py)
+                extra.append(np.stack([px[inside], py[inside]]))
+    more = np.concatenate(extra, axis=1) if extra else np.empty((2, 0))
+    return np.concatenate([x, more[0]]), np.concatenate([y, more[1]])
+
+
+def test_locate_many_equals_geopandas_sjoin_with_overlaps_resolved(la, la_profile,
+                                                                    la_random_points):
+    """Every district layer and the neighbors against a join, overlapping points kept."""
+    x, y = la_random_points
     result = la.locate_many(x, y)
     points = gpd.GeoDataFrame(geometry=gpd.points_from_xy(x, y), crs="EPSG:4326")
-    for key in ("council_district", "police_division"):
-        layer = la_profile.district(key).layer
-        polygons = gpd.GeoDataFrame({"fid": np.arange(len(layer))}, geometry=layer.geoms,
-                                    crs="EPSG:4326")
-        joined = gpd.sjoin(points, polygons, predicate="within", how="left")
-        joined = joined[~joined.index.duplicated(keep=False)]  # points on shared edges
-        expected = joined["fid"].fillna(-1).astype(int).to_numpy()
-        np.testing.assert_array_equal(result.districts[key][joined.index], expected)
+    overlapping = 0
+    for district in la_profile.districts:
+        expected = smallest_covering(points, district.layer.geoms, la_profile.metric_crs)
+        np.testing.assert_array_equal(result.districts[district.key], expected,
+                                      err_msg=district.key)
+    neighbors = la_profile.neighbor_layer
+    expected = smallest_covering(points, neighbors.geoms, la_profile.metric_crs)
+    hits = gpd.sjoin(points, gpd.GeoDataFrame(geometry=list(neighbors.geoms), crs="EPSG:4326"),
+                     predicate="intersects").index
+    overlapping = int(hits.duplicated().sum())
+    outside = ~result.in_jurisdiction
+    agency_ids = np.array([a.id for a in la.agencies] + [None], dtype=object)
+    neighbor_ids = np.array([*neighbors.ids, None], dtype=object)
+    np.testing.assert_array_equal(agency_ids[result.agency[outside]],
+                                  neighbor_ids[expected[outside]])
+    print(f"{len(x)} points, {overlapping} in two neighbor polygons")
+    assert overlapping > 50  # the overlaps are exercised (measured 117)
 
 
 def test_near_boundary_flag_equals_brute_force_distance(la, la_requests):

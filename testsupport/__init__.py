@@ -1,0 +1,1 @@
+"""Helpers shared by tests/ and bench/: neither package imports the other."""
