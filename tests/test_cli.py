@@ -171,7 +171,23 @@ def test_profile_check_json_is_json_and_the_text_is_not(profile_dir):
         json.loads(text.output)
 
 
-def test_validate_restart_overwrites_an_existing_output(demo_dir, tmp_path):
+class _InterruptedBar:
+    """Stands in for the CLI's progress bar: the first update stops the run as Ctrl-C does."""
+
+    def __call__(self, **options):
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        return None
+
+    def update(self, count: int) -> None:
+        raise KeyboardInterrupt
+
+
+def test_validate_restart_starts_an_interrupted_output_afresh(demo_dir, tmp_path, monkeypatch):
     source = tmp_path / "in.csv"
     source.write_text("id,addr\n1,1200 N Main St\n2,PO Box 12\n")
     target = tmp_path / "out.csv"
@@ -179,10 +195,23 @@ def test_validate_restart_overwrites_an_existing_output(demo_dir, tmp_path):
             "--address-col", "addr"]
     assert run(*args).exit_code == 0
     fresh = target.read_text()
-    target.write_text(fresh.replace("valid", "stale").replace("rejected", "stale"))
-    resumed = run(*args)  # every row is done: a resume keeps the file as it is
+    target.unlink()
+
+    def interrupted_run_with_a_stale_first_row() -> None:
+        with monkeypatch.context() as patch:
+            patch.setattr("geo311.cli.tqdm", _InterruptedBar())
+            assert run(*args).exit_code == 1
+        part = target.with_name(target.name + ".part")
+        header, first = fresh.splitlines(keepends=True)[:2]
+        part.write_text(header + first.replace("valid", "stale"))
+
+    interrupted_run_with_a_stale_first_row()
+    resumed = run(*args)  # the first row was done: a resume keeps it as it is
+    assert resumed.exit_code == 0, resumed.output
     assert "stale" in target.read_text()
-    assert json.loads(resumed.output[resumed.output.index("{"):])["resumed"] == 2
+    assert json.loads(resumed.output[resumed.output.index("{"):])["resumed"] == 1
+    target.unlink()
+    interrupted_run_with_a_stale_first_row()
     restarted = run(*args, "--restart")
     assert restarted.exit_code == 0, restarted.output
     assert target.read_text() == fresh

@@ -307,8 +307,8 @@ def test_a_profile_without_staffing_is_named_in_the_error(demo):
     import dataclasses
 
     locator, _ = demo
-    profile = dataclasses.replace(locator.profile,
-                                  sections={**locator.profile.sections, "services": {}})
+    profile = dataclasses.replace(locator.profile, services=dataclasses.replace(
+        locator.profile.services, staffing=None))
     with pytest.raises(InputError) as caught:
         reallocation.load_staffing(profile)
     assert caught.value.message == f"{profile.path}: [services] needs 'staffing'"
