@@ -3,7 +3,7 @@
 :func:`analyze` counts the usable requests by a district layer, by H3 hexagon or by
 a square metric grid clipped to the city; ``method="gistar"`` adds the Getis-Ord
 Gi* z-scores, FDR-adjusted p-values and bins, ``"optimized"`` the same with the
-distance band of incremental spatial autocorrelation,, ``"lisa"`` local
+distance band of incremental spatial autocorrelation, ``"lisa"`` local
 Moran's I clusters and outliers, and ``"emerging"`` emerging hot spots. Each method is one
 entry of :data:`METHODS`: what it adds to the cells, its summary, and the column that
 classes the cells. By a district layer the cells also carry the layer's rates and service
