@@ -8,7 +8,7 @@ setup(
     description="Locate, validate and map city 311 service requests",
     python_requires=">=3.11",
     packages=find_packages(include=["geo311", "geo311.*"]),
-    package_data={"geo311.hotspots": ["assets/*"]},  # Leaflet & co. from npm, for offline maps
+    package_data={"geo311.render": ["assets/*"]},  # Leaflet & co. from npm, for offline maps
     include_package_data=True,
     install_requires=[
         "shapely>=2.0",

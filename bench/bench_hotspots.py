@@ -11,8 +11,9 @@ The end-to-end case is what ``geo311 hotspots --by hex --method gistar --out
 MAP.html`` does with N requests of every type after the file is read: a CSV of
 N demo-like requests (rows resampled from the demo's with jittered coordinates)
 is loaded (timed apart), then :func:`analyze` (resolution choice, binning,
-weights, Gi*), :func:`hotspot_map` (choropleth, bins, heat layer, one layer per
-request type) and the self-contained page are timed together.
+weights, Gi*), :func:`hotspot_folium` (choropleth, bins, heat layer, one layer per
+request type) and the self-contained page (:func:`offline_html`, what
+:func:`hotspot_map` returns) are timed together.
 
 Usage: ``python bench/bench_hotspots.py [--points N] [--out bench/results/bench_hotspots.json]``
 """
@@ -41,11 +42,12 @@ from geo311.hotspots import (
     hex_counts,
     project_lonlat,
 )
-from geo311.hotspots.analysis import analyze, hotspot_map
-from geo311.hotspots.maps import offline_html
+from geo311.hotspots.analysis import analyze
 from geo311.hotspots.requests import Requests, columns_from_profile, load_requests
 from geo311.jurisdiction import Locator
 from geo311.profile import load_profile
+from geo311.render.hotspot_map import hotspot_folium
+from geo311.render.maps import offline_html
 
 
 def timed(fn, repeat: int):
@@ -100,7 +102,7 @@ def end_to_end(demo_dir: Path, profile, n: int, repeat: int, work: Path) -> dict
         result = analyze(requests, locator, by="hex", method="gistar")
         stages["analyze_s"].append(time.perf_counter() - start)
         start = time.perf_counter()
-        m = hotspot_map(result, requests, locator, title="All requests")
+        m = hotspot_folium(result, requests, locator, title="All requests")
         stages["map_s"].append(time.perf_counter() - start)
         start = time.perf_counter()
         page = offline_html(m)

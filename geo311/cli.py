@@ -322,10 +322,9 @@ def hotspots(profile_path, requests_path, preset, types, start, end, status, dis
       geo311 hotspots --profile profiles/la --requests LA.csv --preset myla311 \\
           --type "Bulky Items" --by council_district --method counts --out maps/bulky.html
     """
-    from geo311.hotspots.analysis import analyze, hotspot_map
-    from geo311.hotspots.maps import save_html
+    from geo311.hotspots.analysis import analyze
     from geo311.jurisdiction import Locator
-    from geo311.outputs import write_text
+    from geo311.outputs import write_bytes, write_text
     from geo311.profile import load_profile
 
     targets = ([Path(out).with_suffix(".tif"), Path(out).with_suffix(".png")]
@@ -343,43 +342,23 @@ def hotspots(profile_path, requests_path, preset, types, start, end, status, dis
                      step=step, time_window=time_window, start=start, end=end)
     title = ", ".join(types) if types else "All requests"
     if out:
-        save_html(hotspot_map(result, requests, locator, title=title, tiles=tiles), out)
-    if png_out:
-        from geo311.hotspots.static_map import result_png
+        from geo311.render.hotspot_map import hotspot_map
 
-        result_png(result, locator, png_out, title=f"{title}: {method} by {by}")
+        write_text(out, hotspot_map(result, requests, locator, title=title, tiles=tiles))
+    if png_out:
+        from geo311.render.static_map import result_png
+
+        write_bytes(png_out, result_png(result, locator, title=f"{title}: {method} by {by}"))
     if json_out:
         write_text(json_out, json.dumps(result.as_dict(), indent=2, default=str))
-    cells = result.cells
-    summary = {"requests": requests.report.as_dict(), "cells": len(cells),
-               "requests_in_cells": int(cells["count"].sum())}
-    if method in ("gistar", "optimized"):
-        summary["neighbourhood"] = result.neighbourhood
-        summary["bins"] = {str(k): int(v) for k, v in cells["bin"].value_counts().items()}
-        hottest = cells.sort_values("z", ascending=False).head(5)
-        summary["hottest"] = hottest[["id", "name", "count", "z", "p_fdr", "bin"]].to_dict(
-            orient="records")
-    if method == "emerging":
-        summary["neighbourhood"] = result.neighbourhood
-        summary["steps"] = result.as_dict().get("steps", [])
-        patterns = cells[cells["category"] != "no pattern"]
-        summary["patterns"] = {str(k): int(v)
-                               for k, v in patterns["category"].value_counts().items()}
-        summary["strongest"] = patterns.sort_values("trend_z", ascending=False).head(5)[
-            ["id", "name", "count", "category", "hot_steps", "trend_z"]].to_dict(
-            orient="records")
-    if method == "lisa":
-        summary["neighbourhood"] = result.neighbourhood
-        summary["clusters"] = {str(k): int(v)
-                               for k, v in cells["cluster"].value_counts().items()}
-    click.echo(json.dumps(summary, indent=2, default=str))
+    click.echo(json.dumps(result.summary(), indent=2, default=str))
 
 
 def _write_density(requests, locator, cell_m, bandwidth_m, out, json_out) -> None:
     """``hotspots --method kde``: the density surface as GeoTIFF and PNG, and a summary."""
     from geo311.hotspots.analysis import density
-    from geo311.hotspots.kde import to_geotiff, to_png
-    from geo311.outputs import write_text
+    from geo311.outputs import write_bytes, write_text
+    from geo311.render.density import density_geotiff, density_png
 
     surface = density(requests, locator, cell_m=cell_m, bandwidth_m=bandwidth_m)
     summary = {"requests": requests.report.as_dict(), "cell_m": surface.cell_m,
@@ -387,10 +366,10 @@ def _write_density(requests, locator, cell_m, bandwidth_m, out, json_out) -> Non
                "max_per_km2": round(float(surface.values.max()) * 1e6, 2)}
     if out:
         base = Path(out).with_suffix("")
-        summary["geotiff"] = str(to_geotiff(surface, base.with_suffix(".tif"),
-                                            locator.profile.metric_crs))
-        summary["png"] = str(to_png(surface, base.with_suffix(".png"),
-                                    title="Requests per km²"))
+        geotiff = density_geotiff(surface, locator.profile.metric_crs)
+        summary["geotiff"] = str(write_bytes(base.with_suffix(".tif"), geotiff))
+        png = density_png(surface, title="Requests per km²")
+        summary["png"] = str(write_bytes(base.with_suffix(".png"), png))
     if json_out:
         write_text(json_out, json.dumps(summary, indent=2))
     click.echo(json.dumps(summary, indent=2))
@@ -417,10 +396,10 @@ def reallocation(profile_path, requests_path, preset, types, start, end, status,
                  png_out) -> None:
     """Each ward's share of requests against its share of staff, and a fairer split."""
     from geo311.hotspots.reallocation import reallocate
-    from geo311.hotspots.report import format_p
     from geo311.jurisdiction import Locator
-    from geo311.outputs import write_text
+    from geo311.outputs import write_bytes, write_text
     from geo311.profile import load_profile
+    from geo311.render.report import format_p
 
     _outputs_writable(out, json_out, csv_out, png_out, inputs=[requests_path])
     profile = load_profile(profile_path)
@@ -432,15 +411,15 @@ def reallocation(profile_path, requests_path, preset, types, start, end, status,
     if json_out:
         write_text(json_out, json.dumps(result.as_dict(), indent=2, default=str))
     if out:
-        from geo311.hotspots.report import reallocation_html
+        from geo311.render.report import reallocation_html
 
         write_text(out, reallocation_html(result, department))
     if csv_out:
         write_text(csv_out, result.table.to_csv(index=False))
     if png_out:
-        from geo311.hotspots.report import reallocation_png
+        from geo311.render.report import reallocation_png
 
-        reallocation_png(result, png_out, title=f"{department}: requests vs crews")
+        write_bytes(png_out, reallocation_png(result, title=f"{department}: requests vs crews"))
     columns = ["ward", "requests", "demand_share", "crews", "staff_share", "ratio",
                "suggested_crews"]
     click.echo(f"{department}: {result.test}, statistic {result.statistic:,.1f}, "

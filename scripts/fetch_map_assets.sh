@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Fetch the JavaScript/CSS that geo311.hotspots.maps inlines into offline HTML maps.
+# Fetch the JavaScript/CSS that geo311.render.maps inlines into offline HTML maps.
 #
 # The files come from the npm registry (pinned versions), are copied with their licences
-# into geo311/hotspots/assets/ and committed, so the package needs no network at install,
+# into geo311/render/assets/ and committed, so the package needs no network at install,
 # test or run time. Re-run only to upgrade: bump a version below, run, review the diff.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DEST=geo311/hotspots/assets
+DEST=geo311/render/assets
 LEAFLET=leaflet@1.9.4
 HEAT=leaflet.heat@0.2.0
 D3=d3@3.5.17

@@ -1,4 +1,4 @@
-"""Hot-spot analysis of service requests: binning, spatial weights and Getis-Ord Gi*.
+"""Hot-spot statistics of service requests: binning, spatial weights and Getis-Ord Gi*.
 
 Points are counted into H3 hexagons or a square metric grid
 (:mod:`~geo311.hotspots.binning`), cells are linked by a distance band or
@@ -13,10 +13,10 @@ and :mod:`~geo311.hotspots.reallocation` compares demand with staffing.
 spatial autocorrelation.
 :mod:`~geo311.hotspots.emerging` finds emerging hot spots (Gi* per time step,
 Mann-Kendall trends, ESRI's patterns);
-:mod:`~geo311.hotspots.kde` estimates quartic kernel density.
-:mod:`~geo311.hotspots.analysis` runs one analysis end to end. Imported on their
-own (they pull in folium or matplotlib): :mod:`geo311.hotspots.maps` draws
-self-contained offline HTML maps, :mod:`geo311.hotspots.static_map` PNG maps.
+:mod:`~geo311.hotspots.kde` estimates quartic kernel density (arrays).
+:mod:`~geo311.hotspots.analysis` runs one analysis end to end, its methods
+dispatched through one registry. Maps, images and reports of the results are in
+:mod:`geo311.render`.
 """
 
 from geo311.hotspots.aggregate import by_district, by_grid, by_hex, load_catalog
@@ -41,7 +41,7 @@ from geo311.hotspots.emerging import (
     space_time_gi_star,
 )
 from geo311.hotspots.gistar import GiStar, bins, fdr_bh, gi_star_z, p_two_sided
-from geo311.hotspots.kde import Density, kde, quartic, silverman_bandwidth, to_geotiff, to_png
+from geo311.hotspots.kde import Density, kde, quartic, silverman_bandwidth
 from geo311.hotspots.moran import LocalMoran, global_moran, lisa_weights
 from geo311.hotspots.optimized import (
     incremental_autocorrelation,
@@ -116,6 +116,4 @@ __all__ = [
     "silverman_bandwidth",
     "space_time_counts",
     "space_time_gi_star",
-    "to_geotiff",
-    "to_png",
 ]

@@ -1,13 +1,15 @@
-"""One hot-spot analysis: loaded requests → cells with counts (and Gi* or density) → a map.
+"""One hot-spot analysis: loaded requests → cells with counts and statistics.
 
 :func:`analyze` counts the usable requests by a district layer, by H3 hexagon or by
 a square metric grid clipped to the city; ``method="gistar"`` adds the Getis-Ord
 Gi* z-scores, FDR-adjusted p-values and bins, ``"optimized"`` the same with the
-distance band of incremental spatial autocorrelation, and ``"lisa"`` local
-Moran's I clusters and outliers. By a district layer the cells also carry the
-layer's rates and service levels (:func:`~geo311.hotspots.aggregate.by_district`).
-:func:`hotspot_map` draws the result as a self-contained offline HTML map. The
-CLI's ``geo311 hotspots`` and the planners' dashboard call these two.
+distance band of incremental spatial autocorrelation, ``"lisa"`` local
+Moran's I clusters and outliers, and ``"emerging"`` emerging hot spots. Each method is one
+entry of :data:`METHODS`: what it adds to the cells, its summary, and the column that
+classes the cells. By a district layer the cells also carry the layer's rates and service
+levels (:func:`~geo311.hotspots.aggregate.by_district`). The CLI's ``geo311 hotspots`` and
+the planners' dashboard call :func:`analyze`, then draw the result with
+:mod:`geo311.render.hotspot_map`.
 
 Default neighbourhoods (self included for Gi*; LISA drops the diagonal):
 
@@ -19,6 +21,7 @@ Default neighbourhoods (self included for Gi*; LISA drops the diagonal):
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,9 +42,8 @@ from geo311.hotspots.requests import Requests
 from geo311.hotspots.weights import distance_band, knn
 from geo311.jurisdiction import Locator
 
-__all__ = ["HotspotResult", "analyze", "density", "hotspot_map", "METHODS"]
+__all__ = ["HotspotResult", "Method", "analyze", "density", "METHODS"]
 
-METHODS = ("counts", "gistar", "optimized", "lisa", "emerging")
 _DISTRICT_NEIGHBOURS = 5
 
 
@@ -65,12 +67,40 @@ class HotspotResult:
     report: dict = field(default_factory=dict)
     emerging: EmergingResult | None = None
 
+    @property
+    def steps(self) -> list[str] | None:
+        """The days the time steps of an emerging hot spot analysis start, else None."""
+        if self.emerging is None or self.emerging.steps is None:
+            return None
+        return [str(step.date()) for step in self.emerging.steps]
+
+    @property
+    def classes(self) -> str | None:
+        """The column that classes the cells (``bin``, ``cluster``, ``category``), if any."""
+        return METHODS[self.method].classes
+
+    def notable(self) -> np.ndarray:
+        """Whether each cell is in a class of interest (significant, or with a pattern)."""
+        spec = METHODS[self.method]
+        if spec.classes is None:
+            return np.zeros(len(self.cells), dtype=bool)
+        return (self.cells[spec.classes] != spec.quiet).to_numpy()
+
+    def summary(self) -> dict:
+        """A JSON-ready overview: load report, cells, and the method's figures.
+
+        ``bins`` and ``hottest`` for Gi*, ``clusters`` for LISA, ``steps``,
+        ``patterns`` and ``strongest`` for emerging hot spots (as ``geo311 hotspots``
+        prints it).
+        """
+        return {"requests": self.report, "cells": len(self.cells),
+                "requests_in_cells": int(self.cells["count"].sum()),
+                **METHODS[self.method].summary(self)}
+
     def as_dict(self) -> dict:
         """A JSON-ready summary: settings, load report, and one record per cell."""
         rows = self.cells.astype(object).where(self.cells.notna(), None)
-        extra = {}
-        if self.emerging is not None and self.emerging.steps is not None:
-            extra["steps"] = [str(step.date()) for step in self.emerging.steps]
+        extra = {} if self.steps is None else {"steps": self.steps}
         return {"by": self.by, "method": self.method, "neighbourhood": self.neighbourhood,
                 **extra, "requests": self.report,
                 "cells": [{k: (v.item() if isinstance(v, np.generic) else v)
@@ -127,6 +157,132 @@ def _cell_of_requests(requests: Requests, locator: Locator, by: str,
                                                usable["lat"].to_numpy(),
                                                locator.profile.metric_crs))
     return district_of(requests, locator, by)[requests.frame["valid"].to_numpy()]
+
+
+@dataclass(frozen=True)
+class _Job:
+    """What a method gets: the counted cells and the options of :func:`analyze`."""
+
+    requests: Requests
+    locator: Locator
+    by: str
+    cells: pd.DataFrame
+    counts: HexCounts | GridCounts | None
+    band_m: float | None
+    cell_m: float
+    permutations: int
+    step: str
+    time_window: int
+    start: object
+    end: object
+
+    def weights(self) -> tuple:
+        """The default neighbourhood of the cells and its label."""
+        return _weights(self.cells, self.by, self.locator, self.band_m, self.cell_m)
+
+
+# a method's outcome: the columns it adds to the cells, the neighbourhood, the emerging result
+_Outcome = tuple[dict[str, object], str, EmergingResult | None]
+
+
+def _counts(job: _Job) -> _Outcome:
+    return {}, "", None
+
+
+def _bins(stats) -> dict[str, object]:
+    return {"z": stats.z, "p": stats.p, "p_fdr": stats.p_fdr, "bin": stats.bin.astype(int)}
+
+
+def _gistar(job: _Job) -> _Outcome:
+    weights, neighbourhood = job.weights()
+    return _bins(GiStar(job.cells["count"].to_numpy(dtype=float), weights)), neighbourhood, None
+
+
+def _optimized(job: _Job) -> _Outcome:
+    cells = job.cells
+    centres = _metric_centres(cells["lon"].to_numpy(), cells["lat"].to_numpy(), job.locator)
+    stats, band_m, table = optimized_gistar(centres[:, 0], centres[:, 1],
+                                            cells["count"].to_numpy(dtype=float))
+    return _bins(stats), f"distance band {band_m:,.0f} m ({table.attrs['rule']})", None
+
+
+def _lisa(job: _Job) -> _Outcome:
+    weights, neighbourhood = job.weights()
+    lisa = LocalMoran(job.cells["count"].to_numpy(dtype=float), weights,
+                      permutations=job.permutations)
+    return ({"Is": lisa.Is, "q": lisa.q.astype(int), "p": lisa.p, "p_fdr": lisa.p_fdr,
+             "cluster": lisa.cluster}, neighbourhood, None)
+
+
+def _emerging(job: _Job) -> _Outcome:
+    weights, neighbourhood = job.weights()
+    requests = job.requests
+    cube = space_time_counts(_cell_of_requests(requests, job.locator, job.by, job.counts),
+                             requests.valid["created"], len(job.cells), step=job.step,
+                             start=job.start, end=job.end)
+    emerging = emerging_hotspots(cube, weights, time_window=job.time_window)
+    neighbourhood += f", {cube.shape[1]} {job.step}s" + (
+        f", time window {job.time_window}" if job.time_window > 1 else "")
+    columns = {"category": emerging.category, "code": emerging.code.astype(int),
+               "hot_steps": emerging.hot_steps, "cold_steps": emerging.cold_steps,
+               "trend_z": emerging.trend.z, "trend_p": emerging.trend.p,
+               "last_z": emerging.z[:, -1], "last_bin": emerging.bin[:, -1].astype(int)}
+    return columns, neighbourhood, emerging
+
+
+def _counted(values: pd.Series) -> dict[str, int]:
+    return {str(k): int(v) for k, v in values.value_counts().items()}
+
+
+def _no_summary(result: HotspotResult) -> dict:
+    return {}
+
+
+def _bins_summary(result: HotspotResult) -> dict:
+    cells = result.cells
+    hottest = cells.sort_values("z", ascending=False).head(5)
+    return {"neighbourhood": result.neighbourhood, "bins": _counted(cells["bin"]),
+            "hottest": hottest[["id", "name", "count", "z", "p_fdr", "bin"]].to_dict(
+                orient="records")}
+
+
+def _lisa_summary(result: HotspotResult) -> dict:
+    return {"neighbourhood": result.neighbourhood,
+            "clusters": _counted(result.cells["cluster"])}
+
+
+def _emerging_summary(result: HotspotResult) -> dict:
+    patterns = result.cells[result.notable()]
+    strongest = patterns.sort_values("trend_z", ascending=False).head(5)
+    return {"neighbourhood": result.neighbourhood, "steps": result.steps or [],
+            "patterns": _counted(patterns["category"]),
+            "strongest": strongest[["id", "name", "count", "category", "hot_steps",
+                                    "trend_z"]].to_dict(orient="records")}
+
+
+@dataclass(frozen=True)
+class Method:
+    """One analysis method of :func:`analyze`.
+
+    ``run`` computes the columns the method adds to the cells; ``summary`` picks the
+    figures worth printing from a result; ``classes`` names the column that classes
+    the cells (None for plain counts) and ``quiet`` its class of no interest (not
+    significant, no pattern), which maps draw faint or leave out.
+    """
+
+    run: Callable[[_Job], _Outcome]
+    summary: Callable[[HotspotResult], dict]
+    classes: str | None = None
+    quiet: object = None
+
+
+METHODS: dict[str, Method] = {
+    "counts": Method(_counts, _no_summary),
+    "gistar": Method(_gistar, _bins_summary, "bin", 0),
+    "optimized": Method(_optimized, _bins_summary, "bin", 0),
+    "lisa": Method(_lisa, _lisa_summary, "cluster", "ns"),
+    "emerging": Method(_emerging, _emerging_summary, "category", "no pattern"),
+}
 
 
 def analyze(requests: Requests, locator: Locator, *, by: str = "hex", method: str = "gistar",
@@ -186,39 +342,11 @@ def analyze(requests: Requests, locator: Locator, *, by: str = "hex", method: st
         raise InputError(f"by must be one of {', '.join([*keys, 'hex', 'grid'])}, not {by!r}")
     if len(cells) < 3:
         raise InputError(f"only {len(cells)} cell(s) to analyze; widen the area or the filters")
-    neighbourhood = ""
-    if method == "optimized":
-        centres = _metric_centres(cells["lon"].to_numpy(), cells["lat"].to_numpy(), locator)
-        stats, band_m, table = optimized_gistar(centres[:, 0], centres[:, 1],
-                                                cells["count"].to_numpy(dtype=float))
-        neighbourhood = f"distance band {band_m:,.0f} m ({table.attrs['rule']})"
-        cells = cells.assign(z=stats.z, p=stats.p, p_fdr=stats.p_fdr, bin=stats.bin.astype(int))
-    elif method == "gistar":
-        weights, neighbourhood = _weights(cells, by, locator, band_m, cell_m)
-        stats = GiStar(cells["count"].to_numpy(dtype=float), weights)
-        cells = cells.assign(z=stats.z, p=stats.p, p_fdr=stats.p_fdr, bin=stats.bin.astype(int))
-    elif method == "lisa":
-        weights, neighbourhood = _weights(cells, by, locator, band_m, cell_m)
-        lisa = LocalMoran(cells["count"].to_numpy(dtype=float), weights,
-                          permutations=permutations)
-        cells = cells.assign(Is=lisa.Is, q=lisa.q.astype(int), p=lisa.p, p_fdr=lisa.p_fdr,
-                             cluster=lisa.cluster)
-    elif method == "emerging":
-        weights, neighbourhood = _weights(cells, by, locator, band_m, cell_m)
-        cube = space_time_counts(_cell_of_requests(requests, locator, by, counts),
-                                 requests.valid["created"], len(cells), step=step,
-                                 start=start, end=end)
-        emerging = emerging_hotspots(cube, weights, time_window=time_window)
-        neighbourhood += f", {cube.shape[1]} {step}s" + (
-            f", time window {time_window}" if time_window > 1 else "")
-        cells = cells.assign(category=emerging.category, code=emerging.code.astype(int),
-                             hot_steps=emerging.hot_steps, cold_steps=emerging.cold_steps,
-                             trend_z=emerging.trend.z, trend_p=emerging.trend.p,
-                             last_z=emerging.z[:, -1], last_bin=emerging.bin[:, -1].astype(int))
-        return HotspotResult(by, method, cells, np.asarray(geometries), neighbourhood,
-                             requests.report.as_dict(), emerging)
-    return HotspotResult(by, method, cells, np.asarray(geometries), neighbourhood,
-                         requests.report.as_dict())
+    job = _Job(requests, locator, by, cells, counts, band_m, cell_m, permutations, step,
+               time_window, start, end)
+    columns, neighbourhood, emerging = METHODS[method].run(job)
+    return HotspotResult(by, method, cells.assign(**columns), np.asarray(geometries),
+                         neighbourhood, requests.report.as_dict(), emerging)
 
 
 def density(requests: Requests, locator: Locator, *, cell_m: float = 50.0,
@@ -234,79 +362,3 @@ def density(requests: Requests, locator: Locator, *, cell_m: float = 50.0,
     crs = locator.profile.metric_crs
     x, y = project_lonlat(usable["lon"].to_numpy(), usable["lat"].to_numpy(), crs)
     return kde(x, y, cell_m, bandwidth_m=bandwidth_m, bounds=locator.city.metric[0].bounds)
-
-
-# district figures shown in the map's popups: column, label, scale
-_DETAILS = (
-    ("share", "Share of requests (%)", 100),
-    ("per_1000_residents", "Per 1,000 residents", 1),
-    ("per_km2", "Per km²", 1),
-    ("median_days_to_close", "Median days to close", 1),
-    ("pct_closed_within_sla", "Closed within SLA (%)", 1),
-    ("open_backlog", "Open backlog", 1),
-    ("open_past_sla", "Open past SLA", 1),
-)
-
-
-def _details(cells: pd.DataFrame) -> list[list[tuple[str, object]]]:
-    """Popup rows of the district figures each cell has (NaN left out)."""
-    columns = [(c, label, scale) for c, label, scale in _DETAILS if c in cells]
-    rows = []
-    for record in cells[[c for c, _, _ in columns]].itertuples(index=False):
-        rows.append([(label, value * scale) for (_, label, scale), value in zip(
-            columns, record, strict=True) if pd.notna(value)])
-    return rows
-
-
-def hotspot_map(result: HotspotResult, requests: Requests, locator: Locator, *,
-                title: str = "Service requests", tiles: bool = False):
-    """Return a folium map of ``result``: counts, Gi* bins, density and one layer per type.
-
-    Every string from the data is escaped; the page works offline
-    (see :mod:`geo311.hotspots.maps`).
-    """
-    import folium
-
-    from geo311.hotspots import maps
-
-    m = maps.base_map(locator.profile.boundary.bounds, tiles=tiles)
-    label = "district" if result.by not in ("hex", "grid") else result.by
-    # page size: empty cells stay off the count layer, non-significant ones off the bins
-    shown = (result.cells["count"] > 0).to_numpy()
-    cells = result.cells[shown]
-    if shown.any():
-        maps.add_choropleth(m, result.geometries[shown], cells["name"].astype(str).tolist(),
-                            cells["count"].tolist(), f"{title}: requests per {label}",
-                            layer=f"Requests by {label}", label=label.capitalize(),
-                            details=_details(cells))
-    if "bin" in result.cells:
-        significant = (result.cells["bin"] != 0).to_numpy()
-        if significant.any():
-            cells = result.cells[significant]
-            maps.add_hotspot_bins(m, result.geometries[significant], cells["bin"].tolist(),
-                                  cells["count"].tolist(), cells["z"].tolist(),
-                                  cells["p_fdr"].tolist(), layer=f"Hot spots (Gi*, {label})")
-    if "cluster" in result.cells:
-        significant = (result.cells["cluster"] != "ns").to_numpy()
-        if significant.any():
-            cells = result.cells[significant]
-            maps.add_lisa_clusters(m, result.geometries[significant], cells["cluster"].tolist(),
-                                   cells["count"].tolist(), cells["Is"].tolist(),
-                                   cells["p_fdr"].tolist(),
-                                   layer=f"Clusters and outliers (local Moran's I, {label})")
-    if "category" in result.cells:
-        patterned = (result.cells["category"] != "no pattern").to_numpy()
-        if patterned.any():
-            cells = result.cells[patterned]
-            maps.add_emerging_categories(
-                m, result.geometries[patterned], cells["category"].tolist(),
-                cells["count"].tolist(), cells["hot_steps"].tolist(),
-                cells["cold_steps"].tolist(), cells["trend_z"].tolist(),
-                steps=result.emerging.z.shape[1], layer=f"Emerging hot spots ({label})")
-    usable = requests.valid
-    hexes = requests.point_hexes()
-    maps.add_heat(m, hexes)
-    if usable["type"].nunique() > 1:
-        maps.add_type_layers(m, hexes, usable["type"].astype(str).to_numpy(), resolution=7)
-    folium.LayerControl(collapsed=False).add_to(m)
-    return m

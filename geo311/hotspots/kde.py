@@ -2,25 +2,22 @@
 
 Points are counted into the cells of the grid and the counts are convolved with the
 kernel sampled at cell centres (:func:`scipy.signal.fftconvolve`), so the cost depends on
-the grid and the bandwidth, not on the number of points. :func:`to_geotiff` and
-:func:`to_png` export the surface.
+the grid and the bandwidth, not on the number of points. :mod:`geo311.render.density`
+draws the surface as a GeoTIFF or a PNG.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from affine import Affine
-from pyproj import CRS
 from scipy import signal
 
 from geo311.errors import InputError
-from geo311.outputs import atomic_path
 
-__all__ = ["Density", "kde", "quartic", "silverman_bandwidth", "to_geotiff", "to_png"]
+__all__ = ["Density", "kde", "quartic", "silverman_bandwidth"]
 
 MAX_CELLS = 16_777_216
 
@@ -234,46 +231,3 @@ def kde(
     values = np.clip(signal.fftconvolve(counts, kernel, mode="same"), 0.0, None)
     return Density(values, (xmin, ymax), float(cell_m), h, float(w[on_grid].sum()),
                    int((~on_grid).sum()))
-
-
-def to_geotiff(density: Density, path: str | Path, crs: CRS | str) -> Path:
-    """Write the density as a one-band float32 GeoTIFF (deflate, atomically); return its path.
-
-    Parameters
-    ----------
-    density : Density
-    path : str or Path
-    crs : pyproj.CRS or str
-        The metric CRS of the points the density was computed from.
-    """
-    import rasterio
-
-    path = Path(path)
-    n_rows, n_cols = density.values.shape
-    profile = {
-        "driver": "GTiff", "width": n_cols, "height": n_rows, "count": 1,
-        "dtype": "float32", "crs": CRS.from_user_input(crs).to_wkt(),
-        "transform": density.transform, "compress": "deflate",
-    }
-    with atomic_path(path) as temporary, rasterio.open(temporary, "w", **profile) as dst:
-        dst.write(density.values.astype(np.float32), 1)
-        dst.update_tags(units="points per square metre", bandwidth_m=str(density.bandwidth_m))
-    return path
-
-
-def to_png(density: Density, path: str | Path, cmap: str = "magma", title: str = "") -> Path:
-    """Draw the density (per km², colour bar included) to a PNG (atomically); return its path."""
-    from matplotlib.figure import Figure
-
-    path = Path(path)
-    xmin, ymin, xmax, ymax = density.bounds
-    fig = Figure(figsize=(8, 8), layout="constrained")
-    ax = fig.subplots()
-    image = ax.imshow(density.values * 1e6, extent=(xmin, xmax, ymin, ymax), cmap=cmap,
-                      origin="upper")
-    fig.colorbar(image, ax=ax, shrink=0.8, label="per km²")
-    ax.set_title(title or f"Kernel density, bandwidth {density.bandwidth_m:,.0f} m")
-    ax.set_aspect("equal")
-    with atomic_path(path) as temporary:
-        fig.savefig(temporary, dpi=100, format="png")
-    return path

@@ -11,14 +11,14 @@ from click.testing import CliRunner
 from geo311.cli import main
 from geo311.errors import InputError
 from geo311.hotspots import columns_from_profile, load_requests, requests_file
-from geo311.hotspots.analysis import analyze, hotspot_map
-from geo311.hotspots.maps import offline_html
+from geo311.hotspots.analysis import analyze
 from geo311.hotspots.reallocation import reallocate
-from geo311.hotspots.report import reallocation_html
 from geo311.jurisdiction import Locator
 from geo311.profile import load_profile
+from geo311.render.hotspot_map import hotspot_map
+from geo311.render.report import reallocation_html
 
-from .test_maps import REMOTE_HREF, REMOTE_LOAD
+from ..render.test_maps import REMOTE_HREF, REMOTE_LOAD
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,7 @@ def test_the_map_is_offline_bounded_and_escapes_type_names(demo, graffiti):
     frame.loc[frame.index[:50], "type"] = '<script>alert("x")</script>'
     requests = type(graffiti)(frame, graffiti.report, graffiti.source)
     result = analyze(requests, locator, by="hex", method="gistar")
-    page = offline_html(hotspot_map(result, requests, locator, title="<b>Graffiti</b>"))
+    page = hotspot_map(result, requests, locator, title="<b>Graffiti</b>")
     assert '<script>alert("x")</script>' not in page
     assert not REMOTE_LOAD.findall(page)
     assert set(REMOTE_HREF.findall(page)) <= {"https://leafletjs.com"}  # Leaflet's credit link
@@ -144,7 +144,7 @@ def test_lisa_finds_the_planted_graffiti_spot_as_high_high(demo, demo_dir, graff
         distance = min(np.hypot((cell.lon - s["lon"]) * 89_000, (cell.lat - s["lat"]) * 111_000)
                        for s in spots)
         assert distance < max(s["radius_m"] for s in spots) + 600
-    page = offline_html(hotspot_map(result, graffiti, locator))
+    page = hotspot_map(result, graffiti, locator)
     assert "High-high cluster" in page and "Clusters and outliers" in page
 
 
@@ -157,7 +157,7 @@ def test_district_cells_carry_rates_and_service_levels_into_the_popups(demo, gra
                    "pct_closed_within_sla", "open_backlog", "open_past_sla"):
         assert cells[column].notna().all(), column
     assert cells["share"].sum() == pytest.approx(1.0)
-    page = offline_html(hotspot_map(result, graffiti, locator))
+    page = hotspot_map(result, graffiti, locator)
     assert "Per 1,000 residents" in page and "Closed within SLA (%)" in page
 
 
@@ -202,7 +202,7 @@ def test_emerging_finds_the_encampments_that_began_in_april_2025(demo, demo_dir)
     elsewhere = cells.drop(_near(cells, truth["HS4"], 1_000).index)
     assert not elsewhere["category"].isin(["consecutive hot spot",
                                            "persistent hot spot"]).any()
-    page = offline_html(hotspot_map(result, encampments, locator))
+    page = hotspot_map(result, encampments, locator)
     assert "Consecutive hot spot" in page and "Hot in" in page
 
 
@@ -291,7 +291,7 @@ def test_a_million_requests_make_a_page_under_5_mb(demo):
         lat=lambda f: f["lat"] + rng.normal(0, 0.003, len(f)))
     million = type(requests)(frame, requests.report, requests.source)
     result = analyze(million, locator, by="hex", method="gistar")
-    page = offline_html(hotspot_map(result, million, locator, title="All requests"))
+    page = hotspot_map(result, million, locator, title="All requests")
     print(f"1,000,000 requests: {len(result.cells):,} cells, page {len(page) / 1e6:.2f} MB")
     assert len(page.encode()) <= 5_000_000
     assert 1_000 < page.count("\"type\": \"Feature\"") < 20_000  # cells, bins, types

@@ -1,5 +1,5 @@
 """Kernel density: mass is preserved, one point gives the quartic kernel, the default
-bandwidth follows the ArcGIS/Silverman rule, and the exports keep the georeferencing."""
+bandwidth follows the ArcGIS/Silverman rule."""
 
 from __future__ import annotations
 
@@ -7,11 +7,10 @@ import math
 
 import numpy as np
 import pytest
-import rasterio
 from numpy.testing import assert_allclose
 
 from geo311.errors import InputError
-from geo311.hotspots.kde import kde, quartic, silverman_bandwidth, to_geotiff, to_png
+from geo311.hotspots.kde import kde, quartic, silverman_bandwidth
 
 SQRT_1_LN2 = math.sqrt(1 / math.log(2))  # 1.2011224...
 
@@ -87,28 +86,3 @@ def test_points_outside_the_bounds_are_counted_and_nan_rows_ignored():
     density = kde([5.0, 500.0, np.nan], [5.0, 5.0, 1.0], 10.0, bandwidth_m=30.0,
                   bounds=(0, 0, 100, 100))
     assert (density.n, density.outside) == (1.0, 1)
-
-
-def test_geotiff_reads_back_with_its_transform_crs_and_values(tmp_path):
-    x, y = clusters(2000, seed=3)
-    x, y = x + 380_000, y + 3_770_000
-    density = kde(x, y, cell_m=100.0, bandwidth_m=800.0)
-    path = to_geotiff(density, tmp_path / "kde.tif", "EPSG:32611")
-    with rasterio.open(path) as src:
-        assert src.crs.to_epsg() == 32611
-        assert src.transform == density.transform
-        assert src.res == (100.0, 100.0)
-        assert_allclose(src.bounds, density.bounds)
-        band = src.read(1)
-        # the densest cell is where the data has it, at the same pixel
-        row, col = np.unravel_index(np.argmax(density.values), density.values.shape)
-        assert np.unravel_index(np.argmax(band), band.shape) == (row, col)
-        cx, cy = src.xy(row, col)
-        assert_allclose((cx, cy), (density.centres()[0][row, col], density.centres()[1][row, col]))
-        assert_allclose(band, density.values, rtol=1e-6)
-
-
-def test_png_is_written(tmp_path):
-    x, y = clusters(2000, seed=4)
-    path = to_png(kde(x, y, 100.0), tmp_path / "kde.png")
-    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -11,9 +11,10 @@ from PIL import Image
 
 from geo311.hotspots import columns_from_profile, load_requests, requests_file
 from geo311.hotspots.analysis import analyze
-from geo311.hotspots.static_map import polygon_patches, result_png
 from geo311.jurisdiction import Locator
+from geo311.outputs import write_bytes
 from geo311.profile import load_profile
+from geo311.render.static_map import polygon_patches, result_png
 
 
 def _drawn(geometry: shapely.Geometry, points: list[tuple[float, float]]) -> list[bool]:
@@ -56,7 +57,8 @@ def demo(demo_dir):
 def test_every_result_kind_draws_a_png(demo, tmp_path, by, method):
     locator, requests = demo
     result = analyze(requests, locator, by=by, method=method, permutations=999)
-    data = result_png(result, locator, tmp_path / "map.png", title="Potholes $5 & $6 <b>")
+    data = result_png(result, locator, title="Potholes $5 & $6 <b>")
+    write_bytes(tmp_path / "map.png", data)
     assert (tmp_path / "map.png").read_bytes() == data
     with Image.open(io.BytesIO(data)) as image:
         colours = len(np.unique(np.asarray(image.convert("RGB")).reshape(-1, 3), axis=0))

@@ -1,17 +1,17 @@
 """Static PNG maps of a hot-spot result, for reports and e-mail.
 
-:func:`result_png` draws the cells of a :class:`~geo311.hotspots.analysis.HotspotResult`
+:func:`result_png` returns a PNG of the cells of a :class:`~geo311.hotspots.analysis.HotspotResult`
 in the metric CRS of the profile, over the city outline: Gi* bins in the same
 palette as the HTML maps, LISA classes, emerging hot spot patterns, or, for
 plain counts, a sequential ramp with a colour bar. It needs matplotlib only (no
-tiles, no network) and works without a display.
+tiles, no network) and works without a display. The legend follows the column that
+classes the cells (:data:`~geo311.hotspots.analysis.METHODS`).
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
+import pandas as pd
 import shapely
 from matplotlib.collections import PatchCollection
 from matplotlib.colors import LinearSegmentedColormap, Normalize
@@ -20,14 +20,14 @@ from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 from pyproj import Transformer
 
-from geo311.hotspots.maps import (
+from geo311.render.maps import (
     BIN_COLORS,
     BIN_LABELS,
     CATEGORY_COLORS,
     LISA_COLORS,
     LISA_LABELS,
 )
-from geo311.hotspots.report import figure_png
+from geo311.render.png import figure_png
 
 __all__ = ["polygon_patches", "result_png"]
 
@@ -58,27 +58,31 @@ def polygon_patches(geometries: np.ndarray) -> list[PathPatch]:
     return patches
 
 
-def _classes(result) -> tuple[list[str], list[tuple[str, str]], str] | None:
-    """Colours per cell, legend items and legend title for a classified result."""
-    cells = result.cells
-    if "category" in cells:
-        present = [c for c in CATEGORY_COLORS if (cells["category"] == c).any()]
-        return ([CATEGORY_COLORS[c] for c in cells["category"]],
-                [(CATEGORY_COLORS[c], c.capitalize()) for c in present], "Emerging hot spots")
-    if "bin" in cells:
-        values = cells["bin"].astype(int).tolist()
-        items = [(BIN_COLORS[b], BIN_LABELS[b]) for b in sorted(BIN_COLORS, reverse=True)]
-        return [BIN_COLORS[b] for b in values], items, "Hot spots (Gi*)"
-    if "cluster" in cells:
-        values = cells["cluster"].astype(str).tolist()
-        items = [(LISA_COLORS[k], LISA_LABELS[k]) for k in LISA_COLORS]
-        return [LISA_COLORS[k] for k in values], items, "Local Moran's I"
-    return None
+_Classes = tuple[list[str], list[tuple[str, str]], str]
 
 
-def result_png(result, locator, path: str | Path | None = None, *, title: str = "",
-               dpi: int = 100) -> bytes:
-    """Return (and optionally write) a PNG map of ``result`` over the city outline.
+def _patterns(values: pd.Series) -> _Classes:
+    present = [c for c in CATEGORY_COLORS if (values == c).any()]
+    return ([CATEGORY_COLORS[c] for c in values],
+            [(CATEGORY_COLORS[c], c.capitalize()) for c in present], "Emerging hot spots")
+
+
+def _bins(values: pd.Series) -> _Classes:
+    items = [(BIN_COLORS[b], BIN_LABELS[b]) for b in sorted(BIN_COLORS, reverse=True)]
+    return [BIN_COLORS[b] for b in values.astype(int).tolist()], items, "Hot spots (Gi*)"
+
+
+def _clusters(values: pd.Series) -> _Classes:
+    items = [(LISA_COLORS[k], LISA_LABELS[k]) for k in LISA_COLORS]
+    return [LISA_COLORS[k] for k in values.astype(str).tolist()], items, "Local Moran's I"
+
+
+# colours per cell, legend items and legend title, by the column that classes the cells
+_LEGENDS = {"category": _patterns, "bin": _bins, "cluster": _clusters}
+
+
+def result_png(result, locator, *, title: str = "", dpi: int = 100) -> bytes:
+    """Return a PNG map of ``result`` over the city outline.
 
     Parameters
     ----------
@@ -86,8 +90,6 @@ def result_png(result, locator, path: str | Path | None = None, *, title: str = 
         From :func:`~geo311.hotspots.analysis.analyze`.
     locator : Locator
         The profile's engine: its metric CRS and the city boundary.
-    path : str or Path, optional
-        Where to write the PNG.
     title : str
         Figure title (drawn as text, never interpreted).
     dpi : int
@@ -98,9 +100,8 @@ def result_png(result, locator, path: str | Path | None = None, *, title: str = 
                               interleaved=False)
     figure = Figure(figsize=(8, 8), dpi=dpi, layout="constrained")
     axes = figure.subplots()
-    classes = _classes(result)
     patches = PatchCollection(polygon_patches(cells), linewidths=0.2)
-    if classes is None:
+    if result.classes is None:
         counts = result.cells["count"].to_numpy(dtype=float)
         ramp = LinearSegmentedColormap.from_list("requests", _RAMP)
         patches.set_cmap(ramp)
@@ -109,7 +110,7 @@ def result_png(result, locator, path: str | Path | None = None, *, title: str = 
         patches.set_edgecolor("#555555")
         figure.colorbar(patches, ax=axes, shrink=0.7, label="requests per cell")
     else:
-        colors, items, legend = classes
+        colors, items, legend = _LEGENDS[result.classes](result.cells[result.classes])
         patches.set_facecolor(colors)
         patches.set_edgecolor("#ffffff")  # thin white seams keep neighbouring cells apart
         axes.legend(handles=[Patch(facecolor=c, label=label) for c, label in items],
@@ -131,4 +132,4 @@ def result_png(result, locator, path: str | Path | None = None, *, title: str = 
     if result.neighbourhood:
         axes.text(0.99, 0.01, f"neighbourhood: {result.neighbourhood}", ha="right",
                   va="bottom", fontsize=7, transform=axes.transAxes, color="#444444")
-    return figure_png(figure, path)
+    return figure_png(figure)

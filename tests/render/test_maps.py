@@ -13,10 +13,11 @@ import pytest
 import shapely
 
 from geo311.errors import Geo311Error
-from geo311.hotspots import maps
 from geo311.hotspots.binning import PointHexes, hex_counts, hex_polygons, project_lonlat
 from geo311.hotspots.gistar import GiStar
 from geo311.hotspots.weights import knn
+from geo311.outputs import write_text
+from geo311.render import maps
 
 EVIL = '<script>alert(1)</script> "quotes"'
 # a resource the browser would fetch: src=, url(, @import or <link href= with a remote URL
@@ -55,7 +56,7 @@ def demo_map(demo_dir, tmp_path_factory):
     types[types == "NOISE"] = EVIL
     maps.add_type_layers(m, PointHexes(lons[keep], lats[keep], 8), types[keep])
     folium.LayerControl(collapsed=False).add_to(m)
-    path = maps.save_html(m, tmp_path_factory.mktemp("maps") / "demo.html")
+    path = write_text(tmp_path_factory.mktemp("maps") / "demo.html", maps.offline_html(m))
     return path, len(requests), gi
 
 

@@ -3,28 +3,26 @@
 The page opens with the verdict (is demand proportional to staffing?) and the
 most over- and under-served wards, so that an imbalance stands out in the first
 lines; the chart compares each ward's share of requests with its share of staff.
-Every string from the data is escaped.
+Every string from the data is escaped. Both are returned (``str`` and ``bytes``); the
+caller writes them or serves them.
 """
 
 from __future__ import annotations
 
 import base64
 import html
-import io
-from pathlib import Path
 
 import numpy as np
 from matplotlib.figure import Figure
 
 from geo311.hotspots.reallocation import StaffingComparison
-from geo311.outputs import write_bytes
+from geo311.render.png import figure_png
 
-__all__ = ["figure_png", "format_p", "reallocation_html", "reallocation_png"]
+__all__ = ["format_p", "reallocation_html", "reallocation_png"]
 
 
-def reallocation_png(result: StaffingComparison, path: str | Path | None = None,
-                     title: str = "") -> bytes:
-    """Return (and optionally write) a bar chart of demand share vs staff share per ward."""
+def reallocation_png(result: StaffingComparison, title: str = "") -> bytes:
+    """Return a PNG bar chart of demand share vs staff share per ward."""
     table = result.table.sort_values("ward", key=lambda w: w.astype(str).str.zfill(6))
     figure = Figure(figsize=(8, 4), dpi=100)
     axes = figure.subplots()
@@ -38,17 +36,7 @@ def reallocation_png(result: StaffingComparison, path: str | Path | None = None,
     axes.set_title(title)
     axes.legend()
     figure.tight_layout()
-    return figure_png(figure, path)
-
-
-def figure_png(figure: Figure, path: str | Path | None = None) -> bytes:
-    """Return a matplotlib figure as PNG bytes, also written to ``path`` when given."""
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    data = buffer.getvalue()
-    if path is not None:
-        write_bytes(path, data)
-    return data
+    return figure_png(figure)
 
 
 def format_p(p: float) -> str:

@@ -9,10 +9,11 @@ import subprocess
 import pytest
 
 from geo311.hotspots import columns_from_profile, load_requests, requests_file
-from geo311.hotspots.analysis import analyze, hotspot_map
-from geo311.hotspots.maps import save_html
+from geo311.hotspots.analysis import analyze
 from geo311.jurisdiction import Locator
+from geo311.outputs import write_text
 from geo311.profile import load_profile
+from geo311.render.hotspot_map import hotspot_map
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update",
@@ -34,8 +35,8 @@ def test_map_draws_cells_legend_and_layers_offline(demo_dir, tmp_path):
     requests = load_requests(requests_file(profile), columns_from_profile(profile),
                              types=["GRAFFITI"])
     result = analyze(requests, locator, by="hex", method="gistar")
-    page = save_html(hotspot_map(result, requests, locator, title="Graffiti"),
-                     tmp_path / "map.html")
+    page = write_text(tmp_path / "map.html",
+                      hotspot_map(result, requests, locator, title="Graffiti"))
     dom = subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
                           "--dump-dom", page.resolve().as_uri()],
                          capture_output=True, text=True, timeout=120, check=True).stdout

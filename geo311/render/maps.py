@@ -1,11 +1,12 @@
 """Self-contained, offline HTML maps of requests and hot spots (folium / Leaflet).
 
 The maps load nothing from the network: Leaflet 1.9.4, leaflet.heat 0.2.0 and d3 3.5.17
-(for branca's colour-bar legend) are inlined from ``geo311/hotspots/assets`` (fetched from
+(for branca's colour-bar legend) are inlined from ``geo311/render/assets`` (fetched from
 npm by ``scripts/fetch_map_assets.sh``, licences beside them), folium's jQuery, Bootstrap
 and Font Awesome are left out, and there are no basemap tiles unless asked for. Requests
 are aggregated before they are drawn (one feature per cell, never one per request), and
-every string from the data is HTML-escaped before it reaches the page.
+every string from the data is HTML-escaped before it reaches the page. :func:`offline_html`
+returns the page; the caller writes it or serves it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import json
 import re
 from collections.abc import Sequence
 from importlib import resources
-from pathlib import Path
 
 import branca.colormap
 import branca.element
@@ -28,7 +28,6 @@ import shapely
 
 from geo311.errors import Geo311Error
 from geo311.hotspots.binning import PointHexes, hex_centroids
-from geo311.outputs import write_text
 
 __all__ = [
     "BIN_COLORS",
@@ -44,7 +43,6 @@ __all__ = [
     "add_type_layers",
     "base_map",
     "offline_html",
-    "save_html",
 ]
 
 OSM_TILES = "OpenStreetMap"
@@ -79,7 +77,7 @@ _STYLESHEET = re.compile(r'<link rel="stylesheet" href="([^"]+)"/>')
 
 
 def _asset(name: str) -> bytes:
-    return resources.files("geo311.hotspots").joinpath("assets", name).read_bytes()
+    return resources.files("geo311.render").joinpath("assets", name).read_bytes()
 
 
 def _data_uri(name: str) -> str:
@@ -142,11 +140,6 @@ def offline_html(m: folium.Map) -> str:
         return f"<style>{_inline_css('leaflet.css')}</style>"
 
     return _STYLESHEET.sub(stylesheet, _SCRIPT.sub(script, page))
-
-
-def save_html(m: folium.Map, path: str | Path) -> Path:
-    """Write :func:`offline_html` of the map to ``path`` (UTF-8, atomically); return the path."""
-    return write_text(path, offline_html(m))
 
 
 def _table(rows: Sequence[tuple[str, object]]) -> str:
