@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from geo311.hotspots.reallocation import StaffingComparison
+from geo311.crews.reallocation import StaffingComparison
 from geo311.outputs import write_bytes
 
 __all__ = ["figure_png", "format_p", "reallocation_html", "reallocation_png"]

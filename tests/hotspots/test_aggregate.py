@@ -9,10 +9,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo311.hotspots.aggregate import by_district, by_grid, by_hex, load_catalog
-from geo311.hotspots.requests import columns_from_profile, load_requests, requests_file
+from geo311.hotspots.aggregate import by_district, by_grid, by_hex
 from geo311.jurisdiction.locate import Locator
 from geo311.profile import load_profile
+from geo311.service.catalog import load_catalog
+from geo311.service.requests import (
+    RequestFilter,
+    columns_from_profile,
+    load_requests,
+    requests_file,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 LA = "los_angeles/311/myla311_2017-12-27_to_2017-12-31_subset.csv"
@@ -70,7 +76,7 @@ def test_per_1000_and_per_km2_recomputed_by_hand_for_ward_10(demo, wards):
 
 def test_la_bulky_items_by_council_district_match_the_records_cd(shared_data):
     profile = load_profile(REPO / "profiles" / "la")
-    requests = load_requests(shared_data / LA, "myla311", types="Bulky Items")
+    requests = load_requests(shared_data / LA, "myla311", RequestFilter(types="Bulky Items"))
     table = by_district(requests, Locator(profile), "council_district")
     ours = table[table["kind"] == "district"].set_index("id")["count"]
     ours.index = ours.index.astype(int)  # the layer's ids are zero-padded ("04"), CD is not
