@@ -10,9 +10,10 @@ beforehand (not timed). A second case does the same on a ~100k-cell metric grid.
 The end-to-end case is what ``geo311 hotspots --by hex --method gistar --out
 MAP.html`` does with N requests of every type after the file is read: a CSV of
 N demo-like requests (rows resampled from the demo's with jittered coordinates)
-is loaded and located, as the CLI does (timed apart), then :func:`analyze` (resolution choice, binning,
-weights, Gi*), :func:`hotspot_map` (choropleth, bins, heat layer, one layer per
-request type) and the self-contained page are timed together.
+is loaded and located, as the CLI does (timed apart), then :func:`analyze`
+(resolution choice, binning, weights, Gi*), :func:`hotspot_map` (choropleth,
+bins, heat layer, one layer per request type) and the self-contained page are
+timed together.
 
 Usage: ``python bench/bench_hotspots.py [--points N] [--out bench/results/bench_hotspots.json]``
 """

@@ -253,7 +253,7 @@ class Requests:
         ``id, type, created, closed, status, is_closed, lon, lat`` (and ``address``,
         ``district`` when mapped), ``valid`` and ``reason`` (None when valid);
         once located also ``in_jurisdiction`` and ``<key>_id`` per district layer
-        (None where no feature holds the point or it has no usable location).
+        (missing where no feature holds the point or it has no usable location).
         ``created``/``closed`` share one dtype: tz-aware when the file carries
         offsets, naive otherwise.
     report : LoadReport
@@ -514,11 +514,10 @@ def _apply(frame: pd.DataFrame, rows: RequestFilter, report: LoadReport) -> pd.D
                              report)
     if rows.bbox is not None:
         min_lon, min_lat, max_lon, max_lat = rows.bbox
-        keep = (frame["valid"] & frame["lon"].between(min_lon, max_lon)
-                & frame["lat"].between(min_lat, max_lat))
-        frame = _filter_rows(frame, keep, "bbox", f"no located request in the bbox "
+        keep = frame["lon"].between(min_lon, max_lon) & frame["lat"].between(min_lat, max_lat)
+        frame = _filter_rows(frame, keep, "bbox", f"no request in the bbox "
                              f"{', '.join(f'{v:g}' for v in rows.bbox)}",
-                             f"{int(frame['valid'].sum()):,} have a location", report)
+                             f"{int(frame['lon'].notna().sum()):,} have coordinates", report)
     return frame
 
 
