@@ -10,10 +10,10 @@ beforehand (not timed). A second case does the same on a ~100k-cell metric grid.
 The end-to-end case is what ``geo311 hotspots --by hex --method gistar --out
 MAP.html`` does with N requests of every type after the file is read: a CSV of
 N demo-like requests (rows resampled from the demo's with jittered coordinates)
-is loaded (timed apart), then :func:`analyze` (resolution choice, binning,
-weights, Gi*), :func:`hotspot_folium` (choropleth, bins, heat layer, one layer per
-request type) and the self-contained page (:func:`offline_html`, what
-:func:`hotspot_map` returns) are timed together.
+is loaded and located, as the CLI does (timed apart), then :func:`analyze`
+(resolution choice, binning, weights, Gi*), :func:`hotspot_folium` (choropleth,
+bins, heat layer, one layer per request type) and the self-contained page
+(:func:`offline_html`, what :func:`hotspot_map` returns) are timed together.
 
 Usage: ``python bench/bench_hotspots.py [--points N] [--out bench/results/bench_hotspots.json]``
 """
@@ -43,11 +43,11 @@ from geo311.hotspots import (
     project_lonlat,
 )
 from geo311.hotspots.analysis import analyze
-from geo311.hotspots.requests import Requests, columns_from_profile, load_requests
 from geo311.jurisdiction import Locator
 from geo311.profile import load_profile
 from geo311.render.hotspot_map import hotspot_folium
 from geo311.render.maps import offline_html
+from geo311.service.requests import Requests, columns_from_profile, load_requests
 
 
 def timed(fn, repeat: int):
@@ -93,11 +93,13 @@ def end_to_end(demo_dir: Path, profile, n: int, repeat: int, work: Path) -> dict
     sample["lon"], sample["lat"] = lons.round(7), lats.round(7)
     path = work / f"requests_{n}.csv"
     sample.to_csv(path, index=False)
-    read_s, requests = timed(lambda: load_requests(path, columns_from_profile(profile)), 1)
     locator = Locator.from_profile(profile)
+    read_s, requests = timed(lambda: load_requests(path, columns_from_profile(profile),
+                                                   locator=locator), 1)
     stages: dict[str, list[float]] = {"analyze_s": [], "map_s": [], "html_s": []}
     for _ in range(repeat):
-        requests = Requests(requests.frame, requests.report, requests.source)  # no H3 index yet
+        requests = Requests(requests.frame, requests.report, requests.source,
+                            requests.layer_ids)  # no H3 index yet
         start = time.perf_counter()
         result = analyze(requests, locator, by="hex", method="gistar")
         stages["analyze_s"].append(time.perf_counter() - start)

@@ -1,5 +1,6 @@
 """geo311: locate, validate and map city 311 service requests."""
 
+from geo311.city import City
 from geo311.errors import Geo311Error, InputError, NotFoundError, ProfileError
 from geo311.jurisdiction import Locations, Locator, locate_csv
 from geo311.profile import Agency, Profile, load_profile
@@ -8,6 +9,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Agency",
+    "City",
     "Geo311Error",
     "InputError",
     "Locations",

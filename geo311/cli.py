@@ -56,11 +56,11 @@ def error_message(exc: BaseException) -> str:
     return f"internal error: {detail} (run with --debug for the traceback)"
 
 
-def _load_locator(profile: str):
-    from geo311.jurisdiction import Locator
-    from geo311.profile import load_profile
+def _open_city(profile: str):
+    """The :class:`~geo311.city.City` of ``--profile`` (its engines are built when used)."""
+    from geo311.city import City
 
-    return Locator.from_profile(load_profile(profile))
+    return City.open(profile)
 
 
 class Coordinate(click.ParamType):
@@ -128,7 +128,7 @@ def locate(profile_path, coords, csv_in, output, lon_col, lat_col, encoding, res
     if csv_in is None:
         if len(coords) != 2:
             raise click.UsageError("give LON LAT, or --csv FILE -o OUT")
-        answer = _load_locator(profile_path).locate(*coords)
+        answer = _open_city(profile_path).locator.locate(*coords)
         click.echo(json.dumps(answer, indent=2, ensure_ascii=False))
         return
     if coords:
@@ -138,7 +138,7 @@ def locate(profile_path, coords, csv_in, output, lon_col, lat_col, encoding, res
     from geo311.jurisdiction import locate_csv
 
     _outputs_writable(output, inputs=[csv_in])
-    locator = _load_locator(profile_path)
+    locator = _open_city(profile_path).locator
     with open(csv_in, "rb") as handle:
         total = max(sum(1 for _ in handle) - 1, 0)
     with tqdm(total=total, unit="row", desc="locate", file=sys.stderr, disable=None) as bar:
@@ -208,13 +208,10 @@ def validate(profile_path, address, zip_code, city, csv_in, output, address_col,
       geo311 validate --profile data/boundaries/demo "1200 N Main St"
       geo311 validate --csv requests.csv -o checked.csv --address-col address
     """
-    from geo311.address.validate import Validator
-    from geo311.profile import load_profile
-
     if csv_in is None:
         if not address:
             raise click.UsageError("give an ADDRESS, or --csv FILE -o OUT --address-col COL")
-        answer = Validator(load_profile(profile_path)).validate(address, zip=zip_code, city=city)
+        answer = _open_city(profile_path).validator.validate(address, zip=zip_code, city=city)
         click.echo(json.dumps(answer, indent=2, ensure_ascii=False))
         return
     if address:
@@ -224,7 +221,7 @@ def validate(profile_path, address, zip_code, city, csv_in, output, address_col,
     from geo311.address.batch import validate_csv
 
     _outputs_writable(output, inputs=[csv_in])
-    validator = Validator(load_profile(profile_path))
+    validator = _open_city(profile_path).validator
     with open(csv_in, "rb") as handle:
         total = max(sum(1 for _ in handle) - 1, 0)
     with tqdm(total=total, unit="row", desc="validate", file=sys.stderr, disable=None) as bar:
@@ -234,28 +231,19 @@ def validate(profile_path, address, zip_code, city, csv_in, output, address_col,
     click.echo(json.dumps(summary, indent=2), err=True)
 
 
-def _load_requests(profile, requests_path, preset, types, start, end, status, districts=(),
-                   locator=None, encoding=None):
-    """Requests of ``requests_path`` (default: the profile's own export), filtered."""
-    from geo311.hotspots.aggregate import in_districts
-    from geo311.hotspots.requests import columns_from_profile, load_requests, requests_file
+def _request_filter(types, start, end, status, districts):
+    """The :class:`~geo311.service.requests.RequestFilter` of the request options."""
+    from geo311.errors import InputError
+    from geo311.service.requests import RequestFilter, parse_district
 
-    if requests_path is None:
-        requests_path = requests_file(profile)
-        columns = columns_from_profile(profile) if preset is None else preset
-    else:
-        columns = preset or columns_from_profile(profile)
-    requests = load_requests(requests_path, columns, types=list(types) or None, start=start,
-                             end=end, status=list(status) or None, encoding=encoding)
     wanted: dict[str, list[str]] = {}
     for item in districts:
-        key, sep, value = item.partition("=")
-        if not sep or not key or not value:
-            raise click.BadParameter(f"{item!r}: use KEY=ID, e.g. ward=10", param_hint="--district")
-        wanted.setdefault(key.strip(), []).append(value.strip())
-    for key, ids in wanted.items():
-        requests = in_districts(requests, locator, key, ids)
-    return requests
+        try:
+            key, value = parse_district(item)
+        except InputError as error:
+            raise click.BadParameter(error.message, param_hint="--district") from None
+        wanted.setdefault(key, []).append(value)
+    return RequestFilter(types=types, start=start, end=end, status=status, districts=wanted)
 
 
 request_options = [
@@ -323,23 +311,22 @@ def hotspots(profile_path, requests_path, preset, types, start, end, status, dis
           --type "Bulky Items" --by council_district --method counts --out maps/bulky.html
     """
     from geo311.hotspots.analysis import analyze
-    from geo311.jurisdiction import Locator
     from geo311.outputs import write_bytes, write_text
-    from geo311.profile import load_profile
 
     targets = ([Path(out).with_suffix(".tif"), Path(out).with_suffix(".png")]
                if method == "kde" and out else [out, png_out])
     _outputs_writable(*targets, json_out, inputs=[requests_path])
-    profile = load_profile(profile_path)
-    locator = Locator.from_profile(profile)
-    requests = _load_requests(profile, requests_path, preset, types, start, end, status,
-                              districts, locator, encoding)
+    rows = _request_filter(types, start, end, status, districts)
+    city = _open_city(profile_path)
+    requests = city.load_requests(rows, path=requests_path, columns=preset, encoding=encoding)
+    locator = city.locator
     if method == "kde":
         _write_density(requests, locator, cell_m, band_m, out, json_out)
         return
     result = analyze(requests, locator, by=by, method=method, resolution=resolution,
                      cell_m=cell_m, band_m=band_m, as_of=as_of, permutations=permutations,
-                     step=step, time_window=time_window, start=start, end=end)
+                     step=step, time_window=time_window, start=start, end=end,
+                     catalog=city.catalog if city.has_catalog else None)
     title = ", ".join(types) if types else "All requests"
     if out:
         from geo311.render.hotspot_map import hotspot_map
@@ -366,7 +353,7 @@ def _write_density(requests, locator, cell_m, bandwidth_m, out, json_out) -> Non
                "max_per_km2": round(float(surface.values.max()) * 1e6, 2)}
     if out:
         base = Path(out).with_suffix("")
-        geotiff = density_geotiff(surface, locator.profile.metric_crs)
+        geotiff = density_geotiff(surface, locator.metric_crs)
         summary["geotiff"] = str(write_bytes(base.with_suffix(".tif"), geotiff))
         png = density_png(surface, title="Requests per km²")
         summary["png"] = str(write_bytes(base.with_suffix(".png"), png))
@@ -395,19 +382,17 @@ def reallocation(profile_path, requests_path, preset, types, start, end, status,
                  encoding, department, crews, by, weight, as_of, out, json_out, csv_out,
                  png_out) -> None:
     """Each ward's share of requests against its share of staff, and a fairer split."""
-    from geo311.hotspots.reallocation import reallocate
-    from geo311.jurisdiction import Locator
+    from geo311.crews.reallocation import reallocate
     from geo311.outputs import write_bytes, write_text
-    from geo311.profile import load_profile
     from geo311.render.report import format_p
 
     _outputs_writable(out, json_out, csv_out, png_out, inputs=[requests_path])
-    profile = load_profile(profile_path)
-    locator = Locator.from_profile(profile)
-    requests = _load_requests(profile, requests_path, preset, types, start, end, status,
-                              districts, locator, encoding)
-    result = reallocate(requests, locator, department, key=by,
-                        weight=weight, total_crews=crews, as_of=as_of)
+    rows = _request_filter(types, start, end, status, districts)
+    city = _open_city(profile_path)
+    requests = city.load_requests(rows, path=requests_path, columns=preset, encoding=encoding)
+    result = reallocate(requests, city.locator, department, catalog=city.catalog,
+                        staffing=city.staffing, key=by, weight=weight, total_crews=crews,
+                        as_of=as_of)
     if json_out:
         write_text(json_out, json.dumps(result.as_dict(), indent=2, default=str))
     if out:

@@ -4,10 +4,8 @@ Points are counted into H3 hexagons or a square metric grid
 (:mod:`~geo311.hotspots.binning`), cells are linked by a distance band or
 k nearest neighbours (:mod:`~geo311.hotspots.weights`) and
 :class:`~geo311.hotspots.gistar.GiStar` gives z-scores, p-values, FDR-adjusted
-p-values and the -3..+3 bins. Requests come from any export through
-:mod:`~geo311.hotspots.requests` (presets for Open311, MyLA311, NYC 311);
-:mod:`~geo311.hotspots.aggregate` counts them by district, hexagon or grid cell
-and :mod:`~geo311.hotspots.reallocation` compares demand with staffing.
+p-values and the -3..+3 bins. Requests come from :mod:`geo311.service.requests`;
+:mod:`~geo311.hotspots.aggregate` counts them by district, hexagon or grid cell.
 :mod:`~geo311.hotspots.moran` gives global and local Moran's I (LISA clusters) and
 :mod:`~geo311.hotspots.optimized` picks a Gi* distance band from incremental
 spatial autocorrelation.
@@ -19,7 +17,7 @@ dispatched through one registry. Maps, images and reports of the results are in
 :mod:`geo311.render`.
 """
 
-from geo311.hotspots.aggregate import by_district, by_grid, by_hex, load_catalog
+from geo311.hotspots.aggregate import by_district, by_grid, by_hex
 from geo311.hotspots.binning import (
     GridCounts,
     HexCounts,
@@ -48,46 +46,23 @@ from geo311.hotspots.optimized import (
     optimized_band,
     optimized_gistar,
 )
-from geo311.hotspots.reallocation import (
-    StaffingComparison,
-    compare_staffing,
-    largest_remainder,
-    load_staffing,
-    reallocate,
-)
-from geo311.hotspots.requests import (
-    PRESETS,
-    LoadReport,
-    RequestColumns,
-    Requests,
-    columns_from_profile,
-    load_requests,
-    requests_file,
-)
 from geo311.hotspots.weights import distance_band, knn
 
 __all__ = [
     "CATEGORIES",
-    "PRESETS",
     "Density",
     "EmergingResult",
     "GiStar",
     "GridCounts",
     "HexCounts",
-    "LoadReport",
     "LocalMoran",
     "PointHexes",
-    "RequestColumns",
-    "Requests",
     "SpaceTimeCube",
-    "StaffingComparison",
     "bins",
     "by_district",
     "by_grid",
     "by_hex",
     "choose_resolution",
-    "columns_from_profile",
-    "compare_staffing",
     "distance_band",
     "emerging_hotspots",
     "fdr_bh",
@@ -100,19 +75,13 @@ __all__ = [
     "incremental_autocorrelation",
     "kde",
     "knn",
-    "largest_remainder",
     "lisa_weights",
-    "load_catalog",
-    "load_requests",
-    "load_staffing",
     "mann_kendall",
     "optimized_band",
     "optimized_gistar",
     "p_two_sided",
     "project_lonlat",
     "quartic",
-    "reallocate",
-    "requests_file",
     "silverman_bandwidth",
     "space_time_counts",
     "space_time_gi_star",

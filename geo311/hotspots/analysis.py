@@ -31,16 +31,16 @@ from pyproj import Transformer
 from scipy.spatial import cKDTree
 
 from geo311.errors import InputError
-from geo311.hotspots.aggregate import by_district, by_grid, by_hex, district_of, load_catalog
+from geo311.hotspots.aggregate import by_district, by_grid, by_hex, district_of, point_hexes
 from geo311.hotspots.binning import GridCounts, HexCounts, hex_polygons, project_lonlat
 from geo311.hotspots.emerging import EmergingResult, emerging_hotspots, space_time_counts
 from geo311.hotspots.gistar import GiStar
 from geo311.hotspots.kde import Density, kde
 from geo311.hotspots.moran import LocalMoran
 from geo311.hotspots.optimized import optimized_gistar
-from geo311.hotspots.requests import Requests
 from geo311.hotspots.weights import distance_band, knn
 from geo311.jurisdiction import Locator
+from geo311.service.requests import Requests
 
 __all__ = ["HotspotResult", "Method", "analyze", "density", "METHODS"]
 
@@ -108,20 +108,13 @@ class HotspotResult:
 
 
 def _metric_centres(lons: np.ndarray, lats: np.ndarray, locator: Locator) -> np.ndarray:
-    x, y = project_lonlat(lons, lats, locator.profile.metric_crs)
+    x, y = project_lonlat(lons, lats, locator.metric_crs)
     return np.column_stack([x, y])
 
 
-def _catalog(profile) -> pd.DataFrame | None:
-    """The profile's service catalog, or None when it has none."""
-    if profile.services.catalog is None:
-        return None
-    return load_catalog(profile)
-
-
-def _districts(requests: Requests, locator: Locator, key: str,
-               as_of: pd.Timestamp | None) -> tuple[pd.DataFrame, np.ndarray]:
-    table = by_district(requests, locator, key, catalog=_catalog(locator.profile), as_of=as_of)
+def _districts(requests: Requests, locator: Locator, key: str, as_of: pd.Timestamp | None,
+               catalog: pd.DataFrame | None) -> tuple[pd.DataFrame, np.ndarray]:
+    table = by_district(requests, locator, key, catalog=catalog, as_of=as_of)
     table = table[table["kind"] == "district"].reset_index(drop=True)
     layer = locator.district_layer(key)
     centres = shapely.centroid(layer.geoms)
@@ -150,12 +143,12 @@ def _cell_of_requests(requests: Requests, locator: Locator, by: str,
                       counts: HexCounts | GridCounts | None) -> np.ndarray:
     """The row of ``cells`` holding each usable request (-1: none), as ``analyze`` counted."""
     if isinstance(counts, HexCounts):
-        return counts.index_of(requests.point_hexes(counts.resolution).cells(counts.resolution))
+        return counts.index_of(point_hexes(requests, counts.resolution).cells(counts.resolution))
     if isinstance(counts, GridCounts):
         usable = requests.valid
         return counts.index_of(*project_lonlat(usable["lon"].to_numpy(),
                                                usable["lat"].to_numpy(),
-                                               locator.profile.metric_crs))
+                                               locator.metric_crs))
     return district_of(requests, locator, by)[requests.frame["valid"].to_numpy()]
 
 
@@ -289,12 +282,13 @@ def analyze(requests: Requests, locator: Locator, *, by: str = "hex", method: st
             resolution: int | None = None, cell_m: float = 150.0,
             band_m: float | None = None, as_of: pd.Timestamp | None = None,
             permutations: int = 9_999, step: str = "month", time_window: int = 1,
-            start: object = None, end: object = None) -> HotspotResult:
+            start: object = None, end: object = None,
+            catalog: pd.DataFrame | None = None) -> HotspotResult:
     """Count the usable requests by ``by`` and, for ``method="gistar"``, test for hot spots.
 
     Parameters
     ----------
-    requests : from :func:`~geo311.hotspots.requests.load_requests`.
+    requests : from :func:`~geo311.service.requests.load_requests`.
     locator : the profile's engine (district layers, city boundary, metric CRS).
     by : a district key of the profile, ``"hex"`` or ``"grid"``.
     method : ``"counts"``, ``"gistar"``, ``"optimized"`` (Gi* with the distance band
@@ -313,6 +307,7 @@ def analyze(requests: Requests, locator: Locator, *, by: str = "hex", method: st
         and the steps in a space-time neighbourhood.
     start, end : emerging hot spots: the period the steps cover (default: the first
         and the last request; pass the filter's bounds so that empty steps count).
+    catalog : the service catalog, for the SLA figures by district (default: none).
 
     Raises
     ------
@@ -321,21 +316,21 @@ def analyze(requests: Requests, locator: Locator, *, by: str = "hex", method: st
     """
     if method not in METHODS:
         raise InputError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
-    profile = locator.profile
     keys = [layer.key for layer in locator.districts]
     if by in keys:
-        cells, geometries = _districts(requests, locator, by, as_of)
+        cells, geometries = _districts(requests, locator, by, as_of, catalog)
         counts = None
     elif by == "hex":
-        counts, frame = by_hex(requests, resolution, area=profile.boundary)
+        counts, frame = by_hex(requests, resolution, area=locator.boundary)
         cells = pd.DataFrame({"id": frame["cell"], "name": frame["cell"], "lon": frame["lon"],
                               "lat": frame["lat"], "count": frame["count"]})
         geometries = hex_polygons(counts.cells)
     elif by == "grid":
-        counts, frame = by_grid(requests, profile.metric_crs, cell_m, area=locator.city.metric[0])
+        counts, frame = by_grid(requests, locator.metric_crs, cell_m,
+                                area=locator.boundary_metric)
         cells = pd.DataFrame({"id": frame["cell"], "name": frame["cell"].astype(str),
                               "lon": frame["lon"], "lat": frame["lat"], "count": frame["count"]})
-        to_lonlat = Transformer.from_crs(profile.metric_crs, "EPSG:4326", always_xy=True)
+        to_lonlat = Transformer.from_crs(locator.metric_crs, "EPSG:4326", always_xy=True)
         geometries = shapely.transform(counts.polygons(), to_lonlat.transform,
                                        interleaved=False)
     else:
@@ -359,6 +354,5 @@ def density(requests: Requests, locator: Locator, *, cell_m: float = 50.0,
     usable = requests.valid
     if len(usable) < 2:
         raise InputError("kernel density needs at least 2 requests with coordinates")
-    crs = locator.profile.metric_crs
-    x, y = project_lonlat(usable["lon"].to_numpy(), usable["lat"].to_numpy(), crs)
-    return kde(x, y, cell_m, bandwidth_m=bandwidth_m, bounds=locator.city.metric[0].bounds)
+    x, y = project_lonlat(usable["lon"].to_numpy(), usable["lat"].to_numpy(), locator.metric_crs)
+    return kde(x, y, cell_m, bandwidth_m=bandwidth_m, bounds=locator.boundary_metric.bounds)

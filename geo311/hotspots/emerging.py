@@ -173,7 +173,7 @@ def space_time_counts(cell_index: np.ndarray, times: pd.Series | np.ndarray, n_c
         wall-clock time of ``times`` (their own zone when tz-aware).
     start, end : datetime-like, optional
         Count events at or after ``start`` and strictly before ``end`` (as
-        :func:`~geo311.hotspots.requests.load_requests`); a naive bound takes
+        :func:`~geo311.service.requests.load_requests`); a naive bound takes
         the zone of tz-aware times. Default: the first and last event. The
         steps run from the one holding ``start`` to the one holding the last
         instant before ``end``, every step in between included even if empty.

@@ -38,15 +38,20 @@ from geo311.jurisdiction.edges import EdgeDistance, NearEdges, near_bounds, segm
 from geo311.jurisdiction.grid import MIXED, NONE, Grid, classify, edge_cells, pick_smallest
 from geo311.profile import Agency, Profile
 
-__all__ = ["Locator", "Locations"]
+__all__ = ["LocatorLayer", "Locator", "Locations"]
 
 _FAR, _MAYBE_NEAR = 0, 1
 _NEAR_BLOCK_M = 80.0  # the block side of the near-boundary index (NearEdges' default)
 
 
 @dataclass
-class _Layer:
-    """One polygon layer as the engine sees it."""
+class LocatorLayer:
+    """One polygon layer as the engine sees it.
+
+    ``ids``, ``names`` and ``geoms`` (lon/lat) in the profile's feature order;
+    ``metric`` the same polygons in the profile's metric CRS; ``rank`` the
+    overlap order (smallest area first). Read-only.
+    """
 
     key: str
     ids: np.ndarray
@@ -78,11 +83,11 @@ class _Layer:
         return pick_smallest(pt[hit], feat[hit], len(x), self.rank)
 
 
-def _layer(key: str, ids, names, geoms, to_metric: Transformer) -> _Layer:
+def _layer(key: str, ids, names, geoms, to_metric: Transformer) -> LocatorLayer:
     metric = shapely.transform(geoms, to_metric.transform, interleaved=False)
     rank = np.empty(len(geoms), dtype=np.int64)  # overlaps: smallest area, then file order
     rank[np.lexsort((np.arange(len(geoms)), shapely.area(metric)))] = np.arange(len(geoms))
-    return _Layer(key, np.asarray(ids, dtype=object), np.asarray(names, dtype=object),
+    return LocatorLayer(key, np.asarray(ids, dtype=object), np.asarray(names, dtype=object),
                   np.asarray(geoms), rank, metric)
 
 
@@ -260,7 +265,7 @@ class Locator:
         cells = self.grid.nx * self.grid.ny
         return (48 * cells + 300 * blocks + 40 * pairs) / 2**20
 
-    def _layers(self) -> list[_Layer]:
+    def _layers(self) -> list[LocatorLayer]:
         return [self.city, *([self.neighbors] if self.neighbors else []), *self.districts]
 
     def _extent(self) -> tuple[float, float, float, float]:
@@ -334,8 +339,33 @@ class Locator:
             self._neighbor_edges = shapely.STRtree(shapely.linestrings(pairs[1][near]))
             self._neighbor_edge_feature = feature[1][near]
 
+    # -- what the profile's layers are --------------------------------------------
+    @property
+    def metric_crs(self):
+        """The profile's projected CRS, in which distances and areas are measured."""
+        return self.profile.metric_crs
+
+    @property
+    def boundary(self) -> shapely.Geometry:
+        """The city limit in lon/lat."""
+        return self.profile.boundary
+
+    @property
+    def boundary_metric(self) -> shapely.Geometry:
+        """The city limit in the metric CRS."""
+        return self.city.metric[0]
+
+    def district_population(self, key: str) -> np.ndarray | None:
+        """Residents per feature of district layer ``key`` (layer order), or None when the
+        profile names no ``population_field`` for it; a value that is not a number is NaN."""
+        self.district_layer(key)  # InputError for an unknown key
+        residents = self.profile.district(key).layer.attrs.get("population")
+        if residents is None:
+            return None
+        return pd.to_numeric(pd.Series(residents), errors="coerce").to_numpy(float)
+
     # -- queries ---------------------------------------------------------------
-    def district_layer(self, key: str) -> _Layer:
+    def district_layer(self, key: str) -> LocatorLayer:
         """Return the engine's layer for district ``key``.
 
         Raises
@@ -487,7 +517,7 @@ class Locator:
 
 
 _REBUILT = frozenset({"profile", "to_metric", "agencies"})
-_CACHED_CLASSES = (_Layer, Grid, EdgeDistance, NearEdges)
+_CACHED_CLASSES = (LocatorLayer, Grid, EdgeDistance, NearEdges)
 _CACHED = frozenset({"tolerance_m", "city", "neighbors", "districts", "grid", "_columns",
                      "_combo", "_rows", "_city_edges", "_near_edges", "_boundary_layers"})
 _CACHED_WITH_NEIGHBORS = _CACHED | {"_metric_bounds", "_neighbor_edges",
@@ -507,7 +537,7 @@ def _one_point(lon, lat) -> tuple[float, float]:
     return x, y
 
 
-def _feature(layer: _Layer, index: int) -> dict | None:
+def _feature(layer: LocatorLayer, index: int) -> dict | None:
     if index < 0:
         return None
     return {"id": layer.ids[index], "name": layer.names[index]}

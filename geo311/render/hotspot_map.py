@@ -15,10 +15,11 @@ import folium
 import numpy as np
 import pandas as pd
 
+from geo311.hotspots.aggregate import point_hexes
 from geo311.hotspots.analysis import HotspotResult
-from geo311.hotspots.requests import Requests
 from geo311.jurisdiction import Locator
 from geo311.render import maps
+from geo311.service.requests import Requests
 
 __all__ = ["hotspot_folium", "hotspot_map"]
 
@@ -78,7 +79,7 @@ def hotspot_folium(result: HotspotResult, requests: Requests, locator: Locator, 
     Every string from the data is escaped; only the cells with requests, and of the
     classes only the notable ones (significant, with a pattern), are drawn.
     """
-    m = maps.base_map(locator.profile.boundary.bounds, tiles=tiles)
+    m = maps.base_map(locator.boundary.bounds, tiles=tiles)
     label = "district" if result.by not in ("hex", "grid") else result.by
     # page size: empty cells stay off the count layer, non-significant ones off the classes
     shown = (result.cells["count"] > 0).to_numpy()
@@ -93,7 +94,7 @@ def hotspot_folium(result: HotspotResult, requests: Requests, locator: Locator, 
         _CLASS_LAYERS[result.classes](m, result.geometries[notable], result.cells[notable],
                                       result, label)
     usable = requests.valid
-    hexes = requests.point_hexes()
+    hexes = point_hexes(requests)
     maps.add_heat(m, hexes)
     if usable["type"].nunique() > 1:
         maps.add_type_layers(m, hexes, usable["type"].astype(str).to_numpy(), resolution=7)

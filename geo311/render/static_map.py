@@ -95,7 +95,7 @@ def result_png(result, locator, *, title: str = "", dpi: int = 100) -> bytes:
     dpi : int
         Resolution; the figure is 8 × 8 inches.
     """
-    to_metric = Transformer.from_crs("EPSG:4326", locator.profile.metric_crs, always_xy=True)
+    to_metric = Transformer.from_crs("EPSG:4326", locator.metric_crs, always_xy=True)
     cells = shapely.transform(np.asarray(result.geometries), to_metric.transform,
                               interleaved=False)
     figure = Figure(figsize=(8, 8), dpi=dpi, layout="constrained")
@@ -117,7 +117,7 @@ def result_png(result, locator, *, title: str = "", dpi: int = 100) -> bytes:
                     title=legend, loc="lower left", fontsize=8, title_fontsize=9,
                     framealpha=0.9)
     axes.add_collection(patches)
-    city = locator.city.metric[0]
+    city = locator.boundary_metric
     outline = PatchCollection(polygon_patches(np.array([city])), facecolor="none",
                               edgecolor="#222222", linewidths=1.0)
     axes.add_collection(outline)

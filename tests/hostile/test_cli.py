@@ -320,7 +320,7 @@ def test_every_unexpected_error_is_a_message(demo_dir, monkeypatch, raised, says
     def fail(_profile):
         raise raised
 
-    monkeypatch.setattr(geo311.cli, "_load_locator", fail)
+    monkeypatch.setattr(geo311.cli, "_open_city", fail)
     run(["locate", "--profile", demo_dir, "-119.9", "36.3"], FAIL, says=says)
 
 

@@ -14,14 +14,20 @@ import pandas as pd
 import pytest
 import shapely
 
+from geo311.crews.reallocation import reallocate
 from geo311.demo import generate_demo
 from geo311.errors import InputError
-from geo311.hotspots import columns_from_profile, load_requests, requests_file
-from geo311.hotspots.aggregate import in_districts
 from geo311.hotspots.binning import MAX_HEX_CELLS, check_hex_count
-from geo311.hotspots.reallocation import reallocate
 from geo311.jurisdiction import Locator
 from geo311.profile import load_profile
+from geo311.service.catalog import load_catalog, load_staffing
+from geo311.service.requests import (
+    RequestFilter,
+    columns_from_profile,
+    in_districts,
+    load_requests,
+    requests_file,
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,7 +42,8 @@ def raw(demo_dir) -> pd.DataFrame:
 
 
 def _load(profile, **filters):
-    return load_requests(requests_file(profile), columns_from_profile(profile), **filters)
+    return load_requests(requests_file(profile), columns_from_profile(profile),
+                         RequestFilter(**filters))
 
 
 # -- locate -------------------------------------------------------------------------------
@@ -147,7 +154,8 @@ def test_staffing_keyed_by_another_layer_is_refused_naming_the_key_and_ids(demo,
     profile, locator = demo
     requests = _load(profile)
     with pytest.raises(InputError) as caught:
-        reallocate(requests, locator, "Code Enforcement", key="police_division")
+        reallocate(requests, locator, "Code Enforcement", catalog=load_catalog(profile),
+                   staffing=load_staffing(profile), key="police_division")
     staffing = pd.read_csv(demo_dir / "staffing.csv", dtype=str)
     ids = staffing.loc[staffing["department"] == "Code Enforcement", "ward"]
     message = caught.value.message

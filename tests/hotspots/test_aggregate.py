@@ -2,27 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
 
 from geo311.errors import InputError
-from geo311.hotspots.aggregate import (
-    by_district,
-    by_grid,
-    by_hex,
-    in_districts,
-    load_catalog,
-    timestamp_like,
-)
-from geo311.hotspots.requests import columns_from_profile, load_requests, requests_file
+from geo311.hotspots.aggregate import by_district, by_grid, by_hex
 from geo311.jurisdiction.locate import Locator
 from geo311.profile import load_profile
+from geo311.service.catalog import load_catalog
+from geo311.service.requests import (
+    RequestFilter,
+    columns_from_profile,
+    in_districts,
+    load_requests,
+    requests_file,
+)
 
-REPO = Path(__file__).resolve().parents[2]
 LA = "los_angeles/311/myla311_2017-12-27_to_2017-12-31_subset.csv"
 
 
@@ -78,7 +75,7 @@ def test_per_1000_and_per_km2_recomputed_by_hand_for_ward_10(demo, wards):
 
 def test_la_bulky_items_by_council_district_match_the_records_cd(shared_data, la_profile_dir):
     profile = load_profile(la_profile_dir)
-    requests = load_requests(shared_data / LA, "myla311", types="Bulky Items")
+    requests = load_requests(shared_data / LA, "myla311", RequestFilter(types="Bulky Items"))
     table = by_district(requests, Locator(profile), "council_district")
     ours = table[table["kind"] == "district"].set_index("id")["count"]
     ours.index = ours.index.astype(int)  # the layer's ids are zero-padded ("04"), CD is not
@@ -219,25 +216,3 @@ def test_in_districts_keeps_the_requests_of_those_wards_and_counts_the_rest(demo
     known = ", ".join(str(i) for i in locator.district_layer("ward").ids)
     assert caught.value.message == f"no ward '98', '99'; ward ids: {known}"
     assert caught.value.details == {"key": "ward", "ids": ["98", "99"]}
-
-
-@pytest.mark.parametrize(("value", "like", "expected"), [
-    ("2025-03-01 08:00", "2025-01-01T00:00:00-08:00", "2025-03-01T08:00:00-08:00"),
-    ("2025-03-01T08:00:00+02:00", "2025-01-01T00:00:00", "2025-03-01T08:00:00"),
-    ("2025-03-01", "2025-01-01T00:00:00", "2025-03-01T00:00:00"),
-])
-def test_timestamp_like_takes_the_zone_of_the_requests(value, like, expected):
-    times = pd.Series(pd.to_datetime([like]))
-    if times.dt.tz is not None:
-        times = times.dt.tz_convert("America/Los_Angeles")
-    stamp = timestamp_like(value, times)
-    assert stamp == pd.Timestamp(expected)
-    assert (stamp.tzinfo is None) == (times.dt.tz is None)
-
-
-@pytest.mark.parametrize("bad", ["soon", "", "NaT"])
-def test_timestamp_like_refuses_what_is_not_a_time(bad):
-    with pytest.raises(InputError) as caught:
-        timestamp_like(bad, pd.Series(pd.to_datetime(["2025-01-01"])))
-    assert caught.value.message == f"as_of: not a date or time: {bad!r}"
-    assert caught.value.details == {"as_of": bad}

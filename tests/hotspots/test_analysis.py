@@ -9,16 +9,28 @@ import pytest
 from click.testing import CliRunner
 
 from geo311.cli import main
+from geo311.crews.reallocation import reallocate
 from geo311.errors import InputError
-from geo311.hotspots import columns_from_profile, load_requests, requests_file
 from geo311.hotspots.analysis import analyze
-from geo311.hotspots.reallocation import reallocate
 from geo311.jurisdiction import Locator
 from geo311.profile import load_profile
 from geo311.render.hotspot_map import hotspot_map
 from geo311.render.report import reallocation_html
+from geo311.service.catalog import load_catalog, load_staffing
+from geo311.service.requests import (
+    RequestFilter,
+    columns_from_profile,
+    load_requests,
+    requests_file,
+)
 
 from ..render.test_maps import REMOTE_HREF, REMOTE_LOAD
+
+
+def _services(locator):
+    """The profile's catalog and staffing, as reallocate takes them."""
+    return {"catalog": load_catalog(locator.profile), "staffing": load_staffing(locator.profile)}
+
 
 
 @pytest.fixture(scope="module")
@@ -31,7 +43,7 @@ def demo(demo_dir):
 def graffiti(demo):
     profile, _ = demo
     return load_requests(requests_file(profile), columns_from_profile(profile),
-                         types=["GRAFFITI"])
+                         RequestFilter(types=["GRAFFITI"]))
 
 
 @pytest.mark.parametrize("by", ["ward", "hex", "grid"])
@@ -77,7 +89,7 @@ def test_the_map_is_offline_bounded_and_escapes_type_names(demo, graffiti):
 def test_reallocation_report_puts_the_imbalance_first(demo):
     profile, locator = demo
     requests = load_requests(requests_file(profile), columns_from_profile(profile))
-    result = reallocate(requests, locator, "Code Enforcement")
+    result = reallocate(requests, locator, "Code Enforcement", **_services(locator))
     page = reallocation_html(result, "Code <Enforcement>")
     lead = page[page.index("<body>"):page.index("<table")]
     assert "not</strong> proportional" in lead
@@ -149,9 +161,9 @@ def test_lisa_finds_the_planted_graffiti_spot_as_high_high(demo, demo_dir, graff
 
 
 def test_district_cells_carry_rates_and_service_levels_into_the_popups(demo, graffiti):
-    _, locator = demo
+    profile, locator = demo
     result = analyze(graffiti, locator, by="ward", method="counts",
-                     as_of="2026-01-01")
+                     as_of="2026-01-01", catalog=load_catalog(profile))
     cells = result.cells
     for column in ("share", "per_1000_residents", "per_km2", "median_days_to_close",
                    "pct_closed_within_sla", "open_backlog", "open_past_sla"):
@@ -189,7 +201,7 @@ def test_emerging_finds_the_encampments_that_began_in_april_2025(demo, demo_dir)
     profile, locator = demo
     truth = {s["id"]: s for s in json.loads((demo_dir / "hotspots_truth.json").read_text())}
     encampments = load_requests(requests_file(profile), columns_from_profile(profile),
-                                types=["ENCAMPMENT"])
+                                RequestFilter(types=["ENCAMPMENT"]))
     result = analyze(encampments, locator, by="grid", cell_m=200, method="emerging",
                      start="2024-01-01", end="2026-01-01")
     assert result.emerging.z.shape == (len(result.cells), 24)
@@ -232,11 +244,12 @@ def test_emerging_command_reports_patterns_and_refuses_too_few_steps(demo_dir, t
 
 
 def test_district_filter_keeps_one_ward_and_counts_the_rest(demo, demo_dir, tmp_path):
-    from geo311.hotspots.aggregate import district_of, in_districts
+    from geo311.hotspots.aggregate import district_of
+    from geo311.service.requests import in_districts
 
     _, locator = demo
     requests = load_requests(requests_file(demo[0]), columns_from_profile(demo[0]),
-                             types=["GRAFFITI"])
+                             RequestFilter(types=["GRAFFITI"]))
     ten = in_districts(requests, locator, "ward", "10")
     layer = locator.district_layer("ward")
     codes = district_of(requests, locator, "ward")

@@ -26,8 +26,8 @@ from geo311.hotspots.emerging import (
     space_time_gi_star,
 )
 from geo311.hotspots.gistar import GiStar, gi_star_z
-from geo311.hotspots.requests import load_requests
 from geo311.hotspots.weights import distance_band, knn
+from geo311.service.requests import load_requests
 
 LA_REQUESTS = "los_angeles/311/myla311_2017-12-27_to_2017-12-31_subset.csv"
 

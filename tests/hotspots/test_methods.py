@@ -9,17 +9,22 @@ import pytest
 
 from geo311.cli import hotspots as hotspots_command
 from geo311.errors import InputError
-from geo311.hotspots import columns_from_profile, load_requests, requests_file
 from geo311.hotspots.analysis import METHODS, analyze
 from geo311.jurisdiction import Locator
 from geo311.profile import load_profile
+from geo311.service.requests import (
+    RequestFilter,
+    columns_from_profile,
+    load_requests,
+    requests_file,
+)
 
 
 @pytest.fixture(scope="module")
 def demo(demo_dir):
     profile = load_profile(demo_dir)
     requests = load_requests(requests_file(profile), columns_from_profile(profile),
-                             types=["ENCAMPMENT"])
+                             RequestFilter(types=["ENCAMPMENT"]))
     return Locator(profile), requests
 
 

@@ -8,12 +8,17 @@ import subprocess
 
 import pytest
 
-from geo311.hotspots import columns_from_profile, load_requests, requests_file
 from geo311.hotspots.analysis import analyze
 from geo311.jurisdiction import Locator
 from geo311.outputs import write_text
 from geo311.profile import load_profile
 from geo311.render.hotspot_map import hotspot_map
+from geo311.service.requests import (
+    RequestFilter,
+    columns_from_profile,
+    load_requests,
+    requests_file,
+)
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update",
@@ -33,7 +38,7 @@ def test_map_draws_cells_legend_and_layers_offline(demo_dir, tmp_path):
     profile = load_profile(demo_dir)
     locator = Locator(profile)
     requests = load_requests(requests_file(profile), columns_from_profile(profile),
-                             types=["GRAFFITI"])
+                             RequestFilter(types=["GRAFFITI"]))
     result = analyze(requests, locator, by="hex", method="gistar")
     page = write_text(tmp_path / "map.html",
                       hotspot_map(result, requests, locator, title="Graffiti"))

@@ -9,12 +9,17 @@ import pytest
 import shapely
 from PIL import Image
 
-from geo311.hotspots import columns_from_profile, load_requests, requests_file
 from geo311.hotspots.analysis import analyze
 from geo311.jurisdiction import Locator
 from geo311.outputs import write_bytes
 from geo311.profile import load_profile
 from geo311.render.static_map import polygon_patches, result_png
+from geo311.service.requests import (
+    RequestFilter,
+    columns_from_profile,
+    load_requests,
+    requests_file,
+)
 
 
 def _drawn(geometry: shapely.Geometry, points: list[tuple[float, float]]) -> list[bool]:
@@ -48,7 +53,7 @@ def test_a_polygon_with_a_hole_keeps_the_hole_whatever_the_ring_order():
 def demo(demo_dir):
     profile = load_profile(demo_dir)
     requests = load_requests(requests_file(profile), columns_from_profile(profile),
-                             types=["POTHOLE"])
+                             RequestFilter(types=["POTHOLE"]))
     return Locator(profile), requests
 
 

@@ -8,10 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from geo311.errors import InputError
-from geo311.hotspots import reallocation
-from geo311.hotspots.aggregate import load_catalog
-from geo311.hotspots.reallocation import (
+from geo311.crews import reallocation
+from geo311.crews.reallocation import (
     CHI_SQUARE,
     EXACT,
     MONTE_CARLO,
@@ -20,9 +18,17 @@ from geo311.hotspots.reallocation import (
     reallocate,
     ward_demand,
 )
-from geo311.hotspots.requests import columns_from_profile, load_requests, requests_file
+from geo311.errors import InputError
 from geo311.jurisdiction.locate import Locator
 from geo311.profile import load_profile
+from geo311.service.catalog import load_catalog, load_staffing
+from geo311.service.requests import columns_from_profile, load_requests, requests_file
+
+
+def _services(locator):
+    """The profile's catalog and staffing, as reallocate takes them."""
+    return {"catalog": load_catalog(locator.profile), "staffing": load_staffing(locator.profile)}
+
 
 
 def test_hamilton_gives_the_textbook_apportionment():
@@ -50,7 +56,7 @@ def demo(demo_dir):
 
 def test_equally_staffed_code_enforcement_is_far_from_its_demand(demo):
     locator, requests = demo
-    result = reallocate(requests, locator, "Code Enforcement")
+    result = reallocate(requests, locator, "Code Enforcement", **_services(locator))
     top = result.table.iloc[0]
     print(f"{result.test} X2 = {result.statistic:.1f}, dof {result.dof}, p = {result.p_value:.3g}")
     print(result.table[["ward", "requests", "demand_share", "staff_share", "ratio",
@@ -64,8 +70,9 @@ def test_equally_staffed_code_enforcement_is_far_from_its_demand(demo):
 
 def test_backlog_weight_adds_overdue_requests_to_demand(demo):
     locator, requests = demo
-    plain = reallocate(requests, locator, "Code Enforcement").table.set_index("ward")
-    backlog = reallocate(requests, locator, "Code Enforcement",
+    plain = reallocate(requests, locator, "Code Enforcement",
+                       **_services(locator)).table.set_index("ward")
+    backlog = reallocate(requests, locator, "Code Enforcement", **_services(locator),
                          weight="backlog").table.set_index("ward")
     assert (backlog["weight"] >= plain["weight"]).all()
     assert backlog["weight"].sum() > plain["weight"].sum()
@@ -129,8 +136,10 @@ def test_types_named_instead_of_coded_find_their_department_and_sla(demo):
     frame = requests.frame.copy()
     frame["type"] = frame["type"].map(names).str.upper()  # case differs from the catalog
     by_name = type(requests)(frame, requests.report, requests.source)
-    coded = reallocate(requests, locator, "Code Enforcement", weight="backlog").table
-    named = reallocate(by_name, locator, "Code Enforcement", weight="backlog").table
+    coded = reallocate(requests, locator, "Code Enforcement", **_services(locator),
+                       weight="backlog").table
+    named = reallocate(by_name, locator, "Code Enforcement", **_services(locator),
+                       weight="backlog").table
     pd.testing.assert_frame_equal(coded, named)
 
 

@@ -4,8 +4,8 @@ For one department, :func:`compare_staffing` sets each ward's share of the
 requests beside its share of the crews, tests whether the requests are spread
 in proportion to the crews, and suggests an allocation of the crews in
 proportion to demand by the largest-remainder (Hamilton) method.
-:func:`reallocate` does it from a request table, a locator and the profile's
-catalog and staffing tables.
+:func:`reallocate` does it from a request table, a locator, the service catalog
+and the staffing table (:mod:`geo311.service.catalog`).
 
 The test
 --------
@@ -49,19 +49,16 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
-from geo311.errors import InputError, ProfileError
-from geo311.hotspots.aggregate import (
-    catalog_lookup,
-    district_of,
-    load_catalog,
-    sla_days_of,
-    timestamp_like,
-)
+from geo311.errors import InputError
 from geo311.hotspots.gistar import fdr_bh
-from geo311.hotspots.requests import Requests
 from geo311.jurisdiction.locate import Locator
-from geo311.profile import Profile
-from geo311.tables import read_frame
+from geo311.service.catalog import (
+    as_of_time,
+    catalog_lookup,
+    past_sla,
+    sla_days_of,
+)
+from geo311.service.requests import Requests
 
 __all__ = [
     "CHI_SQUARE",
@@ -73,7 +70,6 @@ __all__ = [
     "StaffingComparison",
     "compare_staffing",
     "largest_remainder",
-    "load_staffing",
     "reallocate",
     "ward_demand",
 ]
@@ -285,17 +281,6 @@ def compare_staffing(
                               int((p > 0).sum()) - 1, total)
 
 
-def load_staffing(profile: Profile) -> pd.DataFrame:
-    """Return the profile's ``[services] staffing`` CSV: ``ward, department, crews``."""
-    if profile.services.staffing is None:
-        raise InputError(f"{profile.path}: [services] needs 'staffing'", profile=str(profile.path))
-    staffing = read_frame(
-        profile.resolve_path(profile.services.staffing, "[services] staffing"),
-        error=ProfileError)
-    staffing["crews"] = pd.to_numeric(staffing["crews"])
-    return staffing
-
-
 def ward_demand(
     requests: Requests,
     locator: Locator,
@@ -307,8 +292,10 @@ def ward_demand(
     """Return requests and overdue open requests per feature of ``key`` for one department.
 
     The department of a request is its catalog row's (by ``service_code`` or
-    ``service_name``, see :func:`~geo311.hotspots.aggregate.catalog_lookup`);
-    requests in no feature, or without a location, are left out.
+    ``service_name``, see :func:`~geo311.service.catalog.catalog_lookup`);
+    requests in no feature, or without a location, are left out. The features
+    are read from the requests' district columns (unlocated requests are located
+    first, once).
 
     Returns
     -------
@@ -321,12 +308,11 @@ def ward_demand(
         raise InputError(f"no request type of department {department!r} in the catalog",
                          department=department)
     layer = locator.district_layer(key)
-    codes = district_of(requests, locator, key)
+    codes = requests.locate(locator).district_codes(key)
     mine = (catalog_lookup(frame["type"], catalog, "department") == department).to_numpy()
     mine = mine & (codes >= 0)
-    as_of = frame["created"].max() if as_of is None else timestamp_like(as_of, frame["created"])
-    age = (as_of - frame["created"]).dt.total_seconds() / 86_400
-    overdue = (~frame["is_closed"] & (age > sla_days_of(frame["type"], catalog))).to_numpy()
+    overdue = past_sla(frame, sla_days_of(frame["type"], catalog),
+                       as_of_time(as_of, frame["created"])).to_numpy()
     ids = pd.Index(layer.ids.astype(str), name=key)
     return pd.DataFrame({
         "requests": np.bincount(codes[mine], minlength=len(ids)),
@@ -339,15 +325,15 @@ def reallocate(
     locator: Locator,
     department: str,
     *,
+    catalog: pd.DataFrame,
+    staffing: pd.DataFrame,
     key: str = "ward",
-    catalog: pd.DataFrame | None = None,
-    staffing: pd.DataFrame | None = None,
     weight: Literal["requests", "backlog"] = "requests",
     total_crews: int | None = None,
     seed: int = 311,
     as_of: pd.Timestamp | str | None = None,
 ) -> StaffingComparison:
-    """Return demand against staffing for one department of the locator's profile.
+    """Return demand against staffing for one department.
 
     Parameters
     ----------
@@ -358,8 +344,10 @@ def reallocate(
     key : str
         District layer whose ids the staffing table's ``ward`` column holds
         (InputError naming the ids when some are not ``key`` ids).
-    catalog, staffing : pandas.DataFrame, optional
-        Default: the profile's ``[services]`` files.
+    catalog, staffing : pandas.DataFrame
+        The service catalog and the staffing table
+        (:func:`~geo311.service.catalog.load_catalog`, ``load_staffing``;
+        :attr:`geo311.city.City.catalog` and ``staffing``).
     weight : {"requests", "backlog"}
         Demand for the suggested allocation: the requests, or the requests plus
         the open requests past their SLA (each overdue request counts twice: as
@@ -372,9 +360,6 @@ def reallocate(
         When the export was taken, to count open requests past their SLA; default:
         the latest creation time in the requests.
     """
-    profile = locator.profile
-    catalog = load_catalog(profile) if catalog is None else catalog
-    staffing = load_staffing(profile) if staffing is None else staffing
     if weight not in ("requests", "backlog"):
         raise InputError(f"weight must be 'requests' or 'backlog', got {weight!r}", weight=weight)
     crews = staffing[staffing["department"] == department].groupby("ward")["crews"].sum()

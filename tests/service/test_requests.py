@@ -6,14 +6,15 @@ import pandas as pd
 import pytest
 
 from geo311.errors import InputError
-from geo311.hotspots.requests import (
+from geo311.profile import load_profile
+from geo311.service.requests import (
     PRESETS,
     RequestColumns,
+    RequestFilter,
     columns_from_profile,
     load_requests,
     requests_file,
 )
-from geo311.profile import load_profile
 
 LA = "los_angeles/311/myla311_2017-12-27_to_2017-12-31_subset.csv"
 NYC = "new_york/311/nyc311_2013-12-25.csv"
@@ -43,19 +44,20 @@ def test_nyc311_preset_counts_its_missing_coordinates(shared_data):
 
 
 def test_type_and_status_filters_report_what_they_excluded(shared_data):
-    bulky = load_requests(shared_data / LA, "myla311", types="Bulky Items")
+    bulky = load_requests(shared_data / LA, "myla311", RequestFilter(types="Bulky Items"))
     assert len(bulky) == 4432
     assert bulky.report.excluded == {"type": 9999 - 4432}
-    both = load_requests(shared_data / LA, "myla311", types=["Bulky Items", "Electronic Waste"])
+    both = load_requests(shared_data / LA, "myla311",
+                         RequestFilter(types=["Bulky Items", "Electronic Waste"]))
     assert len(both) == 4432 + 403
-    still_open = load_requests(shared_data / LA, "myla311", status="OPEN")
+    still_open = load_requests(shared_data / LA, "myla311", RequestFilter(status="OPEN"))
     assert len(still_open) == 5 and not still_open.frame["is_closed"].any()
 
 
 def test_demo_profile_dates_are_tz_aware_and_naive_bounds_take_their_offset(demo_dir):
     profile = load_profile(demo_dir)
     january = load_requests(requests_file(profile), columns_from_profile(profile),
-                            start="2025-01-01", end="2025-02-01")
+                            RequestFilter(start="2025-01-01", end="2025-02-01"))
     raw = pd.read_csv(demo_dir / "requests.csv", usecols=["requested_datetime"])
     expected = raw["requested_datetime"].str.startswith("2025-01").sum()  # local dates
     print(f"demo January 2025: {len(january)} requests, {january.report.invalid}")
