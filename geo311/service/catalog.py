@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from geo311.errors import InputError, ProfileError
@@ -53,8 +54,10 @@ def load_catalog(profile: Profile) -> pd.DataFrame:
         raise InputError(f"{profile.path}: [services] needs 'catalog'", profile=str(profile.path))
     catalog = read_frame(profile.resolve_path(profile.services.catalog, "[services] catalog"),
                          error=ProfileError)
+    _require_columns(catalog, ["service_code"], "[services] catalog")
     if "sla_days" in catalog:
-        catalog["sla_days"] = pd.to_numeric(catalog["sla_days"], errors="coerce")
+        catalog["sla_days"] = _numbers(catalog, "sla_days", "service_code", "[services] catalog",
+                                       missing_ok=True)
     return catalog
 
 
@@ -65,8 +68,32 @@ def load_staffing(profile: Profile) -> pd.DataFrame:
     staffing = read_frame(
         profile.resolve_path(profile.services.staffing, "[services] staffing"),
         error=ProfileError)
-    staffing["crews"] = pd.to_numeric(staffing["crews"])
+    _require_columns(staffing, ["ward", "department", "crews"], "[services] staffing")
+    staffing["crews"] = _numbers(staffing, "crews", "ward", "[services] staffing")
     return staffing
+
+
+def _require_columns(table: pd.DataFrame, columns: list[str], what: str) -> None:
+    missing = [c for c in columns if c not in table]
+    if missing:
+        raise ProfileError(f"{what}: column(s) {', '.join(missing)} missing (columns: "
+                           f"{', '.join(map(str, table.columns))})", field=what)
+
+
+def _numbers(table: pd.DataFrame, column: str, key: str, what: str,
+             missing_ok: bool = False) -> pd.Series:
+    """``column`` as non-negative finite numbers; a ProfileError names the rows that are not."""
+    text = table[column].astype("string").str.strip()
+    values = pd.to_numeric(text, errors="coerce")
+    bad = ~(np.isfinite(values) & (values >= 0)).fillna(False).to_numpy(dtype=bool)
+    if missing_ok:
+        bad &= ~(text.isna() | (text == "")).to_numpy(dtype=bool)
+    if bad.any():
+        rows = ", ".join(f"{k} ({v!r})" for k, v in zip(
+            table.loc[bad, key].head(5), table.loc[bad, column].head(5), strict=True))
+        raise ProfileError(f"{what}: {column} must be a number >= 0; not in {bad.sum()} "
+                           f"row(s): {rows}", field=f"{what} {column}")
+    return values.astype(float)
 
 
 def catalog_lookup(types: pd.Series, catalog: pd.DataFrame, column: str) -> pd.Series:

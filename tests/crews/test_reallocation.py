@@ -186,7 +186,7 @@ def test_ward_p_values_equal_scipy_binomtest_and_benjamini_hochberg(demo):
     from scipy.stats import binomtest
 
     locator, requests = demo
-    result = reallocate(requests, locator, "Code Enforcement")
+    result = reallocate(requests, locator, "Code Enforcement", **_services(locator))
     table = result.table
     n = int(table["requests"].sum())
     theirs = np.array([binomtest(int(k), n, q).pvalue
@@ -272,29 +272,34 @@ def test_demand_in_a_ward_without_crews_rejects_proportionality():
 def test_reallocate_passes_on_as_of_total_crews_and_its_tables(demo):
     locator, requests = demo
     latest = requests.frame["created"].max()
-    default = reallocate(requests, locator, "Code Enforcement", weight="backlog").table
-    later = reallocate(requests, locator, "Code Enforcement", weight="backlog",
+    services = _services(locator)
+    default = reallocate(requests, locator, "Code Enforcement", **services,
+                         weight="backlog").table
+    later = reallocate(requests, locator, "Code Enforcement", **services, weight="backlog",
                        as_of=str((latest + pd.Timedelta(days=400)).tz_localize(None))).table
     assert later["weight"].sum() > default["weight"].sum()
-    assert reallocate(requests, locator, "Code Enforcement",
+    assert reallocate(requests, locator, "Code Enforcement", **services,
                       total_crews=50).table["suggested_crews"].sum() == 50
-    staffing = reallocation.load_staffing(locator.profile)
+    staffing = services["staffing"]
     doubled = staffing.assign(crews=staffing["crews"] * 2)
-    table = reallocate(requests, locator, "Code Enforcement", staffing=doubled).table
+    table = reallocate(requests, locator, "Code Enforcement", catalog=services["catalog"],
+                       staffing=doubled).table
     assert table["crews"].sum() == 2 * default["crews"].sum()
-    catalog = load_catalog(locator.profile).assign(department="Elsewhere")
+    catalog = services["catalog"].assign(department="Elsewhere")
     with pytest.raises(InputError):  # the catalog given, not the profile's, is used
-        reallocate(requests, locator, "Code Enforcement", catalog=catalog)
+        reallocate(requests, locator, "Code Enforcement", catalog=catalog,
+                   staffing=services["staffing"])
 
 
 def test_reallocate_bad_input_messages(demo):
     locator, requests = demo
     with pytest.raises(InputError) as caught:
-        reallocate(requests, locator, "Code Enforcement", weight="overdue")
+        reallocate(requests, locator, "Code Enforcement", **_services(locator),
+                   weight="overdue")
     assert caught.value.message == "weight must be 'requests' or 'backlog', got 'overdue'"
     assert caught.value.details == {"weight": "overdue"}
     with pytest.raises(InputError) as caught:
-        reallocate(requests, locator, "Nobody")
+        reallocate(requests, locator, "Nobody", **_services(locator))
     assert caught.value.details == {"department": "Nobody"}
     assert caught.value.message == "no staffing for department 'Nobody'"
 
@@ -319,6 +324,6 @@ def test_a_profile_without_staffing_is_named_in_the_error(demo):
     profile = dataclasses.replace(locator.profile, services=dataclasses.replace(
         locator.profile.services, staffing=None))
     with pytest.raises(InputError) as caught:
-        reallocation.load_staffing(profile)
+        load_staffing(profile)
     assert caught.value.message == f"{profile.path}: [services] needs 'staffing'"
     assert caught.value.details == {"profile": str(profile.path)}

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 
 import pandas as pd
 import pytest
 
-from geo311.errors import InputError
+from geo311.errors import InputError, ProfileError
 from geo311.profile import load_profile
 from geo311.service.catalog import (
     date_bound,
@@ -97,3 +98,36 @@ def test_catalog_and_staffing_read_as_the_files_are(demo_dir):
     staffing = load_staffing(profile)
     crews = pd.read_csv(demo_dir / "staffing.csv").groupby("department")["crews"].sum()
     assert staffing.groupby("department")["crews"].sum().to_dict() == crews.to_dict()
+
+
+@pytest.mark.parametrize(("name", "old", "new", "says"), [
+    ("staffing.csv", "1,Code Enforcement,3", "1,Code Enforcement,three",
+     "[services] staffing: crews must be a number >= 0; not in 1 row(s): 1 ('three')"),
+    ("staffing.csv", "2,Code Enforcement,3", "2,Code Enforcement,-3",
+     "[services] staffing: crews must be a number >= 0; not in 1 row(s): 2 ('-3')"),
+    ("staffing.csv", "ward,department,crews", "ward,dept,crews",
+     "[services] staffing: column(s) department missing"),
+    ("service_catalog.csv", "Public Works,3,", "Public Works,soon,",
+     "[services] catalog: sla_days must be a number >= 0; not in 1 row(s): GRAFFITI ('soon')"),
+])
+def test_a_bad_number_in_the_catalog_or_staffing_is_named(demo_dir, tmp_path, name, old, new,
+                                                          says):
+    copy = tmp_path / "demo"
+    shutil.copytree(demo_dir, copy, ignore=shutil.ignore_patterns(".geo311-cache"))
+    text = (copy / name).read_text()
+    assert old in text
+    (copy / name).write_text(text.replace(old, new, 1))
+    profile = load_profile(copy)
+    with pytest.raises(ProfileError) as caught:
+        load_staffing(profile) if name == "staffing.csv" else load_catalog(profile)
+    assert says in caught.value.message
+
+
+def test_an_empty_sla_is_no_sla_not_an_error(demo_dir, tmp_path):
+    copy = tmp_path / "demo"
+    shutil.copytree(demo_dir, copy, ignore=shutil.ignore_patterns(".geo311-cache"))
+    text = (copy / "service_catalog.csv").read_text()
+    (copy / "service_catalog.csv").write_text(text.replace("Public Works,3,", "Public Works,,", 1))
+    catalog = load_catalog(load_profile(copy)).set_index("service_code")
+    assert pd.isna(catalog.loc["GRAFFITI", "sla_days"])
+    assert catalog.loc["BULKY", "sla_days"] == 7
