@@ -39,7 +39,6 @@ from geo311.demo.writer import (
     write_gpkg,
     write_json,
 )
-from geo311.errors import InputError
 
 __all__ = ["generate_demo"]
 
@@ -61,7 +60,7 @@ def generate_demo(
         Directory to write into; existing demo files are overwritten.
     seed : int
         Seed of every random choice (non-negative, as numpy's generators take;
-        InputError otherwise); the same seed gives byte-identical files.
+        ValueError otherwise); the same seed gives byte-identical files.
     n_requests : int
         Number of service requests to generate.
     progress : bool
@@ -73,7 +72,7 @@ def generate_demo(
         Counts and names of what was generated (also summarised in README.md).
     """
     if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise InputError(f"seed must be a non-negative integer, got {seed!r}", seed=seed)
+        raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     with tqdm(total=len(_STAGES), desc="demo", disable=not progress, file=sys.stderr) as bar:

@@ -166,6 +166,6 @@ def test_staffing_keyed_by_another_layer_is_refused_naming_the_key_and_ids(demo,
 # -- demo ----------------------------------------------------------------------------------
 @pytest.mark.parametrize("seed", [-5, 1.5, True])
 def test_a_negative_or_non_integer_seed_is_refused_before_writing(tmp_path, seed):
-    with pytest.raises(InputError, match="seed must be a non-negative integer"):
+    with pytest.raises(ValueError, match="seed must be a non-negative integer"):
         generate_demo(tmp_path / "out", seed=seed)
     assert not (tmp_path / "out").exists()
