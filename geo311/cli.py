@@ -221,7 +221,7 @@ def validate(profile_path, address, zip_code, city, csv_in, output, address_col,
         raise click.UsageError("give either ADDRESS or --csv, not both")
     if not output or not address_col:
         raise click.UsageError("--csv needs -o/--output and --address-col")
-    from geo311.address.batch import validate_csv
+    from geo311.address.validate_file import validate_csv
 
     _outputs_writable(output, inputs=[csv_in])
     validator = Validator(load_profile(profile_path))

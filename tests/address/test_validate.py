@@ -10,9 +10,9 @@ import itertools
 import pandas as pd
 import pytest
 
-from geo311.address.batch import validate_csv
 from geo311.address.frozen import _extractor, flatten
 from geo311.address.validate import Validator, redirect_message
+from geo311.address.validate_file import validate_csv
 from geo311.errors import InputError
 from geo311.profile import load_profile
 from geo311.resume import part_paths

@@ -278,7 +278,8 @@ def test_hotspots_hostile_options(demo_dir, broken, earlier, tmp_path, args, cod
 def test_hotspots_output_into_a_missing_directory_is_a_message(demo_dir, tmp_path):
     target = tmp_path / "no" / "such" / "dir" / "x.json"
     run(["hotspots", "--profile", demo_dir, "--type", "GRAFFITI", "--by", "ward", "--method",
-         "counts", "--json", target], FAIL, says="does not exist; nothing was changed", absent=[target])
+         "counts", "--json", target], FAIL, says="does not exist; nothing was changed",
+        absent=[target])
 
 
 # -- reallocation ---------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from geo311.answers import locate_csv_columns
 from geo311.errors import InputError
 from geo311.jurisdiction.locate import Locator
 from geo311.outputs import refuse_input_as_output
@@ -108,8 +109,9 @@ def locate_csv(
 ) -> BatchSummary:
     """Locate each row of ``source`` and write ``target`` with the result columns added.
 
-    Added columns: ``in_jurisdiction, agency_id, agency_name, agency_phone,
-    <key>_id`` per district layer, ``near_boundary, error``. An added name that
+    Added columns (:func:`geo311.answers.locate_csv_columns`): ``in_jurisdiction,
+    agency_id, agency_name, agency_phone, <key>_id`` per district layer,
+    ``near_boundary, error``. An added name that
     the input already uses is prefixed with ``geo311_``. Coordinates are read
     strictly (:func:`geo311.tables.parse_number`): ``1_0``, non-ASCII digits and
     ``nan`` are a row's error.
@@ -133,8 +135,7 @@ def locate_csv(
     for written in (target, *part_paths(target)):
         refuse_input_as_output(written, source)
     keys = [layer.key for layer in locator.districts]
-    added = ["in_jurisdiction", "agency_id", "agency_name", "agency_phone",
-             *(f"{k}_id" for k in keys), "near_boundary", "error"]
+    added = [column for column, _ in locate_csv_columns(keys)] + ["error"]
     summary = BatchSummary()
     with open_table(source, encoding, digest=True) as table:
         header = table.header
@@ -156,9 +157,9 @@ def locate_csv(
                 lats = np.array([parse_number(r[ilat]) if len(r) == width else np.nan
                                  for r in chunk])
                 frame = locator.locate_many(lons, lats).to_frame()
-                result = frame.astype(object)
+                result = frame[added].astype(object)
                 result = result.where(result.notna(), "").to_numpy()
-                error_col = frame.columns.get_loc("error")
+                error_col = len(added) - 1
                 for row, values in zip(chunk, result, strict=True):
                     if len(row) != width:
                         values[error_col] = row_shape_problem(row, width)
