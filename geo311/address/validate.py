@@ -14,11 +14,11 @@ answer, which the caller may change (:mod:`geo311.address.frozen`).
 from __future__ import annotations
 
 import dataclasses
-import gc
 from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
+from geo311.address._collection import fewer_collections
 from geo311.address.frozen import (
     EXTRACTORS,
     INPUT,
@@ -309,31 +309,25 @@ class Validator:
             If an address is not a string, or ``zips`` or ``cities`` has another length
             (before any is validated).
         """
-        texts = list(texts)
-        for text in texts:
-            if not isinstance(text, str):
-                raise InputError(f"an address must be text, not {type(text).__name__}")
-        fields = []
-        for name, values in (("zips", zips), ("cities", cities)):
-            if values is None:
-                fields.append([None] * len(texts))
-                continue
-            values = [_fill_value(v) for v in values]
-            if len(values) != len(texts):
-                raise InputError(f"{name} has {len(values)} values for {len(texts)} addresses")
-            fields.append(values)
-        keys = list(zip(texts, *fields, strict=True))
-        functions = THAWERS.functions
-        # The answers are trees of new dicts and lists: no reference cycle for the garbage
-        # collector to find, yet it would walk all the answers made so far again and again.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with fewer_collections():  # the answers are many new containers, and no cycle
+            texts = list(texts)
+            for text in texts:
+                if not isinstance(text, str):
+                    raise InputError(f"an address must be text, not {type(text).__name__}")
+            fields = []
+            for name, values in (("zips", zips), ("cities", cities)):
+                if values is None:
+                    fields.append([None] * len(texts))
+                    continue
+                values = [_fill_value(v) for v in values]
+                if len(values) != len(texts):
+                    raise InputError(
+                        f"{name} has {len(values)} values for {len(texts)} addresses")
+                fields.append(values)
+            keys = list(zip(texts, *fields, strict=True))
+            functions = THAWERS.functions
             frozen = self._freeze_many(keys)
             return [functions[f[0]](f, key[0]) for key in keys for f in (frozen[key],)]
-        finally:
-            if collecting:
-                gc.enable()
 
     def _freeze(self, text: str, zip: str | None, city: str | None) -> tuple:
         """The frozen answer for an input not in the cache, now cached."""
