@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -41,10 +42,33 @@ class ErrorHandlingGroup(click.Group):
             raise click.ClickException(error_message(exc)) from None
 
 
+FLAGS = {
+    "address_col": ("address_col", "--address-col"),
+    "zip_col": ("zip_col", "--zip-col"),
+    "city_col": ("city_col", "--city-col"),
+    "lon_col": ("lon_col", "--lon-col"),
+    "lat_col": ("lat_col", "--lat-col"),
+    "encoding": ("encoding=...", "--encoding"),
+    "resume": ("resume=False", "--restart"),
+}
+"""By the ``field`` a library error names: how its message spells the argument, and the
+CLI's flag for it."""
+
+
+def flag_wording(exc: Geo311Error) -> str:
+    """``exc``'s message with the library argument it names spelled as the CLI's flag
+    ("no column 'x' for address_col" -> "no column 'x' for --address-col")."""
+    spelling, flag = FLAGS.get(exc.details.get("field"), (None, None))
+    if spelling is None:
+        return exc.message
+    return re.sub(rf"\b(for|with|use) {re.escape(spelling)}(?![\w-])", rf"\1 {flag}",
+                  exc.message)
+
+
 def error_message(exc: BaseException) -> str:
     """The one-line message the CLI prints for ``exc``."""
     if isinstance(exc, Geo311Error):
-        return exc.message
+        return flag_wording(exc)
     if isinstance(exc, OSError):
         where = f": {exc.filename}" if exc.filename else ""
         return f"{exc.strerror or exc}{where}"
@@ -237,8 +261,19 @@ def validate(profile_path, address, zip_code, city, csv_in, output, address_col,
 def _load_requests(profile, requests_path, preset, types, start, end, status, districts=(),
                    locator=None, encoding=None):
     """Requests of ``requests_path`` (default: the profile's own export), filtered."""
+    from geo311.errors import InputError
     from geo311.hotspots.aggregate import in_districts
-    from geo311.hotspots.requests import columns_from_profile, load_requests, requests_file
+    from geo311.hotspots.requests import (
+        columns_from_profile,
+        load_requests,
+        parse_district_filters,
+        requests_file,
+    )
+
+    try:
+        wanted = parse_district_filters(districts)
+    except InputError as exc:
+        raise click.BadParameter(exc.message, param_hint="--district") from None
 
     if requests_path is None:
         requests_path = requests_file(profile)
@@ -247,12 +282,6 @@ def _load_requests(profile, requests_path, preset, types, start, end, status, di
         columns = preset or columns_from_profile(profile)
     requests = load_requests(requests_path, columns, types=list(types) or None, start=start,
                              end=end, status=list(status) or None, encoding=encoding)
-    wanted: dict[str, list[str]] = {}
-    for item in districts:
-        key, sep, value = item.partition("=")
-        if not sep or not key or not value:
-            raise click.BadParameter(f"{item!r}: use KEY=ID, e.g. ward=10", param_hint="--district")
-        wanted.setdefault(key.strip(), []).append(value.strip())
     for key, ids in wanted.items():
         requests = in_districts(requests, locator, key, ids)
     return requests

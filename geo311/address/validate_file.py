@@ -80,12 +80,12 @@ def validate_csv(
     with open_table(source, encoding, digest=True) as table:
         header = table.header
         columns = {}
-        for option, name in (("--address-col", address_col), ("--zip-col", zip_col),
-                             ("--city-col", city_col)):
+        for field, name in (("address_col", address_col), ("zip_col", zip_col),
+                            ("city_col", city_col)):
             if name is not None and name not in header:
-                raise InputError(f"no column {name!r} for {option} (columns: "
-                                 f"{', '.join(header)})", column=name)
-            columns[option] = header.index(name) if name is not None else None
+                raise InputError(f"no column {name!r} for {field} (columns: "
+                                 f"{', '.join(header)})", column=name, field=field)
+            columns[field] = header.index(name) if name is not None else None
         added = output_columns(validator)
         out_header = header + [f"geo311_{n}" if n in header else n for n in added]
         fingerprint = {"input_sha256": table.source.sha256, "encoding": table.source.encoding,
@@ -121,13 +121,13 @@ def _validate_rows(validator: Validator, rows: list[list[str]], padded: list[lis
     Should the batch fail, each row is validated alone, so that a failure is reported
     in its own row's ``error``.
     """
-    def cells(option: str) -> list[str] | None:
-        index = columns[option]
+    def cells(field: str) -> list[str] | None:
+        index = columns[field]
         return None if index is None else [row[index] for row in padded]
 
     try:
-        answers = validator.validate_many(cells("--address-col"), zips=cells("--zip-col"),
-                                          cities=cells("--city-col"))
+        answers = validator.validate_many(cells("address_col"), zips=cells("zip_col"),
+                                          cities=cells("city_col"))
     except Geo311Error:
         return [_validate_row(validator, row, row_cells, columns, paths, statuses)
                 for row, row_cells in zip(rows, padded, strict=True)]
@@ -143,14 +143,14 @@ def _validate_rows(validator: Validator, rows: list[list[str]], padded: list[lis
 def _validate_row(validator: Validator, row: list[str], padded: list[str], columns: dict,
                   paths: list[AnswerPath], statuses: Counter) -> list:
     """Validate one row; a failure or a malformed row is reported in ``error``."""
-    def cell(option: str) -> str | None:
-        index = columns[option]
+    def cell(field: str) -> str | None:
+        index = columns[field]
         return padded[index] if index is not None else None
 
     problem = row_shape_problem(row, len(padded))
     try:
-        answer = validator.validate(cell("--address-col"), zip=cell("--zip-col"),
-                                    city=cell("--city-col"))
+        answer = validator.validate(cell("address_col"), zip=cell("zip_col"),
+                                    city=cell("city_col"))
     except Geo311Error as exc:
         statuses["error"] += 1
         blank = [""] * len(paths)

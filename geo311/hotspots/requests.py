@@ -12,6 +12,7 @@ excluded, so that no row disappears unaccounted for.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ __all__ = [
     "Requests",
     "columns_from_profile",
     "load_requests",
+    "parse_district_filters",
     "requests_file",
 ]
 
@@ -229,6 +231,27 @@ def preset(name: str) -> RequestColumns:
         raise InputError(f"unknown request preset {name!r} (known: {', '.join(PRESETS)})",
                          preset=name)
     return PRESETS[name]
+
+
+def parse_district_filters(items: Iterable[str]) -> dict[str, list[str]]:
+    """Return ``KEY=ID`` district filters as the ids wanted per district key, in order.
+
+    >>> parse_district_filters(["ward=10", "ward=3", " police = 7"])
+    {'ward': ['10', '3'], 'police': ['7']}
+
+    Raises
+    ------
+    InputError
+        For an item without a key, an ``=`` or an id (``field="districts"``).
+    """
+    wanted: dict[str, list[str]] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key or not value:
+            raise InputError(f"{item!r}: use KEY=ID, e.g. ward=10", field="districts",
+                             item=item)
+        wanted.setdefault(key.strip(), []).append(value.strip())
+    return wanted
 
 
 def _parse_dates(values: pd.Series, date_format: str | None) -> pd.Series:

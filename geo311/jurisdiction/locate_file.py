@@ -51,18 +51,18 @@ class BatchSummary:
 
 
 def _find_column(header: list[str], given: str | None, names: tuple[str, ...],
-                 what: str) -> int:
+                 what: str, field: str) -> int:
     if given is not None:
         if given not in header:
             raise InputError(f"no column {given!r} for {what} (columns: {', '.join(header)})",
-                             column=given)
+                             column=given, field=field)
         return header.index(given)
     lowered = [h.strip().lower() for h in header]
     for name in names:
         if name in lowered:
             return lowered.index(name)
     raise InputError(f"cannot tell which column holds the {what} (columns: "
-                     f"{', '.join(header)}); name it with --{what[:3]}-col", column=None)
+                     f"{', '.join(header)}); name it with {field}", column=None, field=field)
 
 
 def row_shape_problem(row: list[str], width: int) -> str:
@@ -139,8 +139,8 @@ def locate_csv(
     summary = BatchSummary()
     with open_table(source, encoding, digest=True) as table:
         header = table.header
-        ilon = _find_column(header, lon_col, LON_NAMES, "longitude")
-        ilat = _find_column(header, lat_col, LAT_NAMES, "latitude")
+        ilon = _find_column(header, lon_col, LON_NAMES, "longitude", "lon_col")
+        ilat = _find_column(header, lat_col, LAT_NAMES, "latitude", "lat_col")
         out_header = header + [f"geo311_{n}" if n in header else n for n in added]
         fingerprint = {"input_sha256": table.source.sha256, "encoding": table.source.encoding,
                        "columns": out_header, "lon_col": header[ilon], "lat_col": header[ilat],
