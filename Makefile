@@ -51,3 +51,4 @@ bench: setup
 	$(BIN)/python bench/bench_locate.py
 	$(BIN)/python bench/bench_validate.py
 	$(BIN)/python bench/bench_hotspots.py
+	$(BIN)/python bench/bench_kernels.py

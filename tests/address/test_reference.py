@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-import time
 from pathlib import Path
 
 import geopandas as gpd
@@ -107,15 +106,9 @@ def test_bad_rows_are_reported_not_dropped(profile: Profile, tmp_path: Path) -> 
 def test_cache_hit_then_rebuild_after_a_change(profile: Profile, tmp_path: Path) -> None:
     work = copy_profile(profile, tmp_path)
     cache = tmp_path / "cache"
-    start = time.perf_counter()
     cold = AddressReference.from_profile(work, cache_dir=cache)
-    build_s = time.perf_counter() - start
-    start = time.perf_counter()
-    warm = AddressReference.from_profile(work, cache_dir=cache)
-    warm_s = time.perf_counter() - start
-    print(f"reference build {build_s:.2f} s, warm load {warm_s:.3f} s")
+    warm = AddressReference.from_profile(work, cache_dir=cache)  # speed: bench_kernels.py
     assert not cold.cache_hit and warm.cache_hit
-    assert warm_s <= 1.0
     assert np.array_equal(cold.point_lonlat, warm.point_lonlat)
     assert cold.streets == warm.streets and cold.number_spans == warm.number_spans
     assert len(list(cache.iterdir())) == 1
