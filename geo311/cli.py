@@ -339,8 +339,8 @@ def _with_request_options(command):
 @click.option("--step", type=click.Choice(["month", "week", "day"]), default="month",
               show_default=True, help="Time step of --method emerging.")
 @click.option("--time-window", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Steps in a space-time neighbourhood (--method emerging; ArcGIS's "
-                   "neighbourhood time step + 1).")
+              help="Steps in a space-time neighborhood (--method emerging; ArcGIS's "
+                   "neighborhood time step + 1).")
 def hotspots(profile_path, requests_path, preset, types, start, end, status, districts,
              encoding, by, method, resolution, cell_m, band_m, out, json_out, png_out, tiles,
              as_of, permutations, step, time_window) -> None:
