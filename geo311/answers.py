@@ -15,7 +15,7 @@ from typing import Any, TypedDict
 
 __all__ = ["AgencyAnswer", "AlternativeAnswer", "CandidateAnswer", "FeatureAnswer",
            "JurisdictionAnswer", "LocateAnswer", "NearestAgencyAnswer", "PostalCityAnswer",
-           "RedirectAnswer", "UnderstoodAnswer", "ValidateAnswer", "DISTRICT",
+           "RedirectAnswer", "UnderstoodAnswer", "ValidateAnswer", "AnswerPath", "DISTRICT",
            "declared_path", "keys_of", "locate_csv_columns", "validate_csv_columns",
            "value_at"]
 
