@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -41,10 +42,33 @@ class ErrorHandlingGroup(click.Group):
             raise click.ClickException(error_message(exc)) from None
 
 
+FLAGS = {
+    "address_col": ("address_col", "--address-col"),
+    "zip_col": ("zip_col", "--zip-col"),
+    "city_col": ("city_col", "--city-col"),
+    "lon_col": ("lon_col", "--lon-col"),
+    "lat_col": ("lat_col", "--lat-col"),
+    "encoding": ("encoding=...", "--encoding"),
+    "resume": ("resume=False", "--restart"),
+}
+"""By the ``field`` a library error names: how its message spells the argument, and the
+CLI's flag for it."""
+
+
+def flag_wording(exc: Geo311Error) -> str:
+    """``exc``'s message with the library argument it names spelled as the CLI's flag
+    ("no column 'x' for address_col" -> "no column 'x' for --address-col")."""
+    spelling, flag = FLAGS.get(exc.details.get("field"), (None, None))
+    if spelling is None:
+        return exc.message
+    return re.sub(rf"\b(for|with|use) {re.escape(spelling)}(?![\w-])", rf"\1 {flag}",
+                  exc.message)
+
+
 def error_message(exc: BaseException) -> str:
     """The one-line message the CLI prints for ``exc``."""
     if isinstance(exc, Geo311Error):
-        return exc.message
+        return flag_wording(exc)
     if isinstance(exc, OSError):
         where = f": {exc.filename}" if exc.filename else ""
         return f"{exc.strerror or exc}{where}"
@@ -218,7 +242,7 @@ def validate(profile_path, address, zip_code, city, csv_in, output, address_col,
         raise click.UsageError("give either ADDRESS or --csv, not both")
     if not output or not address_col:
         raise click.UsageError("--csv needs -o/--output and --address-col")
-    from geo311.address.batch import validate_csv
+    from geo311.address.validate_file import validate_csv
 
     _outputs_writable(output, inputs=[csv_in])
     validator = _open_city(profile_path).validator
@@ -234,15 +258,12 @@ def validate(profile_path, address, zip_code, city, csv_in, output, address_col,
 def _request_filter(types, start, end, status, districts):
     """The :class:`~geo311.service.requests.RequestFilter` of the request options."""
     from geo311.errors import InputError
-    from geo311.service.requests import RequestFilter, parse_district
+    from geo311.service.requests import RequestFilter, parse_district_filters
 
-    wanted: dict[str, list[str]] = {}
-    for item in districts:
-        try:
-            key, value = parse_district(item)
-        except InputError as error:
-            raise click.BadParameter(error.message, param_hint="--district") from None
-        wanted.setdefault(key, []).append(value)
+    try:
+        wanted = parse_district_filters(districts)
+    except InputError as error:
+        raise click.BadParameter(error.message, param_hint="--district") from None
     return RequestFilter(types=types, start=start, end=end, status=status, districts=wanted)
 
 
@@ -298,8 +319,8 @@ def _with_request_options(command):
 @click.option("--step", type=click.Choice(["month", "week", "day"]), default="month",
               show_default=True, help="Time step of --method emerging.")
 @click.option("--time-window", type=click.IntRange(min=1), default=1, show_default=True,
-              help="Steps in a space-time neighbourhood (--method emerging; ArcGIS's "
-                   "neighbourhood time step + 1).")
+              help="Steps in a space-time neighborhood (--method emerging; ArcGIS's "
+                   "neighborhood time step + 1).")
 def hotspots(profile_path, requests_path, preset, types, start, end, status, districts,
              encoding, by, method, resolution, cell_m, band_m, out, json_out, png_out, tiles,
              as_of, permutations, step, time_window) -> None:

@@ -4,9 +4,9 @@ Beside the in-progress file, ``OUT.part.json`` keeps the fingerprint of the run
 (the input's content hash, the options that shape the output and the geo311
 version). A later run with the same fingerprint continues the in-progress file
 where it stopped (a last row cut short is removed and written again); another
-fingerprint is refused until ``--restart``. A killed run never leaves a partial
-file under the output's name, and the previous output stays as it was until the
-new one is complete.
+fingerprint is refused until it is started afresh (``resume=False``). A killed run
+never leaves a partial file under the output's name, and the previous output stays
+as it was until the new one is complete.
 """
 
 from __future__ import annotations
@@ -89,8 +89,8 @@ def done_rows(target: Path, header: list[str]) -> tuple[int, int | None]:
             ended = line.endswith(b"\n")
             yield line.decode("utf-8", errors="replace")  # only a cut line has a bad byte
 
-    other = InputError(f"{target} exists with other columns; remove it or use --restart",
-                       file=str(target))
+    other = InputError(f"{target} exists with other columns; remove it or use resume=False",
+                       file=str(target), field="resume")
     with target.open("rb") as handle:
         reader = csv.reader(lines(), strict=True)
         try:
@@ -109,7 +109,8 @@ def done_rows(target: Path, header: list[str]) -> tuple[int, int | None]:
             if not ended or len(row) != len(header):
                 if consumed < size:
                     raise InputError(f"{target}: row {done + 1} is malformed; fix it or use "
-                                     "--restart", file=str(target), row=done + 1)
+                                     "resume=False", file=str(target), row=done + 1,
+                                     field="resume")
                 return done, end
             done, end = done + 1, consumed
 
@@ -132,7 +133,7 @@ def _check_fingerprint(part: Path, meta: Path, fingerprint: dict) -> None:
                       if stored.get(k) != fingerprint.get(k))
         why = f"it was started with another {', '.join(keys)}"
     raise InputError(f"{part} is the unfinished output of another run ({why}); "
-                     "use --restart to start afresh", file=str(part))
+                     "use resume=False to start afresh", file=str(part), field="resume")
 
 
 @contextmanager
@@ -142,7 +143,7 @@ def resumable_csv(target: str | Path, header: list[str], fingerprint: dict[str, 
 
     ``fingerprint`` (JSON-ready; the geo311 version is added) describes the run.
     With ``resume`` an in-progress file of the same fingerprint is continued; one
-    of another fingerprint is refused. Without ``resume`` (``--restart``) it is
+    of another fingerprint is refused. Without ``resume`` (the CLI's ``--restart``) it is
     started afresh. On success the file is renamed onto ``target``; on an
     exception it stays, to be resumed.
 
@@ -150,7 +151,7 @@ def resumable_csv(target: str | Path, header: list[str], fingerprint: dict[str, 
     ------
     InputError
         If the in-progress file belongs to another run, ``target`` holds another
-        table (without ``--restart``), or the directory cannot be written.
+        table (with ``resume``), or the directory cannot be written.
     """
     from geo311 import __version__  # here: geo311/__init__ imports the batch modules
 
@@ -163,8 +164,8 @@ def resumable_csv(target: str | Path, header: list[str], fingerprint: dict[str, 
         skip, cut_at = done_rows(part, header)
     elif (resume and target.exists() and target.stat().st_size
           and _first_record(target) != header):
-        raise InputError(f"{target} exists with other columns; remove it or use --restart",
-                         file=str(target))
+        raise InputError(f"{target} exists with other columns; remove it or use resume=False",
+                         file=str(target), field="resume")
     try:
         if skip and cut_at is not None:
             with part.open("r+b") as handle:

@@ -57,8 +57,8 @@ class Source:
 
 def _decode_error(path: Path, encoding: str, offset: int, reason: str) -> InputError:
     return InputError(f"{path}: cannot decode byte offset {offset} as {encoding} ({reason}); "
-                      "give the file's encoding with --encoding", file=str(path), offset=offset,
-                      encoding=encoding)
+                      "give the file's encoding with encoding=...", file=str(path), offset=offset,
+                      encoding=encoding, field="encoding")
 
 
 def _first_error(path: Path, encoding: str) -> tuple[int, str] | None:

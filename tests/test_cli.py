@@ -324,3 +324,28 @@ def test_reallocation_weight_backlog_adds_overdue_requests(demo_dir, tmp_path):
     assert (plain["weight"] == plain["requests"]).all()
     assert (backlog["weight"] >= backlog["requests"]).all()
     assert backlog["weight"].sum() > plain["weight"].sum()
+
+
+def test_validate_csv_names_a_missing_column_by_its_flag(demo_dir, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("id,street\n1,100 Main St\n")
+    result = run("validate", "--profile", demo_dir, "--csv", source, "-o", tmp_path / "o.csv",
+                 "--address-col", "addr")
+    assert result.exit_code == 1
+    assert "no column 'addr' for --address-col" in result.output
+
+
+def test_flag_wording_turns_the_field_a_library_error_names_into_the_flag():
+    from geo311.cli import error_message
+    from geo311.errors import InputError
+
+    assert error_message(InputError("x.part belongs to another run; use resume=False to start "
+                                    "afresh", field="resume")) == (
+        "x.part belongs to another run; use --restart to start afresh")
+    assert error_message(InputError("no column 'lon_col' for lat_col (columns: lon_col, b)",
+                                    field="lat_col")) == (
+        "no column 'lon_col' for --lat-col (columns: lon_col, b)")
+    assert error_message(InputError("cannot decode; give the file's encoding with "
+                                    "encoding=...", field="encoding")) == (
+        "cannot decode; give the file's encoding with --encoding")
+    assert error_message(InputError("use resume=False", field=None)) == "use resume=False"

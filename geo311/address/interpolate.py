@@ -52,17 +52,20 @@ def side_of(number: int, ranges: tuple[int, int, int, int]) -> int | None:
 
 
 def point_along(
-    coords: np.ndarray, fraction: float, offset_m: float = 0.0, side: int = LEFT
+    coords: np.ndarray | MeasuredLine, fraction: float, offset_m: float = 0.0, side: int = LEFT
 ) -> tuple[float, float]:
     """Return the point at ``fraction`` (0..1) of a line's length, offset sideways.
 
     Parameters
     ----------
-    coords : (n, 2) array of the line's vertices in a metric CRS.
+    coords : (n, 2) array of the line's vertices in a metric CRS, or its :func:`measure`
+        (faster when the line places many points; the same floats).
     fraction : position along the line, clipped to 0..1.
     offset_m : perpendicular distance from the line.
     side : :data:`LEFT` or :data:`RIGHT` of the digitized direction.
     """
+    if isinstance(coords, MeasuredLine):
+        return _point_along_measured(coords, fraction, offset_m, side)
     coords = np.asarray(coords, dtype=float)
     steps = np.diff(coords, axis=0)
     lengths = np.hypot(steps[:, 0], steps[:, 1])
@@ -153,8 +156,6 @@ def centerline_point(
         return None
     start, end = ranges[:2] if side == LEFT else ranges[2:]
     fraction = 0.5 if start == end else (number - start) / (end - start)
-    if isinstance(coords, MeasuredLine):
-        return _point_along_measured(coords, fraction, offset_m, side)
     return point_along(coords, fraction, offset_m, side)
 
 

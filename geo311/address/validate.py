@@ -14,11 +14,11 @@ answer, which the caller may change (:mod:`geo311.address.frozen`).
 from __future__ import annotations
 
 import dataclasses
-import gc
 from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
+from geo311.address._collection import fewer_collections
 from geo311.address.frozen import (
     EXTRACTORS,
     INPUT,
@@ -32,6 +32,14 @@ from geo311.address.frozen import (
 from geo311.address.match import Candidate, Matcher, MatchResult, MatchType
 from geo311.address.parse import AddressKind, ParsedAddress, fast_key, parse_uncached_how
 from geo311.address.reference import AddressReference
+from geo311.answers import (
+    CandidateAnswer,
+    PostalCityAnswer,
+    RedirectAnswer,
+    UnderstoodAnswer,
+    ValidateAnswer,
+    keys_of,
+)
 from geo311.errors import InputError
 from geo311.jurisdiction import Locator
 from geo311.profile import Profile
@@ -165,11 +173,7 @@ def _fill_value(value: str | None) -> str | None:
 
 # -- the parts of an answer: keys, and the values in the same order --------------------------
 
-_CANDIDATE_KEYS = ("address", "lon", "lat", "zip", "match_type", "score", "reason")
-_UNDERSTOOD_KEYS = ("kind", "number", "number_suffix", "number_high", "street", "cross_street",
-                    "unit", "city", "state", "zip", "po_box")
-_REDIRECT_KEYS = ("id", "name", "phone", "url", "message")
-_POSTAL_KEYS = ("given", "serving", "differs")
+# (the keys are declared in geo311.answers; these give the values in their order)
 
 
 def _candidate(candidate: Candidate) -> tuple:
@@ -204,27 +208,28 @@ def _redirect_and_postal_city(location: dict, best: Candidate,
 
 # -- frozen answers (see geo311.address.frozen) ------------------------------------------
 
-_CANDIDATE_SHAPE = dict_shape(_CANDIDATE_KEYS)
-_UNDERSTOOD_SHAPE = dict_shape(_UNDERSTOOD_KEYS)
-_REDIRECT_SHAPE = dict_shape(_REDIRECT_KEYS)
-_POSTAL_SHAPE = dict_shape(_POSTAL_KEYS)
+_CANDIDATE_SHAPE = dict_shape(keys_of(CandidateAnswer))
+_UNDERSTOOD_SHAPE = dict_shape(keys_of(UnderstoodAnswer))
+_REDIRECT_SHAPE = dict_shape(keys_of(RedirectAnswer))
+_POSTAL_SHAPE = dict_shape(keys_of(PostalCityAnswer))
+_ANSWER_KEYS = keys_of(ValidateAnswer)
 
 
 def _answer_shape(suggestions: int, reasons: int, notes: int, location: Shape,
                   redirect: bool, postal_city: bool) -> Shape:
-    """The shape of an answer (:meth:`Validator._answer` lists its leaves in this order)."""
-    parts = (
-        ("input", INPUT), ("status", None), ("match_type", None), ("address", None),
-        ("lon", None), ("lat", None), ("confidence", None),
-        ("suggestions", ("list", (_CANDIDATE_SHAPE,) * suggestions)),
-        ("understood", _UNDERSTOOD_SHAPE),
-        ("review_reasons", ("list", (None,) * reasons)),
-        ("notes", ("list", (None,) * notes)),
-        ("location", location),
-        ("redirect", _REDIRECT_SHAPE if redirect else None),
-        ("postal_city", _POSTAL_SHAPE if postal_city else None),
-    )  # fmt: skip
-    return ("dict", tuple(key for key, _ in parts), tuple(shape for _, shape in parts))
+    """The shape of a :class:`~geo311.answers.ValidateAnswer`, its keys in their declared
+    order (:meth:`Validator._answer` lists its leaves in this order)."""
+    parts = {
+        "input": INPUT,
+        "suggestions": ("list", (_CANDIDATE_SHAPE,) * suggestions),
+        "understood": _UNDERSTOOD_SHAPE,
+        "review_reasons": ("list", (None,) * reasons),
+        "notes": ("list", (None,) * notes),
+        "location": location,
+        "redirect": _REDIRECT_SHAPE if redirect else None,
+        "postal_city": _POSTAL_SHAPE if postal_city else None,
+    }  # every other key holds a leaf
+    return ("dict", _ANSWER_KEYS, tuple(parts.get(key) for key in _ANSWER_KEYS))
 
 
 def _same_street_first(understood: tuple) -> tuple[str, int]:
@@ -275,7 +280,8 @@ class Validator:
         self._locations: dict[tuple[float, float], tuple[tuple, int, bool]] = {}
         self._location_shape: int | None = None
 
-    def validate(self, text: str, *, zip: str | None = None, city: str | None = None) -> dict:
+    def validate(self, text: str, *, zip: str | None = None,
+                 city: str | None = None) -> ValidateAnswer:
         """Return the validation of one free-text address as a JSON-ready dict.
 
         ``zip`` and ``city`` fill in what the text does not say (a separate form
@@ -289,7 +295,7 @@ class Validator:
         return THAWERS.functions[frozen[0]](frozen, text)
 
     def validate_many(self, texts: Iterable[str], *, zips: Iterable[str | None] | None = None,
-                      cities: Iterable[str | None] | None = None) -> list[dict]:
+                      cities: Iterable[str | None] | None = None) -> list[ValidateAnswer]:
         """Return :meth:`validate` of each address, in order: the same answers, sooner.
 
         ``zips`` and ``cities``, when given, hold the form field of each address
@@ -303,31 +309,25 @@ class Validator:
             If an address is not a string, or ``zips`` or ``cities`` has another length
             (before any is validated).
         """
-        texts = list(texts)
-        for text in texts:
-            if not isinstance(text, str):
-                raise InputError(f"an address must be text, not {type(text).__name__}")
-        fields = []
-        for name, values in (("zips", zips), ("cities", cities)):
-            if values is None:
-                fields.append([None] * len(texts))
-                continue
-            values = [_fill_value(v) for v in values]
-            if len(values) != len(texts):
-                raise InputError(f"{name} has {len(values)} values for {len(texts)} addresses")
-            fields.append(values)
-        keys = list(zip(texts, *fields, strict=True))
-        functions = THAWERS.functions
-        # The answers are trees of new dicts and lists: no reference cycle for the garbage
-        # collector to find, yet it would walk all the answers made so far again and again.
-        collecting = gc.isenabled()
-        gc.disable()
-        try:
+        with fewer_collections():  # the answers are many new containers, and no cycle
+            texts = list(texts)
+            for text in texts:
+                if not isinstance(text, str):
+                    raise InputError(f"an address must be text, not {type(text).__name__}")
+            fields = []
+            for name, values in (("zips", zips), ("cities", cities)):
+                if values is None:
+                    fields.append([None] * len(texts))
+                    continue
+                values = [_fill_value(v) for v in values]
+                if len(values) != len(texts):
+                    raise InputError(
+                        f"{name} has {len(values)} values for {len(texts)} addresses")
+                fields.append(values)
+            keys = list(zip(texts, *fields, strict=True))
+            functions = THAWERS.functions
             frozen = self._freeze_many(keys)
             return [functions[f[0]](f, key[0]) for key in keys for f in (frozen[key],)]
-        finally:
-            if collecting:
-                gc.enable()
 
     def _freeze(self, text: str, zip: str | None, city: str | None) -> tuple:
         """The frozen answer for an input not in the cache, now cached."""

@@ -32,6 +32,7 @@ from pyproj import Transformer
 from scipy import ndimage
 
 from geo311 import cache
+from geo311.answers import LocateAnswer
 from geo311.cache import Digest, cache_file
 from geo311.errors import InputError, ProfileError
 from geo311.jurisdiction.edges import EdgeDistance, NearEdges, near_bounds, segments
@@ -432,7 +433,7 @@ class Locator:
                      for layer, value in zip(self.districts, values[first:], strict=True)}
         return Locations(self, valid, error, inside, agency, districts, near)
 
-    def locate(self, lon: float, lat: float) -> dict:
+    def locate(self, lon: float, lat: float) -> LocateAnswer:
         """Return the full answer for one point as a JSON-ready dict.
 
         Raises

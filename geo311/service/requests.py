@@ -43,7 +43,7 @@ __all__ = [
     "columns_from_profile",
     "in_districts",
     "load_requests",
-    "parse_district",
+    "parse_district_filters",
     "preset",
     "requests_file",
 ]
@@ -229,20 +229,6 @@ class RequestFilter:
         return "; ".join(parts) or "all requests"
 
 
-def parse_district(item: str) -> tuple[str, str]:
-    """Split a district filter ``KEY=ID`` (``ward=10``) into ``(key, id)``.
-
-    Raises
-    ------
-    InputError
-        When ``item`` is not ``KEY=ID`` with both parts non-empty.
-    """
-    key, sep, value = item.partition("=")
-    if not sep or not key.strip() or not value.strip():
-        raise InputError(f"{item!r}: use KEY=ID, e.g. ward=10", district=item)
-    return key.strip(), value.strip()
-
-
 @dataclass
 class Requests:
     """Requests under normalized column names.
@@ -415,6 +401,27 @@ def preset(name: str) -> RequestColumns:
         raise InputError(f"unknown request preset {name!r} (known: {', '.join(PRESETS)})",
                          preset=name)
     return PRESETS[name]
+
+
+def parse_district_filters(items: Iterable[str]) -> dict[str, list[str]]:
+    """Return ``KEY=ID`` district filters as the ids wanted per district key, in order.
+
+    >>> parse_district_filters(["ward=10", "ward=3", " police = 7"])
+    {'ward': ['10', '3'], 'police': ['7']}
+
+    Raises
+    ------
+    InputError
+        For an item without a key, an ``=`` or an id (``field="districts"``).
+    """
+    wanted: dict[str, list[str]] = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip() or not value.strip():
+            raise InputError(f"{item!r}: use KEY=ID, e.g. ward=10", field="districts",
+                             item=item)
+        wanted.setdefault(key.strip(), []).append(value.strip())
+    return wanted
 
 
 def _parse_dates(values: pd.Series, date_format: str | None) -> pd.Series:

@@ -108,38 +108,6 @@ def test_hex_and_grid_bins_hold_every_usable_request(demo):
     assert squares["lon"].between(-121, -119).all()
 
 
-@pytest.mark.parametrize(("kind", "by", "method"), [("Bulky Items", "council_district", "counts"),
-                                                    ("Graffiti Removal", "hex", "gistar")])
-def test_la_hotspots_command_on_the_myla311_export(shared_data, la_profile_dir, tmp_path, kind,
-                                                   by, method):
-    """The planners' command on real LA data: every located request lands in a cell."""
-    import json
-
-    from click.testing import CliRunner
-
-    from geo311.cli import main
-
-    result = CliRunner().invoke(main, [
-        "hotspots", "--profile", str(la_profile_dir), "--requests",
-        str(shared_data / LA), "--preset", "myla311", "--type", kind, "--by", by,
-        "--method", method, "--out", str(tmp_path / "m.html"), "--png", str(tmp_path / "m.png"),
-        "--json", str(tmp_path / "m.json")])
-    assert result.exit_code == 0, result.output
-    summary = json.loads(result.output)
-    report = summary["requests"]
-    located = report["kept"] - sum(report["invalid"].values())
-    print(f"LA {kind} by {by}: {located} located, {summary['requests_in_cells']} in cells, "
-          f"{summary['cells']} cells")
-    # districts hold every located request inside the city; hexagons are kept by their centre,
-    # so along LA's ragged boundary a few requests fall in cells left out (measured 4.1 %)
-    floor = 0.999 if by == "council_district" else 0.94
-    assert floor * located <= summary["requests_in_cells"] <= located
-    cells = json.loads((tmp_path / "m.json").read_text())["cells"]
-    assert len(cells) == summary["cells"] and (tmp_path / "m.png").stat().st_size > 10_000
-    if method == "gistar":
-        assert summary["bins"].get("3", 0) > 0
-
-
 def test_ward_service_levels_equal_a_pandas_groupby_of_the_raw_csv(demo):
     """Median days to close, % within SLA, backlog and open past SLA, recomputed from the CSV.
 

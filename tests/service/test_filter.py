@@ -12,7 +12,7 @@ from geo311.service.requests import (
     RequestFilter,
     columns_from_profile,
     load_requests,
-    parse_district,
+    parse_district_filters,
 )
 
 
@@ -48,8 +48,8 @@ def test_a_malformed_filter_is_refused_on_construction(kwargs, message):
 @pytest.mark.parametrize("item", ["ward", "=10", "ward=", " = "])
 def test_a_district_item_needs_key_and_id(item):
     with pytest.raises(InputError, match="use KEY=ID"):
-        parse_district(item)
-    assert parse_district(" ward = 10 ") == ("ward", "10")
+        parse_district_filters([item])
+    assert parse_district_filters([" ward = 10 "]) == {"ward": ["10"]}
 
 
 def test_bbox_keeps_the_located_rows_in_the_box_and_counts_the_rest(demo):

@@ -110,3 +110,15 @@ def test_offsets_that_change_with_daylight_saving_become_utc(tmp_path):
     assert str(created.dt.tz) == "UTC"
     assert created.tolist() == [pd.Timestamp("2024-01-01 18:00", tz="UTC"),
                                 pd.Timestamp("2024-07-01 17:00", tz="UTC")]
+
+
+def test_district_filters_parse_key_id_items_and_refuse_the_rest():
+    from geo311.service.requests import parse_district_filters
+
+    assert parse_district_filters(["ward=10", "police=7", "ward= 3"]) == {
+        "ward": ["10", "3"], "police": ["7"]}
+    assert parse_district_filters([]) == {}
+    for bad in ("ward", "=10", "ward="):
+        with pytest.raises(InputError, match="use KEY=ID") as caught:
+            parse_district_filters(["ward=1", bad])
+        assert caught.value.details["field"] == "districts"

@@ -15,8 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 from geo311.address.validate import Validator
+from geo311.answers import AnswerPath, ValidateAnswer, validate_csv_columns, value_at
 from geo311.errors import Geo311Error, InputError
-from geo311.jurisdiction.batch import profile_fingerprint, row_shape_problem
+from geo311.jurisdiction.locate_file import profile_fingerprint, row_shape_problem
 from geo311.outputs import refuse_input_as_output
 from geo311.resume import part_paths, resumable_csv
 from geo311.tables import open_table
@@ -27,32 +28,17 @@ _CHUNK = 1000
 """Rows validated together, then written."""
 
 
-_BEFORE_DISTRICTS = ("status", "match_type", "address", "lon", "lat", "confidence",
-                     "in_jurisdiction", "agency_id", "agency_name")
-_AFTER_DISTRICTS = ("postal_city", "postal_city_differs", "suggestion_1", "error")
-
-
 def output_columns(validator: Validator) -> list[str]:
-    """The columns ``validate_csv`` adds, in order (one ``<key>_id`` per district layer)."""
+    """The columns ``validate_csv`` adds, in order (one ``<key>_id`` per district layer):
+    :func:`geo311.answers.validate_csv_columns`, then ``error``."""
     keys = [layer.key for layer in validator.locator.districts]
-    return [*_BEFORE_DISTRICTS, *(f"{k}_id" for k in keys), *_AFTER_DISTRICTS]
+    return [column for column, _ in validate_csv_columns(keys)] + ["error"]
 
 
-def _row_values(answer: dict, keys: list[str]) -> list:
-    location = answer["location"] or {}
-    agency = location.get("agency") or {}
-    districts = location.get("districts") or {}
-    postal = answer["postal_city"] or {}
-    suggestions = answer["suggestions"]
-    return [answer["status"], answer["match_type"], answer["address"] or "",
-            "" if answer["lon"] is None else answer["lon"],
-            "" if answer["lat"] is None else answer["lat"],
-            answer["confidence"],
-            "" if not location else location["in_jurisdiction"],
-            agency.get("id") or "", agency.get("name") or "",
-            *((districts.get(k) or {}).get("id") or "" for k in keys),
-            postal.get("given") or "", "" if not postal else postal["differs"],
-            suggestions[0]["address"] if suggestions else "", ""]
+def _row_values(answer: ValidateAnswer, paths: list[AnswerPath]) -> list:
+    """The added columns of one answer ("" where the answer has no value), ``error`` blank."""
+    values = [value_at(answer, path) for path in paths]
+    return ["" if value is None else value for value in values] + [""]
 
 
 def validate_csv(
@@ -89,16 +75,17 @@ def validate_csv(
     source, target = Path(source), Path(target)
     for written in (target, *part_paths(target)):
         refuse_input_as_output(written, source)
-    keys = [layer.key for layer in validator.locator.districts]
+    paths = [path for _, path in
+             validate_csv_columns([layer.key for layer in validator.locator.districts])]
     with open_table(source, encoding, digest=True) as table:
         header = table.header
         columns = {}
-        for option, name in (("--address-col", address_col), ("--zip-col", zip_col),
-                             ("--city-col", city_col)):
+        for field, name in (("address_col", address_col), ("zip_col", zip_col),
+                            ("city_col", city_col)):
             if name is not None and name not in header:
-                raise InputError(f"no column {name!r} for {option} (columns: "
-                                 f"{', '.join(header)})", column=name)
-            columns[option] = header.index(name) if name is not None else None
+                raise InputError(f"no column {name!r} for {field} (columns: "
+                                 f"{', '.join(header)})", column=name, field=field)
+            columns[field] = header.index(name) if name is not None else None
         added = output_columns(validator)
         out_header = header + [f"geo311_{n}" if n in header else n for n in added]
         fingerprint = {"input_sha256": table.source.sha256, "encoding": table.source.encoding,
@@ -113,7 +100,7 @@ def validate_csv(
             number = skip
             while chunk := list(itertools.islice(rows, _CHUNK)):
                 padded = [(row + [""] * len(header))[:len(header)] for row in chunk]
-                validated = _validate_rows(validator, chunk, padded, columns, keys, statuses)
+                validated = _validate_rows(validator, chunk, padded, columns, paths, statuses)
                 for cells, values in zip(padded, validated, strict=True):
                     out.writer.writerow(cells + values)
                     if number % 1000 == 999:
@@ -128,47 +115,47 @@ def validate_csv(
 
 
 def _validate_rows(validator: Validator, rows: list[list[str]], padded: list[list[str]],
-                   columns: dict, keys: list[str], statuses: Counter) -> list[list]:
+                   columns: dict, paths: list[AnswerPath], statuses: Counter) -> list[list]:
     """The added columns of each row, validated together (``Validator.validate_many``).
 
     Should the batch fail, each row is validated alone, so that a failure is reported
     in its own row's ``error``.
     """
-    def cells(option: str) -> list[str] | None:
-        index = columns[option]
+    def cells(field: str) -> list[str] | None:
+        index = columns[field]
         return None if index is None else [row[index] for row in padded]
 
     try:
-        answers = validator.validate_many(cells("--address-col"), zips=cells("--zip-col"),
-                                          cities=cells("--city-col"))
+        answers = validator.validate_many(cells("address_col"), zips=cells("zip_col"),
+                                          cities=cells("city_col"))
     except Geo311Error:
-        return [_validate_row(validator, row, row_cells, columns, keys, statuses)
+        return [_validate_row(validator, row, row_cells, columns, paths, statuses)
                 for row, row_cells in zip(rows, padded, strict=True)]
     out = []
     for row, answer in zip(rows, answers, strict=True):
         statuses[answer["status"]] += 1
-        values = _row_values(answer, keys)
+        values = _row_values(answer, paths)
         values[-1] = row_shape_problem(row, len(padded[0]))
         out.append(values)
     return out
 
 
 def _validate_row(validator: Validator, row: list[str], padded: list[str], columns: dict,
-                  keys: list[str], statuses: Counter) -> list:
+                  paths: list[AnswerPath], statuses: Counter) -> list:
     """Validate one row; a failure or a malformed row is reported in ``error``."""
-    def cell(option: str) -> str | None:
-        index = columns[option]
+    def cell(field: str) -> str | None:
+        index = columns[field]
         return padded[index] if index is not None else None
 
     problem = row_shape_problem(row, len(padded))
     try:
-        answer = validator.validate(cell("--address-col"), zip=cell("--zip-col"),
-                                    city=cell("--city-col"))
+        answer = validator.validate(cell("address_col"), zip=cell("zip_col"),
+                                    city=cell("city_col"))
     except Geo311Error as exc:
         statuses["error"] += 1
-        blank = [""] * (len(_BEFORE_DISTRICTS) + len(keys) + len(_AFTER_DISTRICTS) - 1)
+        blank = [""] * len(paths)
         return blank + [f"{exc.message}; {problem}" if problem else exc.message]
     statuses[answer["status"]] += 1
-    values = _row_values(answer, keys)
+    values = _row_values(answer, paths)
     values[-1] = problem
     return values

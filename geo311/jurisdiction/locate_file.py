@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from geo311.answers import locate_csv_columns
 from geo311.errors import InputError
 from geo311.jurisdiction.locate import Locator
 from geo311.outputs import refuse_input_as_output
@@ -50,18 +51,18 @@ class BatchSummary:
 
 
 def _find_column(header: list[str], given: str | None, names: tuple[str, ...],
-                 what: str) -> int:
+                 what: str, field: str) -> int:
     if given is not None:
         if given not in header:
             raise InputError(f"no column {given!r} for {what} (columns: {', '.join(header)})",
-                             column=given)
+                             column=given, field=field)
         return header.index(given)
     lowered = [h.strip().lower() for h in header]
     for name in names:
         if name in lowered:
             return lowered.index(name)
     raise InputError(f"cannot tell which column holds the {what} (columns: "
-                     f"{', '.join(header)}); name it with --{what[:3]}-col", column=None)
+                     f"{', '.join(header)}); name it with {field}", column=None, field=field)
 
 
 def row_shape_problem(row: list[str], width: int) -> str:
@@ -108,8 +109,9 @@ def locate_csv(
 ) -> BatchSummary:
     """Locate each row of ``source`` and write ``target`` with the result columns added.
 
-    Added columns: ``in_jurisdiction, agency_id, agency_name, agency_phone,
-    <key>_id`` per district layer, ``near_boundary, error``. An added name that
+    Added columns (:func:`geo311.answers.locate_csv_columns`): ``in_jurisdiction,
+    agency_id, agency_name, agency_phone, <key>_id`` per district layer,
+    ``near_boundary, error``. An added name that
     the input already uses is prefixed with ``geo311_``. Coordinates are read
     strictly (:func:`geo311.tables.parse_number`): ``1_0``, non-ASCII digits and
     ``nan`` are a row's error.
@@ -133,13 +135,12 @@ def locate_csv(
     for written in (target, *part_paths(target)):
         refuse_input_as_output(written, source)
     keys = [layer.key for layer in locator.districts]
-    added = ["in_jurisdiction", "agency_id", "agency_name", "agency_phone",
-             *(f"{k}_id" for k in keys), "near_boundary", "error"]
+    added = [column for column, _ in locate_csv_columns(keys)] + ["error"]
     summary = BatchSummary()
     with open_table(source, encoding, digest=True) as table:
         header = table.header
-        ilon = _find_column(header, lon_col, LON_NAMES, "longitude")
-        ilat = _find_column(header, lat_col, LAT_NAMES, "latitude")
+        ilon = _find_column(header, lon_col, LON_NAMES, "longitude", "lon_col")
+        ilat = _find_column(header, lat_col, LAT_NAMES, "latitude", "lat_col")
         out_header = header + [f"geo311_{n}" if n in header else n for n in added]
         fingerprint = {"input_sha256": table.source.sha256, "encoding": table.source.encoding,
                        "columns": out_header, "lon_col": header[ilon], "lat_col": header[ilat],
@@ -156,9 +157,9 @@ def locate_csv(
                 lats = np.array([parse_number(r[ilat]) if len(r) == width else np.nan
                                  for r in chunk])
                 frame = locator.locate_many(lons, lats).to_frame()
-                result = frame.astype(object)
+                result = frame[added].astype(object)
                 result = result.where(result.notna(), "").to_numpy()
-                error_col = frame.columns.get_loc("error")
+                error_col = len(added) - 1
                 for row, values in zip(chunk, result, strict=True):
                     if len(row) != width:
                         values[error_col] = row_shape_problem(row, width)
