@@ -72,7 +72,7 @@ def gi_star_vs_esda(counts: np.ndarray, weights, repeat: int) -> dict:
     esda_s = float(np.median(esda_times))
     return {
         "cells": int(counts.size),
-        "neighbours_per_cell_mean": round(weights.nnz / counts.size, 1),
+        "neighbors_per_cell_mean": round(weights.nnz / counts.size, 1),
         "gi_star_s": round(ours_s, 5),
         "esda_g_local_s": round(esda_s, 4),
         "speedup_vs_esda": round(esda_s / ours_s, 1),
@@ -119,7 +119,7 @@ def end_to_end(demo_dir: Path, profile, n: int, repeat: int, work: Path) -> dict
         "total_s": round(float(np.median(totals)), 3),
         "requests_per_s": round(n / float(np.median(totals))),
         "cells": len(result.cells),
-        "resolution_neighbourhood": result.neighbourhood,
+        "resolution_neighborhood": result.neighborhood,
         "page_bytes": len(page.encode()),
     }
 

@@ -274,7 +274,7 @@ def test_hotspots_band_m_sets_the_gistar_distance_band(demo_dir):
     common = ["--type", "GRAFFITI", "--by", "grid", "--cell-m", 400]
     default = hotspots(demo_dir, *common)
     wide = hotspots(demo_dir, *common, "--band-m", 2000)
-    assert wide["neighbourhood"] == "distance band 2,000 m" != default["neighbourhood"]
+    assert wide["neighborhood"] == "distance band 2,000 m" != default["neighborhood"]
     assert wide["hottest"] != default["hottest"]
 
 
@@ -287,8 +287,8 @@ def test_hotspots_step_and_time_window_shape_the_space_time_cube(demo_dir):
     monthly = hotspots(demo_dir, *common)
     assert monthly["steps"] == ["2025-09-01", "2025-10-01", "2025-11-01"]
     wider = hotspots(demo_dir, *common, "--step", "week", "--time-window", 3)
-    assert wider["neighbourhood"].endswith("time window 3")
-    assert "time window" not in weekly["neighbourhood"]  # the default, 1
+    assert wider["neighborhood"].endswith("time window 3")
+    assert "time window" not in weekly["neighborhood"]  # the default, 1
     assert wider["patterns"] != weekly["patterns"]
 
 

@@ -162,21 +162,21 @@ def centerline_point(
 def between_points(
     numbers: np.ndarray, coords: np.ndarray, number: int, max_gap: int | None = None
 ) -> tuple[float, float] | None:
-    """Interpolate ``number`` linearly between its two neighbours in ``numbers``.
+    """Interpolate ``number`` linearly between its two neighbors in ``numbers``.
 
     Parameters
     ----------
     numbers : sorted, distinct house numbers of one street side (one parity).
     coords : (n, 2) coordinates of those addresses.
     number : the house number to place.
-    max_gap : refuse when the neighbours' numbers differ by more (a sparse
+    max_gap : refuse when the neighbors' numbers differ by more (a sparse
         reference says little about where a number lies between far-apart points).
 
     Returns
     -------
     tuple or None
         The coordinates, or None when ``number`` is listed already, lies
-        outside ``numbers[0]..numbers[-1]``, or between neighbours too far apart.
+        outside ``numbers[0]..numbers[-1]``, or between neighbors too far apart.
     """
     i = int(np.searchsorted(numbers, number))
     if i == 0 or i >= len(numbers) or numbers[i] == number:

@@ -410,7 +410,7 @@ class Validator:
             best = match.best
             if status in _CONFIDENT and best is not None and best.lon is not None:
                 points.add((best.lon, best.lat))
-        for lon, lat in sorted(points, key=_near_first):  # neighbours share the locator's tables
+        for lon, lat in sorted(points, key=_near_first):  # neighbors share the locator's tables
             self._locate(lon, lat)
         for (number, parsed), match, status in zip(readings, matches, statuses, strict=True):
             frozen_of[number] = _remember(by_understood, understood_keys[number],

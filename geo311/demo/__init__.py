@@ -1,7 +1,7 @@
 """A deterministic generator of a realistic, fictional 311 region.
 
 ``generate_demo(out_dir)`` writes the City of Rivergate (California, fictional),
-its neighbours, districts, streets, address points, service catalog and two
+its neighbors, districts, streets, address points, service catalog and two
 years of service requests, plus a geo311 profile that ties them together.
 """
 

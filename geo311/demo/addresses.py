@@ -2,7 +2,7 @@
 
 Lots line both sides of a block (odd numbers on the left of the digitized
 direction, even on the right), set back 10-15 m from the centreline. Local
-streets of a neighbourhood only carry lots on the streets their houses face;
+streets of a neighborhood only carry lots on the streets their houses face;
 downtown lots are narrow and often hold several units, rural roads only a
 farmhouse now and then.
 """

@@ -1,7 +1,7 @@
-"""The city, its enclave, the neighbouring agencies and the uncovered land.
+"""The city, its enclave, the neighboring agencies and the uncovered land.
 
 Everything is cut from the same pieces so that shared borders use the same
-edges: the city (with the enclave as its one hole), a ring of neighbour
+edges: the city (with the enclave as its one hole), a ring of neighbor
 polygons split by Voronoi cells around the city, the unincorporated county
 area beyond them, a reservoir touching the city that no agency serves and,
 outside the county line, land covered by no agency at all.
@@ -42,7 +42,7 @@ CONTACTS = (
 LAKE_NAME = "Tamsen Reservoir"
 #: Roles of the nine Voronoi cells around the city, counter-clockwise from a random angle.
 _ROLES = ("city", "city", "county", "city", "city", "county", "city", "city", "county")
-_DETACHED = 2  # index (among neighbour cities) of the city with a detached piece
+_DETACHED = 2  # index (among neighbor cities) of the city with a detached piece
 #: Overlay precision in metres: snap rounding keeps the outputs valid after reprojection.
 GRID = 1e-3
 
@@ -91,7 +91,7 @@ def build_region(seed: int) -> Region:
     Returns
     -------
     Region
-        City, enclave, neighbours, county area, reservoir and the urban area
+        City, enclave, neighbors, county area, reservoir and the urban area
         that gets a dense street grid.
     """
     rng = stream(seed, "boundaries")
@@ -247,7 +247,7 @@ def _ray_hit(poly: Polygon, angle: float, extra: float) -> tuple[float, float]:
 def _detached_piece(
     rng: np.random.Generator, metro: Polygon, county: Polygon, angle: float
 ) -> Polygon:
-    """A detached piece of a neighbour city out in the county beyond the metro line."""
+    """A detached piece of a neighbor city out in the county beyond the metro line."""
     for extra in (2300.0, 1900.0, 1500.0):
         piece = blob(rng, _ray_hit(metro, angle, extra), 750.0)
         if county.buffer(-500.0).contains(piece) and piece.distance(metro) > 400.0:

@@ -116,7 +116,7 @@ def _tiles(rng: np.random.Generator, region: Region, n: int) -> list[shapely.Geo
 
 
 def _contiguous(tiles: list[shapely.Geometry]) -> list[shapely.Geometry]:
-    """Hand each detached piece of a tile to the neighbouring tile it shares most border with."""
+    """Hand each detached piece of a tile to the neighboring tile it shares most border with."""
     pieces: list[list[shapely.Geometry]] = [[] for _ in tiles]
     strays = []
     for i, tile in enumerate(tiles):

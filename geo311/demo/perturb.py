@@ -103,7 +103,7 @@ def _unit_text(unit: str, d: float) -> str:
 
 
 def _typo(name: str, a: float, b: float, c: float) -> str:
-    """One keyboard slip in a letter of ``name``: swap, drop, double or hit a neighbour key."""
+    """One keyboard slip in a letter of ``name``: swap, drop, double or hit a neighbor key."""
     letters = [i for i, ch in enumerate(name) if ch.isalpha()]
     i = letters[int(a * len(letters))]
     op = int(b * 4)
@@ -113,10 +113,10 @@ def _typo(name: str, a: float, b: float, c: float) -> str:
         return name[:i] + name[i + 1 :]
     if op == 2:
         return name[:i] + name[i] + name[i:]
-    return name[:i] + _neighbour_key(name[i], c) + name[i + 1 :]
+    return name[:i] + _neighbor_key(name[i], c) + name[i + 1 :]
 
 
-def _neighbour_key(ch: str, c: float) -> str:
+def _neighbor_key(ch: str, c: float) -> str:
     low = ch.lower()
     row = next(r for r in _KEYS if low in r)
     j = row.index(low)

@@ -1,7 +1,7 @@
 """The street centreline network in TIGER/Line style.
 
 A 200 m grid (eight blocks to the mile) covers the city and the nearby parts
-of its neighbours; every eighth line is a section-line arterial that runs on
+of its neighbors; every eighth line is a section-line arterial that runs on
 through the county. ``Main St`` (x = 0) and ``Central Ave`` (y = 0) are the
 address baselines: house numbers grow by 100 per block away from them and
 the directional prefix says which side of the baseline a segment is on.

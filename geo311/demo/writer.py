@@ -159,8 +159,8 @@ EPSG:4326 except `sanitation.gpkg` (EPSG:32611, UTM zone 11N).
 |---|---|
 | `profile.toml` | geo311 profile of this region (paths relative to it) |
 | `city.geojson` | the city ({s["city"]["area_km2"]} km²), one hole: the enclave |
-| `places.geojson` | {s["places"]} neighbouring agencies (`slug,name,type,phone,url`) |
-| `contacts.csv` | contact overrides for some neighbours |
+| `places.geojson` | {s["places"]} neighboring agencies (`slug,name,type,phone,url`) |
+| `contacts.csv` | contact overrides for some neighbors |
 | `wards.geojson` | {s["wards"]} council wards |
 | `police.geojson` | {s["police_divisions"]} police divisions |
 | `sanitation.gpkg` | {s["sanitation_areas"]} sanitation areas, layer `sanitation` |
@@ -173,7 +173,7 @@ EPSG:4326 except `sanitation.gpkg` (EPSG:32611, UTM zone 11N).
 | `requests_truth.csv` | true address, perturbation, in-city flag, hot spot of each request |
 | `hotspots_truth.json` | the {s["hotspots"]} planted hot spots |
 
-- Enclave: {s["enclave"]}; neighbours: {neighbors}; unincorporated county:
+- Enclave: {s["enclave"]}; neighbors: {neighbors}; unincorporated county:
   {s["county_area"]}. {s["uncovered"]}
 - Deliberate overlap of {s["overlap"]["area_m2"]} m² between
   {" and ".join(s["overlap"]["slugs"])} near ({s["overlap"]["lon"]}, {s["overlap"]["lat"]}).

@@ -2,7 +2,7 @@
 
 Points are counted into H3 hexagons or a square metric grid
 (:mod:`~geo311.hotspots.binning`), cells are linked by a distance band or
-k nearest neighbours (:mod:`~geo311.hotspots.weights`) and
+k nearest neighbors (:mod:`~geo311.hotspots.weights`) and
 :class:`~geo311.hotspots.gistar.GiStar` gives z-scores, p-values, FDR-adjusted
 p-values and the -3..+3 bins. Requests come from :mod:`geo311.service.requests`;
 :mod:`~geo311.hotspots.aggregate` counts them by district, hexagon or grid cell.

@@ -11,10 +11,10 @@ levels (:func:`~geo311.hotspots.aggregate.by_district`). The CLI's ``geo311 hots
 the planners' dashboard call :func:`analyze`, then draw the result with
 :mod:`geo311.render.hotspot_map`.
 
-Default neighbourhoods (self included for Gi*; LISA drops the diagonal):
+Default neighborhoods (self included for Gi*; LISA drops the diagonal):
 
 - districts: the 5 nearest districts by centroid (fewer when the layer is small);
-- hexagons: a distance band of 1.5 × the median distance between neighbouring
+- hexagons: a distance band of 1.5 × the median distance between neighboring
   cell centres, which holds the first ring of six;
 - grid: a distance band of 2.5 cells (the 5 × 5 block without its corners).
 """
@@ -44,7 +44,7 @@ from geo311.service.requests import Requests
 
 __all__ = ["HotspotResult", "Method", "analyze", "density", "METHODS"]
 
-_DISTRICT_NEIGHBOURS = 5
+_DISTRICT_NEIGHBORS = 5
 
 
 @dataclass
@@ -63,7 +63,7 @@ class HotspotResult:
     method: str
     cells: pd.DataFrame
     geometries: np.ndarray
-    neighbourhood: str
+    neighborhood: str
     report: dict = field(default_factory=dict)
     emerging: EmergingResult | None = None
 
@@ -101,7 +101,7 @@ class HotspotResult:
         """A JSON-ready summary: settings, load report, and one record per cell."""
         rows = self.cells.astype(object).where(self.cells.notna(), None)
         extra = {} if self.steps is None else {"steps": self.steps}
-        return {"by": self.by, "method": self.method, "neighbourhood": self.neighbourhood,
+        return {"by": self.by, "method": self.method, "neighborhood": self.neighborhood,
                 **extra, "requests": self.report,
                 "cells": [{k: (v.item() if isinstance(v, np.generic) else v)
                            for k, v in r.items()} for r in rows.to_dict(orient="records")]}
@@ -127,10 +127,10 @@ def _districts(requests: Requests, locator: Locator, key: str, as_of: pd.Timesta
 
 def _weights(cells: pd.DataFrame, by: str, locator: Locator, band_m: float | None,
              cell_m: float) -> tuple:
-    """The default neighbourhood of the module docstring, as sparse weights and a label."""
+    """The default neighborhood of the module docstring, as sparse weights and a label."""
     centres = _metric_centres(cells["lon"].to_numpy(), cells["lat"].to_numpy(), locator)
     if by not in ("hex", "grid"):
-        k = min(_DISTRICT_NEIGHBOURS, len(cells) - 1)
+        k = min(_DISTRICT_NEIGHBORS, len(cells) - 1)
         return knn(centres[:, 0], centres[:, 1], k), f"{k} nearest"
     if band_m is None:
         nearest = cKDTree(centres).query(centres, k=2)[0][:, 1]
@@ -170,11 +170,11 @@ class _Job:
     end: object
 
     def weights(self) -> tuple:
-        """The default neighbourhood of the cells and its label."""
+        """The default neighborhood of the cells and its label."""
         return _weights(self.cells, self.by, self.locator, self.band_m, self.cell_m)
 
 
-# a method's outcome: the columns it adds to the cells, the neighbourhood, the emerging result
+# a method's outcome: the columns it adds to the cells, the neighborhood, the emerging result
 _Outcome = tuple[dict[str, object], str, EmergingResult | None]
 
 
@@ -187,8 +187,8 @@ def _bins(stats) -> dict[str, object]:
 
 
 def _gistar(job: _Job) -> _Outcome:
-    weights, neighbourhood = job.weights()
-    return _bins(GiStar(job.cells["count"].to_numpy(dtype=float), weights)), neighbourhood, None
+    weights, neighborhood = job.weights()
+    return _bins(GiStar(job.cells["count"].to_numpy(dtype=float), weights)), neighborhood, None
 
 
 def _optimized(job: _Job) -> _Outcome:
@@ -200,27 +200,27 @@ def _optimized(job: _Job) -> _Outcome:
 
 
 def _lisa(job: _Job) -> _Outcome:
-    weights, neighbourhood = job.weights()
+    weights, neighborhood = job.weights()
     lisa = LocalMoran(job.cells["count"].to_numpy(dtype=float), weights,
                       permutations=job.permutations)
     return ({"Is": lisa.Is, "q": lisa.q.astype(int), "p": lisa.p, "p_fdr": lisa.p_fdr,
-             "cluster": lisa.cluster}, neighbourhood, None)
+             "cluster": lisa.cluster}, neighborhood, None)
 
 
 def _emerging(job: _Job) -> _Outcome:
-    weights, neighbourhood = job.weights()
+    weights, neighborhood = job.weights()
     requests = job.requests
     cube = space_time_counts(_cell_of_requests(requests, job.locator, job.by, job.counts),
                              requests.valid["created"], len(job.cells), step=job.step,
                              start=job.start, end=job.end)
     emerging = emerging_hotspots(cube, weights, time_window=job.time_window)
-    neighbourhood += f", {cube.shape[1]} {job.step}s" + (
+    neighborhood += f", {cube.shape[1]} {job.step}s" + (
         f", time window {job.time_window}" if job.time_window > 1 else "")
     columns = {"category": emerging.category, "code": emerging.code.astype(int),
                "hot_steps": emerging.hot_steps, "cold_steps": emerging.cold_steps,
                "trend_z": emerging.trend.z, "trend_p": emerging.trend.p,
                "last_z": emerging.z[:, -1], "last_bin": emerging.bin[:, -1].astype(int)}
-    return columns, neighbourhood, emerging
+    return columns, neighborhood, emerging
 
 
 def _counted(values: pd.Series) -> dict[str, int]:
@@ -234,20 +234,20 @@ def _no_summary(result: HotspotResult) -> dict:
 def _bins_summary(result: HotspotResult) -> dict:
     cells = result.cells
     hottest = cells.sort_values("z", ascending=False).head(5)
-    return {"neighbourhood": result.neighbourhood, "bins": _counted(cells["bin"]),
+    return {"neighborhood": result.neighborhood, "bins": _counted(cells["bin"]),
             "hottest": hottest[["id", "name", "count", "z", "p_fdr", "bin"]].to_dict(
                 orient="records")}
 
 
 def _lisa_summary(result: HotspotResult) -> dict:
-    return {"neighbourhood": result.neighbourhood,
+    return {"neighborhood": result.neighborhood,
             "clusters": _counted(result.cells["cluster"])}
 
 
 def _emerging_summary(result: HotspotResult) -> dict:
     patterns = result.cells[result.notable()]
     strongest = patterns.sort_values("trend_z", ascending=False).head(5)
-    return {"neighbourhood": result.neighbourhood, "steps": result.steps or [],
+    return {"neighborhood": result.neighborhood, "steps": result.steps or [],
             "patterns": _counted(patterns["category"]),
             "strongest": strongest[["id", "name", "count", "category", "hot_steps",
                                     "trend_z"]].to_dict(orient="records")}
@@ -304,7 +304,7 @@ def analyze(requests: Requests, locator: Locator, *, by: str = "hex", method: st
     permutations : LISA's conditional permutations per cell; with FDR over n cells the
         smallest p must reach about 0.05 / n, hence the high default.
     step, time_window : emerging hot spots: ``"month"``, ``"week"`` or ``"day"`` steps,
-        and the steps in a space-time neighbourhood.
+        and the steps in a space-time neighborhood.
     start, end : emerging hot spots: the period the steps cover (default: the first
         and the last request; pass the filter's bounds so that empty steps count).
     catalog : the service catalog, for the SLA figures by district (default: none).
@@ -339,9 +339,9 @@ def analyze(requests: Requests, locator: Locator, *, by: str = "hex", method: st
         raise InputError(f"only {len(cells)} cell(s) to analyze; widen the area or the filters")
     job = _Job(requests, locator, by, cells, counts, band_m, cell_m, permutations, step,
                time_window, start, end)
-    columns, neighbourhood, emerging = METHODS[method].run(job)
+    columns, neighborhood, emerging = METHODS[method].run(job)
     return HotspotResult(by, method, cells.assign(**columns), np.asarray(geometries),
-                         neighbourhood, requests.report.as_dict(), emerging)
+                         neighborhood, requests.report.as_dict(), emerging)
 
 
 def density(requests: Requests, locator: Locator, *, cell_m: float = 50.0,

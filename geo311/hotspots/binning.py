@@ -225,7 +225,7 @@ class PointHexes:
     exact (equal to :func:`hex_counts`); counts at a coarser resolution take
     each fine cell's ``cell_to_parent``, which is cheap but approximate, as H3
     cells do not nest exactly: a point near a coarse cell's edge can be counted
-    in the neighbour. That serves :func:`choose_resolution` and map layers
+    in the neighbor. That serves :func:`choose_resolution` and map layers
     drawn for display (heat, one layer per request type); statistics use
     counts at the indexed resolution.
 

@@ -378,11 +378,11 @@ def space_time_gi_star(cube_counts: np.ndarray | SpaceTimeCube,
     cube_counts : array_like, shape (n_cells, n_steps), or SpaceTimeCube
         Counts (or values) per cell and step, finite, ``n_cells >= 2``.
     weights : scipy.sparse matrix or array, shape (n_cells, n_cells)
-        Spatial weights with each cell its own neighbour
+        Spatial weights with each cell its own neighbor
         (:mod:`~geo311.hotspots.weights`).
     time_window : int
-        Steps in the space-time neighbourhood: the neighbourhood of cell ``i``
-        at step ``t`` is its spatial neighbours ``j`` at steps
+        Steps in the space-time neighborhood: the neighborhood of cell ``i``
+        at step ``t`` is its spatial neighbors ``j`` at steps
         ``t - time_window + 1 .. t`` (fewer at the first steps). 1 (default):
         the step alone.
 
@@ -403,7 +403,7 @@ def space_time_gi_star(cube_counts: np.ndarray | SpaceTimeCube,
     The mean and variance are those of the window, not of the whole cube
     (ESRI's default "entire cube" global window): a city-wide rise in requests
     then does not make every busy cell an intensifying hot spot. One sparse
-    product gives the neighbourhood sums of all steps: 10,000 cells x 24 steps
+    product gives the neighborhood sums of all steps: 10,000 cells x 24 steps
     take ~20 ms.
 
     References
@@ -478,7 +478,7 @@ class EmergingResult:
     fdr : bool
         Whether ``significant`` is judged on FDR-adjusted p-values.
     time_window : int
-        Steps in the space-time neighbourhood.
+        Steps in the space-time neighborhood.
     steps : pandas.DatetimeIndex or None
         Start of each step when the counts came as a :class:`SpaceTimeCube`.
     """
@@ -576,7 +576,7 @@ def emerging_hotspots(cube_counts: np.ndarray | SpaceTimeCube,
         Counts per cell and time step (:func:`space_time_counts`), finite,
         ``n_cells >= 2`` and ``n_steps >= MIN_STEPS`` (3).
     weights : scipy.sparse matrix or array, shape (n_cells, n_cells)
-        Spatial weights with each cell its own neighbour
+        Spatial weights with each cell its own neighbor
         (:func:`~geo311.hotspots.weights.distance_band`,
         :func:`~geo311.hotspots.weights.knn`).
     alpha : float
@@ -589,10 +589,10 @@ def emerging_hotspots(cube_counts: np.ndarray | SpaceTimeCube,
         tool, which applies the FDR correction to the Gi* of each bin) or on
         the raw ones.
     time_window : int
-        Steps in the space-time neighbourhood (:func:`space_time_gi_star`):
+        Steps in the space-time neighborhood (:func:`space_time_gi_star`):
         ESRI's "Neighborhood Time Step" ``k`` is ``time_window = k + 1``
         (ESRI's default 1 is ``time_window=2``). Default 1: spatial
-        neighbours at the same step only.
+        neighbors at the same step only.
     trend_alpha : float
         Level of the two-sided Mann-Kendall test that tells intensifying and
         diminishing from persistent spots.
@@ -666,7 +666,7 @@ def emerging_hotspots(cube_counts: np.ndarray | SpaceTimeCube,
 
     Examples
     --------
-    A 10 x 10 grid of Poisson(5) counts over 12 steps, queen neighbours; the
+    A 10 x 10 grid of Poisson(5) counts over 12 steps, queen neighbors; the
     3 x 3 block around cell 44 gets 20 more requests at the last step only:
 
     >>> from geo311.hotspots.weights import distance_band

@@ -36,7 +36,7 @@ def gi_star_z(x: np.ndarray, weights: sparse.spmatrix | np.ndarray) -> np.ndarra
         ``z_i = (sum_j w_ij x_j - x_bar W_i) / (s sqrt((n S1_i - W_i^2) / (n - 1)))``
         with ``W_i = sum_j w_ij``, ``S1_i = sum_j w_ij^2``, ``x_bar`` the mean
         and ``s`` the population standard deviation of ``x``. Where the
-        variance is zero (``x`` constant, or a cell whose neighbourhood is
+        variance is zero (``x`` constant, or a cell whose neighborhood is
         every cell) there is no evidence of clustering and ``z`` is 0.
 
     Raises
@@ -193,7 +193,7 @@ class GiStar:
     x : array_like
         Counts (or any values) per cell.
     weights : scipy.sparse matrix, shape (n, n)
-        Weights with each cell its own neighbour (:func:`~geo311.hotspots.weights.distance_band`,
+        Weights with each cell its own neighbor (:func:`~geo311.hotspots.weights.distance_band`,
         :func:`~geo311.hotspots.weights.knn`).
     fdr : bool
         Bin on FDR-adjusted p-values (default) or on the raw ones.

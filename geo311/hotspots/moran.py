@@ -1,7 +1,7 @@
 """Moran's I: the global index and local (LISA) clusters and outliers.
 
 Both take the weights of :mod:`geo311.hotspots.weights`, drop the diagonal
-(a cell is not its own neighbour for Moran's I) and row-standardize them
+(a cell is not its own neighbor for Moran's I) and row-standardize them
 (:func:`lisa_weights`). :class:`LocalMoran` computes the local statistics,
 conditional-permutation pseudo p-values and HH/LL/HL/LH labels on
 construction.
@@ -47,7 +47,7 @@ def lisa_weights(weights: sparse.spmatrix | np.ndarray, n: int) -> sparse.csr_ma
     -------
     scipy.sparse.csr_matrix
         Rows summing to 1, except the rows of islands (cells without a
-        neighbour), which stay 0 as with libpysal's ``transform = "r"``.
+        neighbor), which stay 0 as with libpysal's ``transform = "r"``.
 
     Examples
     --------
@@ -227,7 +227,7 @@ class LocalMoran:
     Notes
     -----
     Under conditional randomization (Anselin 1995) ``x_i`` is held and its
-    ``k_i`` neighbours are drawn without replacement from the other ``n - 1``
+    ``k_i`` neighbors are drawn without replacement from the other ``n - 1``
     values. One set of draws is shared by all cells, as esda's ``crand``
     does: each p-value is exact, the draws differ from esda's. With
     ``fdr=True`` and ``m`` cells a cell can only be significant if at least

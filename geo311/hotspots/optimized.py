@@ -50,7 +50,7 @@ def incremental_autocorrelation(x_m: np.ndarray, y_m: np.ndarray, values: np.nda
     -----
     Equals ``esda.Moran(values, libpysal.weights.DistanceBand(..., binary=True),
     transformation="r")`` at each distance (tested to 1e-9). Cost grows with the
-    neighbours per feature: 1,600 cells with bands up to 10 cells take ~0.1 s.
+    neighbors per feature: 1,600 cells with bands up to 10 cells take ~0.1 s.
 
     References
     ----------
@@ -90,10 +90,10 @@ def optimized_band(x_m: np.ndarray, y_m: np.ndarray, values: np.ndarray,
     -------
     band_m : float
         The first distance whose z-score is a local maximum (above both
-        neighbouring distances) and significant (> 1.96). Without such a peak
+        neighboring distances) and significant (> 1.96). Without such a peak
         (clustering that only grows with distance, as a city-wide trend, or no
         significant clustering at any scale tried), ArcGIS's fallback: the
-        average distance from each feature to its K-th nearest neighbour, with
+        average distance from each feature to its K-th nearest neighbor, with
         ``K = 5 %`` of the features, at least 3 and at most 30 (:func:`fallback_band`).
     table : pandas.DataFrame
         :func:`incremental_autocorrelation` at the distances tried;
@@ -108,9 +108,9 @@ def optimized_band(x_m: np.ndarray, y_m: np.ndarray, values: np.ndarray,
     Notes
     -----
     As in ArcGIS's Incremental Spatial Autocorrelation defaults, the starting
-    distance is the largest nearest-neighbour distance, so every feature has
-    at least one neighbour, and the increment is the average
-    nearest-neighbour distance: on a grid of cell size ``c`` the distances are
+    distance is the largest nearest-neighbor distance, so every feature has
+    at least one neighbor, and the increment is the average
+    nearest-neighbor distance: on a grid of cell size ``c`` the distances are
     ``c, 2c, ..., n_steps c``.
 
     References
@@ -140,12 +140,12 @@ def optimized_band(x_m: np.ndarray, y_m: np.ndarray, values: np.ndarray,
         table.attrs["rule"] = "first peak of incremental spatial autocorrelation"
         return float(distances[peaks[0]]), table
     band, k = fallback_band(centres)
-    table.attrs["rule"] = f"no peak: mean distance to the {k}th nearest neighbour"
+    table.attrs["rule"] = f"no peak: mean distance to the {k}th nearest neighbor"
     return band, table
 
 
 def fallback_band(centres: np.ndarray) -> tuple[float, int]:
-    """Return the mean distance from each feature to its K-th nearest neighbour, and K.
+    """Return the mean distance from each feature to its K-th nearest neighbor, and K.
 
     ``K`` is 5 % of the features, rounded, at least 3 and at most 30, as ArcGIS's
     Optimized Hot Spot Analysis does when incremental spatial autocorrelation
@@ -174,7 +174,7 @@ def optimized_gistar(x_m: np.ndarray, y_m: np.ndarray, values: np.ndarray,
     -------
     result : GiStar
         Gi* on binary :func:`~geo311.hotspots.weights.distance_band` weights
-        (each feature its own neighbour) at ``band_m``, FDR-adjusted bins.
+        (each feature its own neighbor) at ``band_m``, FDR-adjusted bins.
     band_m : float
         The chosen distance band in metres.
     table : pandas.DataFrame

@@ -1,8 +1,8 @@
-"""Sparse binary spatial weights for Gi*, each cell its own neighbour.
+"""Sparse binary spatial weights for Gi*, each cell its own neighbor.
 
 Weights are ``scipy.sparse.csr_matrix`` of shape (n, n) with ``w[i, j] = 1``
-when cell ``j`` is in the neighbourhood of cell ``i``; the diagonal is 1, as
-Gi* counts the cell itself (Getis & Ord 1992). Neighbours are found with
+when cell ``j`` is in the neighborhood of cell ``i``; the diagonal is 1, as
+Gi* counts the cell itself (Getis & Ord 1992). Neighbors are found with
 ``scipy.spatial.cKDTree`` on cell centres in metres.
 """
 
@@ -51,7 +51,7 @@ def distance_band(x_m: np.ndarray, y_m: np.ndarray, threshold_m: float) -> spars
     Notes
     -----
     Pairs come from one ``cKDTree.query_pairs`` call, so 100k cells with a
-    few dozen neighbours each take a fraction of a second.
+    few dozen neighbors each take a fraction of a second.
 
     Examples
     --------
@@ -79,7 +79,7 @@ def knn(x_m: np.ndarray, y_m: np.ndarray, k: int) -> sparse.csr_matrix:
     x_m, y_m : array_like
         Cell centres in a metric CRS.
     k : int
-        Neighbours besides the cell itself; ``k < n``.
+        Neighbors besides the cell itself; ``k < n``.
 
     Returns
     -------

@@ -1,6 +1,6 @@
 """Exact point-to-edge distances with per-block candidate lists.
 
-A nearest-neighbour search in a tree of segments costs more the farther the
+A nearest-neighbor search in a tree of segments costs more the farther the
 point lies from the edges. Here the plane is cut into square blocks; for each
 block centre ``c`` at distance ``d(c)`` from the edges, every segment that can
 be nearest to a point of the block lies within ``d(c) + B·√2`` of ``c`` (B is

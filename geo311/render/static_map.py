@@ -112,7 +112,7 @@ def result_png(result, locator, *, title: str = "", dpi: int = 100) -> bytes:
     else:
         colors, items, legend = _LEGENDS[result.classes](result.cells[result.classes])
         patches.set_facecolor(colors)
-        patches.set_edgecolor("#ffffff")  # thin white seams keep neighbouring cells apart
+        patches.set_edgecolor("#ffffff")  # thin white seams keep neighboring cells apart
         axes.legend(handles=[Patch(facecolor=c, label=label) for c, label in items],
                     title=legend, loc="lower left", fontsize=8, title_fontsize=9,
                     framealpha=0.9)
@@ -129,7 +129,7 @@ def result_png(result, locator, *, title: str = "", dpi: int = 100) -> bytes:
     axes.set_axis_off()
     axes.set_title(title or f"Requests by {result.by}: {result.method}", fontsize=11,
                    parse_math=False)
-    if result.neighbourhood:
-        axes.text(0.99, 0.01, f"neighbourhood: {result.neighbourhood}", ha="right",
+    if result.neighborhood:
+        axes.text(0.99, 0.01, f"neighborhood: {result.neighborhood}", ha="right",
                   va="bottom", fontsize=7, transform=axes.transAxes, color="#444444")
     return figure_png(figure)

@@ -216,7 +216,7 @@ def test_without_centerlines_numbers_are_placed_between_points(
         t = (number - low) / (high - low)
         expected = (1 - t) * on.loc[low, ["lon", "lat"]] + t * on.loc[high, ["lon", "lat"]]
         assert (result.best.lon, result.best.lat) == pytest.approx(tuple(expected), abs=1e-9)
-        # Same-parity neighbours sit on the number's own side: nearer to them than to the other.
+        # Same-parity neighbors sit on the number's own side: nearer to them than to the other.
         other = on[on.index % 2 != number % 2]
         near_other = min(metres(result.best.lon, result.best.lat, x, y)
                          for x, y in zip(other["lon"], other["lat"], strict=True))

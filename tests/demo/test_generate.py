@@ -75,7 +75,7 @@ def test_counts(demo_dir: Path, places: gpd.GeoDataFrame, addresses: pd.DataFram
     assert len(gpd.read_file(demo_dir / "wards.geojson")) >= 9
     assert len(gpd.read_file(demo_dir / "police.geojson")) >= 3
     assert len(gpd.read_file(demo_dir / "sanitation.gpkg", layer="sanitation")) >= 4
-    assert len(places) >= 7  # enclave + >= 5 neighbours + county area
+    assert len(places) >= 7  # enclave + >= 5 neighbors + county area
     assert len(addresses) >= 20_000
     assert len(pd.read_csv(demo_dir / "service_catalog.csv")) >= 12
     assert len(requests) >= 100_000
@@ -162,7 +162,7 @@ def test_contacts_fill_the_empty_phone(demo_dir: Path, places: gpd.GeoDataFrame)
     assert set(contacts["id"]) <= set(places["slug"])
 
 
-def test_neighbours_share_the_city_edges(city: Polygon, places: gpd.GeoDataFrame) -> None:
+def test_neighbors_share_the_city_edges(city: Polygon, places: gpd.GeoDataFrame) -> None:
     outer = Polygon(city.exterior)
     touching = 0
     for geom in places.geometry:
@@ -177,7 +177,7 @@ def test_neighbours_share_the_city_edges(city: Polygon, places: gpd.GeoDataFrame
     assert shapely.intersection(outer, cover).area == pytest.approx(enclave.area, rel=1e-9)
 
 
-def test_one_deliberate_overlap_between_neighbours(city: Polygon,
+def test_one_deliberate_overlap_between_neighbors(city: Polygon,
                                                   places: gpd.GeoDataFrame) -> None:
     geoms = list(places.geometry)
     overlapping = [

@@ -99,7 +99,7 @@ def test_reallocation_report_puts_the_imbalance_first(demo):
 def test_optimized_method_picks_a_band_and_refuses_too_few_districts(demo, graffiti):
     _, locator = demo
     result = analyze(graffiti, locator, by="grid", method="optimized")
-    assert "no peak: mean distance to the 30th nearest neighbour" in result.neighbourhood
+    assert "no peak: mean distance to the 30th nearest neighbor" in result.neighborhood
     assert (result.cells["bin"] == 3).any()
     with pytest.raises(InputError, match="at least 30 features are needed, got 11"):
         analyze(graffiti, locator, by="ward", method="optimized")

@@ -110,7 +110,7 @@ def test_constant_counts_have_no_hot_spots():
 
 def test_a_cell_linked_to_every_cell_has_z_zero():
     w = np.eye(4)
-    w[0] = 1.0  # cell 0's neighbourhood is the whole map: its sum is the total
+    w[0] = 1.0  # cell 0's neighborhood is the whole map: its sum is the total
     assert gi_star_z([1.0, 5.0, 2.0, 9.0], w)[0] == 0.0
 
 

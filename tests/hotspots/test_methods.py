@@ -50,7 +50,7 @@ def test_gistar_summary_has_the_bins_and_the_five_hottest_cells(demo):
     assert summary["bins"] == {str(v): int(c) for v, c in zip(values, counts, strict=True)}
     top = np.argsort(-cells["z"].to_numpy(), kind="stable")[:5]
     assert [h["id"] for h in summary["hottest"]] == cells["id"].to_numpy()[top].tolist()
-    assert summary["neighbourhood"].startswith("distance band")
+    assert summary["neighborhood"].startswith("distance band")
     assert (result.notable() == (cells["bin"].to_numpy() != 0)).all()
 
 

@@ -164,7 +164,7 @@ def test_constant_values_have_no_clusters_and_no_global_i():
 
 
 def test_a_cell_at_the_mean_and_an_island_are_never_significant():
-    # Cell 0 is at the mean (z = 0); cell 5 at x = 90 has no neighbour within 15 m.
+    # Cell 0 is at the mean (z = 0); cell 5 at x = 90 has no neighbor within 15 m.
     values = np.array([5.0, 1.0, 9.0, 1.0, 9.0, 5.0])
     lisa = LocalMoran(values, distance_band([0, 10, 20, 30, 40, 90], [0] * 6, 15), fdr=False)
     assert lisa.p_sim[0] == 1.0 and lisa.p_sim[5] == 1.0

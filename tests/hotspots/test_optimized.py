@@ -79,19 +79,19 @@ def test_the_first_peak_lies_near_the_cluster_scale(radius_m, low, high, seed):
     assert 0 < peak < 9 and table["z"][peak] == table["z"][peak - 1:peak + 2].max()
 
 
-def _kth_neighbour_mean(x: np.ndarray, y: np.ndarray, k: int) -> float:
+def _kth_neighbor_mean(x: np.ndarray, y: np.ndarray, k: int) -> float:
     """Brute force: the mean over features of the distance to the k-th nearest other one."""
     d = np.hypot(x[:, None] - x[None, :], y[:, None] - y[None, :])
     return float(np.sort(d, axis=1)[:, k].mean())
 
 
-def test_a_trend_without_a_peak_falls_back_to_the_kth_neighbour_distance():
+def test_a_trend_without_a_peak_falls_back_to_the_kth_neighbor_distance():
     x, y = grid(20)
     band, table = optimized_band(x, y, x + 0.5 * y)
     print(f"trend: z {table['z'].round(1).tolist()}")
     assert (np.diff(table["z"]) > 0).all()  # clustering only grows: no peak
-    assert band == pytest.approx(_kth_neighbour_mean(x, y, 20))  # K = 5 % of 400
-    assert table.attrs["rule"] == "no peak: mean distance to the 20th nearest neighbour"
+    assert band == pytest.approx(_kth_neighbor_mean(x, y, 20))  # K = 5 % of 400
+    assert table.attrs["rule"] == "no peak: mean distance to the 20th nearest neighbor"
 
 
 def test_noise_without_significant_clustering_falls_back_too():
@@ -100,7 +100,7 @@ def test_noise_without_significant_clustering_falls_back_too():
     band, table = optimized_band(x, y, counts)
     print(f"noise: z {table['z'].round(2).tolist()}")
     assert table["z"].max() < 1.96  # local maxima, but none significant
-    assert band == pytest.approx(_kth_neighbour_mean(x, y, 20))
+    assert band == pytest.approx(_kth_neighbor_mean(x, y, 20))
 
 
 def test_the_fallback_k_is_five_percent_between_3_and_30():
@@ -108,7 +108,7 @@ def test_the_fallback_k_is_five_percent_between_3_and_30():
     assert fallback_band(np.column_stack([x, y]))[1] == 30
     x, y = grid(6)  # 36 features: 5 % is 2, raised to 3
     band, k = fallback_band(np.column_stack([x, y]))
-    assert k == 3 and band == pytest.approx(_kth_neighbour_mean(x, y, 3))
+    assert k == 3 and band == pytest.approx(_kth_neighbor_mean(x, y, 3))
 
 
 def test_fewer_than_30_features_are_refused():

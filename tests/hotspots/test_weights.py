@@ -1,4 +1,4 @@
-"""Distance-band and k-nearest-neighbour weights include each cell itself."""
+"""Distance-band and k-nearest-neighbor weights include each cell itself."""
 
 from __future__ import annotations
 
@@ -19,9 +19,9 @@ def unit_grid(side: int) -> tuple[np.ndarray, np.ndarray]:
 
 @pytest.mark.parametrize(
     ("threshold", "corner", "edge", "interior"),
-    [(1.0, 3, 4, 5), (1.5, 4, 6, 9)],  # rook and queen neighbours, plus the cell itself
+    [(1.0, 3, 4, 5), (1.5, 4, 6, 9)],  # rook and queen neighbors, plus the cell itself
 )
-def test_distance_band_neighbour_counts_on_a_4x4_grid(threshold, corner, edge, interior):
+def test_distance_band_neighbor_counts_on_a_4x4_grid(threshold, corner, edge, interior):
     w = distance_band(*unit_grid(4), threshold)
     expected = np.array([
         [corner, edge, edge, corner],
