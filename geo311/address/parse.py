@@ -54,6 +54,8 @@ __all__ = [
     "AddressKind",
     "ParsedAddress",
     "Street",
+    "build_parsed",
+    "build_parsed_fast",
     "clear_cache",
     "crf_labels",
     "fast_key",
@@ -652,8 +654,11 @@ def _po_box(words: dict[str, list[str]]) -> str | None:
     return f"PO BOX {box_id}"
 
 
-def _build(text: str, pairs: list[tuple[str, str]], reasons: list[str]) -> ParsedAddress:
-    """Assemble a ParsedAddress from labelled tokens."""
+def build_parsed(text: str, pairs: list[tuple[str, str]], reasons: list[str]) -> ParsedAddress:
+    """Assemble a ParsedAddress from labelled tokens (usaddress labels, or another tagger's).
+
+    ``reasons`` are doubts found while labelling; they make the answer ``needs_review``.
+    """
     labels = [lab for _, lab in pairs]
     words = _group(pairs)
     cut = labels.index(SEPARATOR) if SEPARATOR in labels else len(pairs)
@@ -730,13 +735,13 @@ def _build(text: str, pairs: list[tuple[str, str]], reasons: list[str]) -> Parse
     )
 
 
-def _build_fast(text: str, pairs: list[tuple[str, str]]) -> ParsedAddress:
-    """:func:`_build` for the labels of :func:`fast_labels`, the same result sooner.
+def build_parsed_fast(text: str, pairs: list[tuple[str, str]]) -> ParsedAddress:
+    """:func:`build_parsed` for the labels of :func:`fast_labels`, the same result sooner.
 
     Those labels have one shape: the house number (one token), the street run, then
     at most one unit run (type and identifier), place, state and ZIP tokens, with no
     separator, box or second number. Whatever would raise a review reason (no street,
-    a ZIP that is not five digits) goes to :func:`_build`.
+    a ZIP that is not five digits) goes to :func:`build_parsed`.
     """
     end = 1
     while end < len(pairs) and pairs[end][1] in STREET_LABELS:
@@ -748,7 +753,7 @@ def _build_fast(text: str, pairs: list[tuple[str, str]]) -> ParsedAddress:
     else:
         number, suffix, high, problem = _house_number([written])
     if street is None or problem or pairs[0][1] != NUMBER:
-        return _build(text, pairs, [])
+        return build_parsed(text, pairs, [])
     unit_types: list[str] = []
     unit_ids: list[str] = []
     places: list[str] = []
@@ -760,7 +765,7 @@ def _build_fast(text: str, pairs: list[tuple[str, str]]) -> ParsedAddress:
         if word:
             words = by_label.get(label)
             if words is None:
-                return _build(text, pairs, [])
+                return build_parsed(text, pairs, [])
             words.append(word)
     unit = normalize_unit(" ".join(unit_types), " ".join(unit_ids)) if unit_types or unit_ids \
         else None
@@ -768,12 +773,12 @@ def _build_fast(text: str, pairs: list[tuple[str, str]]) -> ParsedAddress:
     if states:
         state = normalize_state(" ".join(states))
         if state is None:
-            return _build(text, pairs, [])
+            return build_parsed(text, pairs, [])
     zip_code = None
     if zips:
         zip_match = _ZIP5.fullmatch("".join(zips))
         if zip_match is None:
-            return _build(text, pairs, [])
+            return build_parsed(text, pairs, [])
         zip_code = zip_match.group(1)
     return _new_parsed(text, AddressKind.ADDRESS, number, suffix, high, street, None,
                        unit or None, " ".join(places) or None, state, zip_code, None, False, (),
@@ -821,12 +826,12 @@ def parse_uncached_how(text: str, fast: bool = True) -> tuple[ParsedAddress, boo
         return _unknown(text, f"input longer than {MAX_LENGTH} characters"), False
     prepared = _WORD_SEPARATOR.sub(" & ", text) if "/" in text or "@" in text else text
     if fast and (pairs := fast_labels(prepared)):
-        return _build_fast(text, pairs), True
+        return build_parsed_fast(text, pairs), True
     pairs = intersection_labels(prepared)
     reasons: list[str] = []
     if pairs is None:
         pairs, reasons = crf_labels(prepared)
-    return _build(text, pairs, reasons), False
+    return build_parsed(text, pairs, reasons), False
 
 
 def fast_key(text: str) -> str | None:

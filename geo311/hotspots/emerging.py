@@ -30,6 +30,7 @@ __all__ = [
     "EmergingResult",
     "MannKendall",
     "SpaceTimeCube",
+    "classify_patterns",
     "emerging_hotspots",
     "mann_kendall",
     "space_time_counts",
@@ -524,9 +525,14 @@ _INDEX_OF_CODE[_CODES + 8] = np.arange(len(CATEGORIES))
 _NAMES = np.array(CATEGORIES, dtype=object)
 
 
-def _classify(hot: np.ndarray, cold: np.ndarray, trend: MannKendall,
+def classify_patterns(hot: np.ndarray, cold: np.ndarray, trend: MannKendall,
               trend_alpha: float) -> np.ndarray:
-    """Return ESRI's CATEGORY code of each cell; see :func:`emerging_hotspots`."""
+    """Return ESRI's CATEGORY code of each cell from its hot/cold steps and z trend.
+
+    ``hot``/``cold`` are (cells, steps) booleans of significant Gi* steps, ``trend`` the
+    Mann-Kendall test of each cell's z series; the rules are those of
+    :func:`emerging_hotspots` (module docstring).
+    """
     n = hot.shape[1]
     n_hot = hot.sum(axis=1)
     n_cold = cold.sum(axis=1)
@@ -696,7 +702,7 @@ def emerging_hotspots(cube_counts: np.ndarray | SpaceTimeCube,
     # z-scores equal in exact arithmetic differ by ~1e-15 in floating point: rounded, they
     # tie, instead of lending the trend test a spurious run of signs
     trend = mann_kendall(np.round(z, _Z_DECIMALS))
-    code = _classify(significant & (z > 0), significant & (z < 0), trend, trend_alpha)
+    code = classify_patterns(significant & (z > 0), significant & (z < 0), trend, trend_alpha)
     category = _NAMES[_INDEX_OF_CODE[code.astype(np.int64) + 8]]
     return EmergingResult(
         z=z, p=p, p_fdr=p_fdr, bin=bins(z, judged, fdr=False), significant=significant,

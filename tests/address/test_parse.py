@@ -8,8 +8,8 @@ import usaddress
 
 from geo311.address import AddressKind, ParsedAddress, Street, parse
 from geo311.address.parse import (
-    _build,
-    _build_fast,
+    build_parsed,
+    build_parsed_fast,
     clear_cache,
     fast_key,
     fast_labels,
@@ -429,14 +429,14 @@ def demo_texts(demo_dir) -> list[str]:
 
 
 def test_the_fast_builder_builds_what_the_general_one_does(demo_texts):
-    # _build_fast is _build specialised to the fast path's labels: same object, field by field
+    # build_parsed_fast is build_parsed specialised to the fast path's labels: same fields
     applies = 0
     for text in [*demo_texts, "12-14 N Main St Apt. 5, Los Angeles, CA 90012-1234",
                  "0012 Elm Ct #5B", "7 Elm Ct, Evanston, 60201"]:
         pairs = fast_labels(text)
         if pairs:
             applies += 1
-            assert _build_fast(text, pairs) == _build(text, pairs, [])
+            assert build_parsed_fast(text, pairs) == build_parsed(text, pairs, [])
     assert applies > 0.9 * len(demo_texts)
 
 

@@ -19,7 +19,7 @@ from geo311.hotspots.emerging import (
     CATEGORIES,
     MIN_STEPS,
     SpaceTimeCube,
-    _classify,
+    classify_patterns,
     emerging_hotspots,
     mann_kendall,
     space_time_counts,
@@ -377,7 +377,7 @@ def test_classification_rules(steps, trend, expected):
     hot, cold = _series(steps)
     s, p = trend
     mk = mann_kendall(np.zeros((1, 10)))._replace(s=np.array([s]), p=np.array([p]))
-    code = _classify(hot[None, :], cold[None, :], mk, 0.05)
+    code = classify_patterns(hot[None, :], cold[None, :], mk, 0.05)
     index = CATEGORIES.index(expected)
     esri_code = 0 if index == 0 else (index if index <= 8 else 8 - index)
     assert code.tolist() == [esri_code]
