@@ -1,0 +1,252 @@
+"""Every field of ``locate`` and ``locate_many`` against a brute-force geopandas oracle.
+
+Written against the mutants that survived ``make mutate`` on ``jurisdiction/locate.py``.
+The oracle reads the profile's raw layers, projects them with geopandas and applies the
+rules of the module docstring by plain shapely predicates and distances, point by point:
+it shares nothing with the engine but the profile it was loaded from.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import numpy as np
+import pytest
+import shapely
+from pyproj import Transformer
+
+from geo311.errors import InputError, ProfileError
+from geo311.jurisdiction import Locator
+from geo311.profile import load_profile
+
+from .conftest import X0, Y0, write_synthetic
+
+
+class Oracle:
+    """The engine's rules, one point at a time, from the profile's own layers."""
+
+    def __init__(self, profile) -> None:
+        crs = profile.metric_crs
+        self.profile = profile
+        self.tol = profile.near_boundary_m
+        self.city = profile.boundary
+        self.city_m = gpd.GeoSeries([profile.boundary], crs=4326).to_crs(crs).iloc[0]
+        self.agencies = [profile.jurisdiction, *profile.neighbors]
+        if profile.neighbor_layer is not None:
+            geoms = gpd.GeoSeries(list(profile.neighbor_layer.geoms), crs=4326)
+            self.nbr, self.nbr_m = list(geoms), list(geoms.to_crs(crs))
+        else:
+            self.nbr, self.nbr_m = [], []
+        self.districts = []
+        for d in profile.districts:
+            geoms = gpd.GeoSeries(list(d.layer.geoms), crs=4326)
+            self.districts.append((d.key, list(d.layer.ids), list(d.layer.names), list(geoms),
+                                   list(geoms.to_crs(crs))))
+        self.to_m = Transformer.from_crs(4326, crs, always_xy=True).transform
+
+    @staticmethod
+    def smallest(geoms, metric, point) -> int:
+        hits = [i for i, g in enumerate(geoms) if g.intersects(point)]
+        return min(hits, key=lambda i: (metric[i].area, i)) if hits else -1
+
+    def answer(self, x: float, y: float) -> dict:
+        p, pm = shapely.Point(x, y), shapely.Point(self.to_m(x, y))
+        inside = self.city.intersects(p)
+        neighbor = self.smallest(self.nbr, self.nbr_m, p)
+        agency = 0 if inside else (neighbor + 1 if neighbor >= 0 else -1)
+        districts, near, alternatives = {}, False, []
+        city_d = self.city_m.boundary.distance(pm)
+        near = city_d <= self.tol
+        for key, ids, names, geoms, metric in self.districts:
+            f = self.smallest(geoms, metric, p)
+            districts[key] = {"id": ids[f], "name": names[f]} if f >= 0 else None
+            for j, g in enumerate(metric):
+                d = g.boundary.distance(pm)
+                if d <= self.tol:
+                    near = True
+                    if j != f:
+                        alternatives.append(({"layer": key, "id": ids[j], "name": names[j]}, d))
+        agency_alts = []
+        if near:
+            if city_d <= self.tol and agency != 0:
+                agency_alts.append((0, city_d))
+            for j, g in enumerate(self.nbr_m):
+                d = g.boundary.distance(pm)
+                if d <= self.tol and j + 1 != agency:
+                    agency_alts.append((j + 1, d))
+        agency_alts.sort(key=lambda a: a[1])
+        alternatives.sort(key=lambda a: a[1])
+        alts = [{"layer": "agency", **self.agencies[i].as_dict(), "distance_m": d}
+                for i, d in agency_alts] + [{**a, "distance_m": d} for a, d in alternatives]
+        nearest = None
+        if agency < 0:
+            options = [(city_d, 0)] + [(g.distance(pm), j + 1) for j, g in enumerate(self.nbr_m)]
+            d, i = min(options)
+            nearest = {**self.agencies[i].as_dict(), "distance_m": d}
+        return {"in_jurisdiction": agency == 0,
+                "agency": self.agencies[agency].as_dict() if agency >= 0 else None,
+                "nearest_agency": nearest, "districts": districts,
+                "boundary_distance_m": city_d, "near_boundary": near if near else False,
+                "alternatives": alts if near else []}
+
+
+def sample_points(oracle: Oracle, n_random: int, n_edge: int, seed: int):
+    """Random points over the region, and points within ~2 tolerances of every edge."""
+    rng = np.random.default_rng(seed)
+    x = list(rng.uniform(X0 - 0.06, X0 + 0.1, n_random))
+    y = list(rng.uniform(Y0 - 0.06, Y0 + 0.1, n_random))
+    edges = [oracle.city, *oracle.nbr, *(g for d in oracle.districts for g in d[3])]
+    boundary = shapely.union_all([g.boundary for g in edges])
+    along = rng.uniform(0, boundary.length, n_edge)
+    on = shapely.line_interpolate_point(boundary, along)
+    # offsets up to ~2 tolerances (in degrees, ~85 km a degree of longitude here)
+    scale = 2 * oracle.tol / 85_000
+    x += list(shapely.get_x(on) + rng.uniform(-scale, scale, n_edge))
+    y += list(shapely.get_y(on) + rng.uniform(-scale, scale, n_edge))
+    return np.array(x), np.array(y)
+
+
+def assert_answer(got: dict, want: dict, x: float, y: float) -> None:
+    where = f"at ({x!r}, {y!r})"
+    assert (got["lon"], got["lat"]) == (x, y)
+    for key in ("in_jurisdiction", "agency", "districts", "near_boundary"):
+        assert got[key] == want[key], f"{key} {where}"
+    assert got["boundary_distance_m"] == pytest.approx(want["boundary_distance_m"], abs=0.006)
+    assert round(got["boundary_distance_m"], 2) == got["boundary_distance_m"]
+    for pair in (("nearest_agency",), ):
+        g, w = got[pair[0]], want[pair[0]]
+        assert (g is None) == (w is None), where
+        if g is not None:
+            assert g["distance_m"] == pytest.approx(w["distance_m"], abs=0.006), where
+            assert round(g["distance_m"], 2) == g["distance_m"]
+            assert {**g, "distance_m": 0} == {**w, "distance_m": 0}, where
+    assert len(got["alternatives"]) == len(want["alternatives"]), where
+    for g, w in zip(got["alternatives"], want["alternatives"], strict=True):
+        assert g["distance_m"] == pytest.approx(w["distance_m"], abs=0.006), where
+        assert round(g["distance_m"], 2) == g["distance_m"]
+        assert {**g, "distance_m": 0} == {**w, "distance_m": 0}, where
+
+
+def profile_without_neighbors(root):
+    write_synthetic(root)
+    toml = root / "profile.toml"
+    text = toml.read_text()
+    start, end = text.index("[neighbors]"), text.index("[[districts]]")
+    toml.write_text(text[:start] + text[end:])
+    return load_profile(root)
+
+
+@pytest.fixture(scope="module")
+def profiles(tmp_path_factory):
+    with_neighbors = load_profile(write_synthetic(tmp_path_factory.mktemp("with")))
+    alone = profile_without_neighbors(tmp_path_factory.mktemp("alone"))
+    return {"with_neighbors": with_neighbors, "alone": alone}
+
+
+@pytest.fixture(scope="module", params=["with_neighbors", "alone"])
+def case(request, profiles):
+    profile = profiles[request.param]
+    return Locator(profile), Oracle(profile), request.param
+
+
+def test_locate_equals_the_oracle_everywhere_and_near_every_edge(case):
+    locator, oracle, _ = case
+    x, y = sample_points(oracle, 400, 600, seed=15)
+    kinds = {"in": 0, "agency": 0, "none": 0, "near": 0, "alts": 0, "district_alt": 0}
+    for a, b in zip(x.tolist(), y.tolist(), strict=True):
+        want = oracle.answer(a, b)
+        assert_answer(locator.locate(a, b), want, a, b)
+        kinds["in"] += want["in_jurisdiction"]
+        kinds["agency"] += want["agency"] is not None and not want["in_jurisdiction"]
+        kinds["none"] += want["agency"] is None
+        kinds["near"] += want["near_boundary"]
+        kinds["alts"] += len(want["alternatives"]) > 1
+        kinds["district_alt"] += any(a["layer"] != "agency" for a in want["alternatives"])
+    # the sample reaches every branch of the rules
+    assert all(v >= 5 for k, v in kinds.items() if k != "agency"), kinds
+    if locator.neighbors is not None:
+        assert kinds["agency"] >= 5, kinds
+
+
+def test_locate_many_equals_locate_point_by_point(case):
+    locator, oracle, _ = case
+    x, y = sample_points(oracle, 300, 300, seed=16)
+    x[::97], y[::89] = np.nan, 95.0  # bad rows stay in place
+    many = locator.locate_many(x, y)
+    frame = many.to_frame()
+    quick = locator.locate_many(x, y, near_boundary=False)
+    assert quick.near_boundary is None and "near_boundary" not in quick.to_frame()
+    assert len(many) == len(x) == len(frame)
+    for i, (a, b) in enumerate(zip(x.tolist(), y.tolist(), strict=True)):
+        if np.isnan(a) or b > 90:
+            assert not many.valid[i] and many.error[i]
+            assert frame["in_jurisdiction"].isna()[i] and frame["near_boundary"].isna()[i]
+            assert frame["agency_id"][i] is None and frame["ward_id"][i] is None
+            continue
+        want = oracle.answer(a, b)
+        assert many.valid[i] and many.error[i] is None and frame["error"][i] is None
+        assert bool(frame["in_jurisdiction"][i]) == want["in_jurisdiction"]
+        assert bool(frame["near_boundary"][i]) == want["near_boundary"]
+        agency = want["agency"] or {"id": None, "name": None, "phone": None}
+        assert (frame["agency_id"][i], frame["agency_name"][i], frame["agency_phone"][i]) == (
+            agency["id"], agency["name"], agency["phone"])
+        ward = want["districts"]["ward"]
+        assert frame["ward_id"][i] == (ward["id"] if ward else None)
+        assert quick.agency[i] == many.agency[i]
+        assert quick.districts["ward"][i] == many.districts["ward"][i]
+
+
+def test_locate_many_of_only_valid_points_and_of_none(case):
+    locator, oracle, _ = case
+    x, y = sample_points(oracle, 50, 50, seed=17)
+    many = locator.locate_many(list(x), list(y))
+    assert many.valid.all() and (many.error == None).all()  # noqa: E711
+    for i in range(len(x)):
+        want = oracle.answer(float(x[i]), float(y[i]))
+        assert bool(many.in_jurisdiction[i]) == want["in_jurisdiction"]
+        assert bool(many.near_boundary[i]) == want["near_boundary"]
+    empty = locator.locate_many([], [])
+    assert len(empty) == 0 and len(empty.to_frame()) == 0
+
+
+def test_locate_many_rejects_columns_of_different_lengths(case):
+    locator = case[0]
+    with pytest.raises(InputError, match="same length"):
+        locator.locate_many([1.0, 2.0], [1.0])
+
+
+def test_coordinate_errors_name_the_coordinate(case):
+    locator = case[0]
+    result = locator.locate_many([X0, 181.0, X0, np.nan, -181.0, np.nan],
+                                 [Y0, Y0, -91.0, Y0, 91.0, np.nan])
+    assert result.valid.tolist() == [True, False, False, False, False, False]
+    assert result.error.tolist() == [None, "longitude out of range [-180, 180]",
+                                     "latitude out of range [-90, 90]",
+                                     "longitude missing or not a number",
+                                     "longitude out of range [-180, 180]",
+                                     "longitude missing or not a number"]
+    for lon, lat, message in ((181.0, Y0, "longitude out of range"),
+                              (X0, -91.0, "latitude out of range"),
+                              (X0, float("nan"), "latitude missing"),
+                              (None, Y0, "must be numbers")):
+        with pytest.raises(InputError, match=message):
+            locator.locate(lon, lat)
+    # the edges of the valid range are valid
+    assert locator.locate_many([180.0, -180.0], [90.0, -90.0]).valid.all()
+
+
+def test_unknown_district_layer_lists_the_known_ones(case):
+    locator = case[0]
+    assert locator.district_layer("ward").key == "ward"
+    with pytest.raises(InputError, match=r"no district layer 'precinct'; the profile's are: "
+                                         r"ward$"):
+        locator.district_layer("precinct")
+
+
+def test_a_tiny_memory_limit_is_a_profile_error_with_the_estimate(tmp_path):
+    root = write_synthetic(tmp_path)
+    toml = root / "profile.toml"
+    toml.write_text(toml.read_text() + "\n[locate]\nmax_memory_mb = 1\ngrid_cell_m = 1\n")
+    with pytest.raises(ProfileError, match=r"would need about [\d,]+ MB, more than "
+                                           r"\[locate\] max_memory_mb = 1 ") as info:
+        Locator(load_profile(root))
+    assert info.value.details["needed_mb"] > 1
