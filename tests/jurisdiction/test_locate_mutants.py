@@ -250,3 +250,96 @@ def test_a_tiny_memory_limit_is_a_profile_error_with_the_estimate(tmp_path):
                                            r"\[locate\] max_memory_mb = 1 ") as info:
         Locator(load_profile(root))
     assert info.value.details["needed_mb"] > 1
+
+
+@pytest.mark.parametrize(("x", "y"), [(X0 + 0.01, Y0), (X0 + 0.01, Y0 + 0.04), (X0, Y0 + 0.01),
+                                      (X0 + 0.04, Y0 + 0.03), (X0, Y0), (X0 + 0.04, Y0 + 0.04)])
+def test_a_point_on_any_side_or_corner_of_the_city_limit_is_inside(case, x, y):
+    locator = case[0]
+    assert locator.locate(x, y)["in_jurisdiction"] is True
+    assert locator.locate_many([x], [y]).in_jurisdiction.tolist() == [True]
+
+
+def test_from_profile_with_problems_raises_the_profile_error(tmp_path):
+    import dataclasses
+
+    profile = load_profile(write_synthetic(tmp_path))
+    broken = dataclasses.replace(profile, problems=["the ward layer is empty"])
+    with pytest.raises(ProfileError, match="the ward layer is empty"):
+        Locator.from_profile(broken)
+
+
+def build_fails(*args, **kwargs):
+    raise AssertionError("the locator was built again instead of read from the cache")
+
+
+def test_from_profile_reads_the_cache_the_second_time(tmp_path, monkeypatch):
+    root = write_synthetic(tmp_path)
+    first = Locator.from_profile(load_profile(root))
+    monkeypatch.setattr(Locator, "_build_grid", build_fails)
+    again = Locator.from_profile(load_profile(root))
+    assert again.profile.path == load_profile(root).path
+    assert again.locate(X0 + 0.02, Y0 + 0.02) == first.locate(X0 + 0.02, Y0 + 0.02)
+    # a second profile in the same cache directory does not take the first one's entry
+    (tmp_path / "other").mkdir()
+    other = write_synthetic(tmp_path / "other")
+    (other / "profile.toml").write_text((other / "profile.toml").read_text().replace(
+        'name = "City of Testville"', 'name = "City of Otherville"'))
+    monkeypatch.undo()
+    moved = Locator.from_profile(load_profile(other), cache_dir=root / ".geo311-cache")
+    assert moved.locate(X0 + 0.01, Y0 + 0.01)["jurisdiction"]["name"] == "City of Otherville"
+    monkeypatch.setattr(Locator, "_build_grid", build_fails)
+    assert Locator.from_profile(load_profile(root)).profile.jurisdiction.name == (
+        "City of Testville")
+
+
+def edit(root, old: str, new: str) -> None:
+    toml = root / "profile.toml"
+    text = toml.read_text()
+    assert old in text
+    toml.write_text(text.replace(old, new))
+
+
+@pytest.mark.parametrize(("old", "new", "check"), [
+    ('phone = "311"', 'phone = "311"\nmetric_crs = "EPSG:3857"',
+     lambda loc: loc.locate(X0 + 0.02, Y0 + 0.05)["nearest_agency"]["distance_m"] > 1400),
+    ('id_field = "ward"', 'id_field = "ward"\n\n[locate]\nnear_boundary_m = 75',
+     lambda loc: loc.tolerance_m == 75),
+    ('id_field = "ward"', 'id_field = "ward"\n\n[locate]\ngrid_cell_m = 50',
+     lambda loc: loc.grid.nx < 300),
+    ('id_field = "ward"', 'id_field = "ward"\n\n[locate]\ngrid_max_cells = 1000',
+     lambda loc: loc.grid.nx * loc.grid.ny <= 1000),
+    ("(555) 555-0101", "(555) 555-0199",
+     lambda loc: loc.locate(X0 + 0.02, Y0 + 0.02)["agency"]["phone"] == "(555) 555-0199"),
+])
+def test_the_locator_cache_misses_when_a_setting_or_agency_changes(tmp_path, old, new, check):
+    root = write_synthetic(tmp_path)
+    Locator.from_profile(load_profile(root))
+    if "0101" in old:  # the phone is in the neighbor layer, not the profile
+        places = gpd.read_file(root / "places.geojson")
+        places["phone"] = places["phone"].replace(old, new)
+        places.to_file(root / "places.geojson")
+    else:
+        edit(root, old, new)
+    cached = Locator.from_profile(load_profile(root))
+    assert check(cached)
+    assert cached.grid == Locator(load_profile(root)).grid
+
+
+def test_the_locator_cache_misses_when_only_ids_or_only_names_change(tmp_path):
+    root = write_synthetic(tmp_path)
+    wards = gpd.read_file(root / "wards.gpkg")
+    wards["code"] = ["w1", "w2"]
+    wards.to_file(root / "wards.gpkg", driver="GPKG")
+    edit(root, 'id_field = "ward"', 'id_field = "code"\nname_field = "ward"')
+    west = (X0 + 0.005, Y0 + 0.005)
+    assert Locator.from_profile(load_profile(root)).locate(*west)["districts"]["ward"] == {
+        "id": "w1", "name": "1"}
+    wards["code"] = ["c1", "c2"]
+    wards.to_file(root / "wards.gpkg", driver="GPKG")
+    assert Locator.from_profile(load_profile(root)).locate(*west)["districts"]["ward"] == {
+        "id": "c1", "name": "1"}
+    wards["ward"] = ["West", "East"]
+    wards.to_file(root / "wards.gpkg", driver="GPKG")
+    assert Locator.from_profile(load_profile(root)).locate(*west)["districts"]["ward"] == {
+        "id": "c1", "name": "West"}
