@@ -343,3 +343,37 @@ def test_the_locator_cache_misses_when_only_ids_or_only_names_change(tmp_path):
     wards.to_file(root / "wards.gpkg", driver="GPKG")
     assert Locator.from_profile(load_profile(root)).locate(*west)["districts"]["ward"] == {
         "id": "c1", "name": "West"}
+
+
+def test_layer_codes_beyond_int32_are_combined_without_overflow(tmp_path):
+    """Four more district layers of 66 features: the cell codes need more than 31 bits."""
+    from shapely.geometry import box
+
+    root = write_synthetic(tmp_path)
+    counts = []
+    for k in range(4):
+        tiny = [box(X0 + i * 4e-4, Y0 - 0.01 - k * 1e-3, X0 + i * 4e-4 + 2e-4,
+                    Y0 - 0.0098 - k * 1e-3) for i in range(65)]
+        layer = gpd.GeoDataFrame({"code": [f"d{k}-{i}" for i in range(66)]},
+                                 geometry=[box(X0 - 0.001, Y0 - 0.001, X0 + 0.041, Y0 + 0.041),
+                                           *tiny], crs="EPSG:4326")
+        layer.to_file(root / f"layer{k}.geojson")
+        counts.append(len(layer))
+        with (root / "profile.toml").open("a") as toml:
+            toml.write(f'\n[[districts]]\nkey = "layer{k}"\nlabel = "L{k}"\n'
+                       f'layer = "layer{k}.geojson"\nid_field = "code"\n')
+    profile = load_profile(root)
+    sizes = [3, len(profile.neighbors) + 2, 2 + 2] + [n + 2 for n in counts] + [2]
+    product = int(np.prod(sizes, dtype=object))
+    assert 2**31 <= product < 2**32  # past int32, within uint32: the case the key type is for
+    locator, oracle = Locator(profile), Oracle(profile)
+    rng = np.random.default_rng(5)
+    x = np.concatenate([rng.uniform(X0 - 0.01, X0 + 0.05, 300), X0 + np.arange(65) * 4e-4 + 1e-4])
+    y = np.concatenate([rng.uniform(Y0 - 0.02, Y0 + 0.05, 300), np.full(65, Y0 - 0.0099)])
+    many = locator.locate_many(x, y).to_frame()
+    for i in range(len(x)):
+        want = oracle.answer(float(x[i]), float(y[i]))
+        got = many.iloc[i]
+        assert bool(got["in_jurisdiction"]) == want["in_jurisdiction"], i
+        for key, value in want["districts"].items():
+            assert got[f"{key}_id"] == (value["id"] if value else None), (i, key)
