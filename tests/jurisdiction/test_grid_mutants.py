@@ -235,3 +235,11 @@ def test_classify_many_components_each_get_their_own_answer():
         assert value[grid.cell(sq.centroid.x, sq.centroid.y)] == i
     assert value[grid.cell(3.5, 3.5)] == NONE
     assert sorted(set(value.tolist())) == [MIXED, NONE, *range(len(squares))]
+
+
+def test_classify_one_component_before_every_edge_cell():
+    # the edges all lie in the top row: one component below them, found before any edge cell
+    grid = Grid(0.0, 0.0, 1.0, 1.0, 5, 5)
+    value = classify(grid, np.array([box(-1.0, 4.2, 6.0, 4.8)]), np.array([0]))
+    assert value.reshape(5, 5)[:4].tolist() == [[NONE] * 5] * 4
+    assert value.reshape(5, 5)[4].tolist() == [MIXED] * 5

@@ -377,3 +377,24 @@ def test_layer_codes_beyond_int32_are_combined_without_overflow(tmp_path):
         assert bool(got["in_jurisdiction"]) == want["in_jurisdiction"], i
         for key, value in want["districts"].items():
             assert got[f"{key}_id"] == (value["id"] if value else None), (i, key)
+
+
+def test_the_edges_of_the_coordinate_range_are_answered_and_beyond_them_named(case):
+    locator = case[0]
+    for lon, lat in ((-180.0, 40.0), (180.0, 90.0), (-100.0, 90.0), (-100.0, -90.0)):
+        answer = locator.locate(lon, lat)
+        assert answer["in_jurisdiction"] is False and answer["agency"] is None
+        assert answer["jurisdiction"] == {"id": "testville", "name": "City of Testville"}
+    for lon, lat, message in ((-180.5, 40.0, "longitude out of range"),
+                              (180.5, 40.0, "longitude out of range"),
+                              (-100.0, 90.5, "latitude out of range"),
+                              (-100.0, -90.5, "latitude out of range"),
+                              ("east", 40.0, "coordinates must be numbers")):
+        with pytest.raises(InputError, match=message) as info:
+            locator.locate(lon, lat)
+        assert info.value.details == {"lon": lon, "lat": lat}
+    with pytest.raises(InputError, match=r"^\(180.0, 0.0\) is too far from City of Testville "
+                                         r"to measure distances in the profile's metric CRS "
+                                         r"\(EPSG:32614\)$") as info:
+        locator.locate(180.0, 0.0)
+    assert info.value.details == {"lon": 180.0, "lat": 0.0}
