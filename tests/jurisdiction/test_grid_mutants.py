@@ -243,3 +243,12 @@ def test_classify_one_component_before_every_edge_cell():
     value = classify(grid, np.array([box(-1.0, 4.2, 6.0, 4.8)]), np.array([0]))
     assert value.reshape(5, 5)[:4].tolist() == [[NONE] * 5] * 4
     assert value.reshape(5, 5)[4].tolist() == [MIXED] * 5
+
+
+def test_edge_cells_of_one_ring_are_its_cells():
+    grid = Grid(0.0, 0.0, 1.0, 1.0, 6, 6)
+    mask = edge_cells(grid, np.array([box(1.5, 1.5, 3.5, 3.5)]))
+    expected = np.zeros((6, 6), dtype=bool)
+    expected[1:4, 1:4] = True
+    expected[2, 2] = False
+    np.testing.assert_array_equal(mask, expected)

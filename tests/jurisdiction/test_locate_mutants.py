@@ -398,3 +398,14 @@ def test_the_edges_of_the_coordinate_range_are_answered_and_beyond_them_named(ca
                                          r"\(EPSG:32614\)$") as info:
         locator.locate(180.0, 0.0)
     assert info.value.details == {"lon": 180.0, "lat": 0.0}
+
+
+def test_a_profile_with_problems_names_them_all(tmp_path):
+    import dataclasses
+
+    profile = load_profile(write_synthetic(tmp_path))
+    broken = dataclasses.replace(profile, problems=["ward layer empty", "no boundary"])
+    with pytest.raises(ProfileError, match=r"profile.toml: cannot locate with this profile: "
+                                           r"ward layer empty; no boundary$") as info:
+        Locator(broken)
+    assert info.value.details == {"problems": ["ward layer empty", "no boundary"]}
