@@ -409,3 +409,26 @@ def test_a_profile_with_problems_names_them_all(tmp_path):
                                            r"ward layer empty; no boundary$") as info:
         Locator(broken)
     assert info.value.details == {"problems": ["ward layer empty", "no boundary"]}
+
+
+@pytest.mark.parametrize("settings", ["", "near_boundary_m = 200", "grid_cell_m = 30",
+                                      "near_boundary_m = 500\ngrid_cell_m = 50"])
+def test_the_memory_estimate_bounds_the_measured_peak(tmp_path, settings):
+    """The estimate is generous (above the peak tracemalloc sees) but not absurd (< 5x)."""
+    import tracemalloc
+
+    root = write_synthetic(tmp_path)
+    toml = root / "profile.toml"
+    toml.write_text(toml.read_text() + f"\n[locate]\n{settings}\nmax_memory_mb = 1\n")
+    with pytest.raises(ProfileError) as info:
+        Locator(load_profile(root))
+    estimate = info.value.details["needed_mb"]
+    toml.write_text(toml.read_text().replace("max_memory_mb = 1", "max_memory_mb = 4096"))
+    profile = load_profile(root)
+    tracemalloc.start()
+    try:
+        Locator(profile)
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+    assert peak <= estimate <= 5 * peak
