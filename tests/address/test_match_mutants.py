@@ -38,7 +38,7 @@ def town_points() -> pd.DataFrame:
              ("10 ELM ST APT 2", "93694", LON0 + 0.05, LAT0 + 1e-5),
              ("12 ELM ST", "93694", LON0 + 0.05, LAT0 + 1e-4),
              ("20 OAK ST", "93695", LON0 + 0.06, LAT0),
-             ("24 OAK ST", "93695", LON0 + 0.06, LAT0 + 4e-4),
+             ("24 OAK ST", "93696", LON0 + 0.06, LAT0 + 4e-4),
              ("30 OAK ST", "93695", LON0 + 0.06, LAT0 + 0.01)]
     return pd.DataFrame(rows, columns=["address", "zip", "x", "y"])
 
@@ -169,7 +169,7 @@ def test_a_street_without_a_number_is_placed_at_its_middle_number(town: Matcher)
 def test_a_gap_between_close_points_is_interpolated(town: Matcher) -> None:
     c = best(town, "22 Oak St")
     assert c.match_type is MatchType.POINT_INTERPOLATED and c.reason is None
-    assert c.score == pytest.approx(0.85) and c.zip == "93695"
+    assert c.score == pytest.approx(0.85) and c.zip == "93695"  # the ZIP of the number below
     (x0, y0), (x1, y1) = point("20 OAK ST"), point("24 OAK ST")
     assert (c.lon, c.lat) == pytest.approx(((x0 + x1) / 2, (y0 + y1) / 2), abs=1e-12)
     # 24 and 30 are more than 400 m apart: no interpolation, the street only
@@ -196,6 +196,7 @@ def test_a_misspelt_street_is_fuzzy_with_its_similarity(town, text, address, rea
     assert (c.address, c.reason, c.match_type) == (address, reason, MatchType.FUZZY)
     a, b = lengths
     assert c.score == pytest.approx(similarity * (1 - 0.3 * abs(a - b) / max(a, b)), abs=1e-6)
+    assert c.score == round(c.score, 6)  # scores are rounded to six decimals
 
 
 @pytest.mark.parametrize("text", [
