@@ -323,7 +323,10 @@ def test_the_locator_cache_misses_when_a_setting_or_agency_changes(tmp_path, old
         edit(root, old, new)
     cached = Locator.from_profile(load_profile(root))
     assert check(cached)
-    assert cached.grid == Locator(load_profile(root)).grid
+    fresh = Locator(load_profile(root))
+    assert cached.grid == fresh.grid
+    for x, y in ((X0 + 0.02, Y0 + 0.05), (X0 + 0.001, Y0 + 0.01), (X0 - 0.05, Y0 + 0.1)):
+        assert cached.locate(x, y) == fresh.locate(x, y)
 
 
 def test_the_locator_cache_misses_when_only_ids_or_only_names_change(tmp_path):
