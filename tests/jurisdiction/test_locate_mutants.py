@@ -435,3 +435,22 @@ def test_the_memory_estimate_bounds_the_measured_peak(tmp_path, settings):
     finally:
         tracemalloc.stop()
     assert peak <= estimate <= 5 * peak
+
+
+def test_near_boundary_at_corners_counts_city_and_districts_not_neighbors(case):
+    """Points diagonal to the city's corners, and along a neighbor edge past a corner."""
+    locator, oracle, _ = case
+    m = 1 / 85_000  # about a metre of longitude here (latitude: 1 / 111_000)
+    x, y = [], []
+    for cx, cy, sx, sy in ((X0, Y0, -1, -1), (X0 + 0.04, Y0, 1, -1), (X0, Y0 + 0.04, -1, 1),
+                           (X0 + 0.04, Y0 + 0.04, 1, 1)):
+        for d in np.linspace(18.0, 29.0, 12):  # 45 degrees out of the corner, within 30 m
+            x.append(cx + sx * d / np.sqrt(2) * m)
+            y.append(cy + sy * d / np.sqrt(2) / 111_000)
+    for d in np.linspace(31.0, 45.0, 15):  # the county's edge north of the city's NW corner
+        x.append(X0 + 2 * m)
+        y.append(Y0 + 0.04 + d / 111_000)
+    many = locator.locate_many(np.array(x), np.array(y))
+    want = [oracle.answer(a, b)["near_boundary"] for a, b in zip(x, y, strict=True)]
+    assert many.near_boundary.tolist() == want
+    assert sum(want) == 48 and not any(want[48:])
