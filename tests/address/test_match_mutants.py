@@ -39,7 +39,7 @@ def town_points() -> pd.DataFrame:
              ("12 ELM ST", "93694", LON0 + 0.05, LAT0 + 1e-4),
              ("20 OAK ST", "93695", LON0 + 0.06, LAT0),
              ("24 OAK ST", "93696", LON0 + 0.06, LAT0 + 4e-4),
-             ("30 OAK ST", "93695", LON0 + 0.06, LAT0 + 0.01)]
+             ("30 OAK ST", "93697", LON0 + 0.06, LAT0 + 0.01)]
     return pd.DataFrame(rows, columns=["address", "zip", "x", "y"])
 
 
@@ -233,3 +233,11 @@ def test_po_box_and_missing_street(town: Matcher) -> None:
     assert (result.match_type, result.best, result.notes) == (MatchType.NOT_FOUND, None,
                                                               ["po_box"])
 
+
+
+def test_an_inexact_direct_hit_still_lists_the_other_streets_of_the_name(town: Matcher) -> None:
+    result = town.match(parse("104 N Main St Apt 9"))
+    assert result.match_type is MatchType.EXACT  # no units stored on Main St
+    assert [(c.address, c.reason) for c in result.suggestions[:2]] == [
+        ("104 N MAIN ST APT 9", "unit not in reference"),
+        ("104 S MAIN ST APT 9", "directional differs; unit not in reference")]
