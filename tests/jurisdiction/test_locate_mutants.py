@@ -230,8 +230,10 @@ def test_coordinate_errors_name_the_coordinate(case):
                               (None, Y0, "must be numbers")):
         with pytest.raises(InputError, match=message):
             locator.locate(lon, lat)
-    # the edges of the valid range are valid
-    assert locator.locate_many([180.0, -180.0], [90.0, -90.0]).valid.all()
+    # the edges of the valid range are valid, also beside a bad row
+    edges = locator.locate_many([180.0, -180.0, 0.0, 0.0, 200.0], [0.0, 0.0, 90.0, -90.0, 0.0])
+    assert edges.valid.tolist() == [True, True, True, True, False]
+    assert edges.error.tolist() == [None] * 4 + ["longitude out of range [-180, 180]"]
 
 
 def test_unknown_district_layer_lists_the_known_ones(case):
@@ -240,6 +242,9 @@ def test_unknown_district_layer_lists_the_known_ones(case):
     with pytest.raises(InputError, match=r"no district layer 'precinct'; the profile's are: "
                                          r"ward$"):
         locator.district_layer("precinct")
+    with pytest.raises(InputError) as info:
+        locator.district_layer("precinct")
+    assert info.value.details == {"key": "precinct"}
 
 
 def test_a_tiny_memory_limit_is_a_profile_error_with_the_estimate(tmp_path):
