@@ -176,6 +176,8 @@ def test_locate_many_equals_locate_point_by_point(case):
     quick = locator.locate_many(x, y, near_boundary=False)
     assert quick.near_boundary is None and "near_boundary" not in quick.to_frame()
     assert len(many) == len(x) == len(frame)
+    assert frame["in_jurisdiction"].dtype == "boolean" and frame["near_boundary"].dtype == "boolean"
+    assert frame["error"].tolist() == many.error.tolist() and frame["error"].notna().sum() > 5
     for i, (a, b) in enumerate(zip(x.tolist(), y.tolist(), strict=True)):
         if np.isnan(a) or b > 90:
             assert not many.valid[i] and many.error[i]
@@ -226,7 +228,7 @@ def test_coordinate_errors_name_the_coordinate(case):
                                      "longitude missing or not a number"]
     for lon, lat, message in ((181.0, Y0, "longitude out of range"),
                               (X0, -91.0, "latitude out of range"),
-                              (X0, float("nan"), "latitude missing"),
+                              (X0, float("nan"), "^latitude missing or not a number$"),
                               (None, Y0, "must be numbers")):
         with pytest.raises(InputError, match=message):
             locator.locate(lon, lat)
