@@ -212,8 +212,9 @@ def test_locate_many_of_only_valid_points_and_of_none(case):
 
 def test_locate_many_rejects_columns_of_different_lengths(case):
     locator = case[0]
-    with pytest.raises(InputError, match="same length"):
+    with pytest.raises(InputError, match="^lons and lats must have the same length$") as info:
         locator.locate_many([1.0, 2.0], [1.0])
+    assert info.value.details == {"lons": 2, "lats": 1}
 
 
 def test_coordinate_errors_name_the_coordinate(case):
