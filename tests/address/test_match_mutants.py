@@ -176,7 +176,7 @@ def test_a_gap_between_close_points_is_interpolated(town: Matcher) -> None:
     far = town.match(parse("26 Oak St"))
     assert far.match_type is MatchType.STREET_ONLY
     assert far.best.reason == "number out of range, nearest is 24"
-    # an odd number has no odd neighbours on Oak St
+    # an odd number has no odd neighbors on Oak St
     assert town.match(parse("23 Oak St")).match_type is MatchType.STREET_ONLY
 
 
