@@ -22,6 +22,7 @@ from scipy import sparse
 
 from geo311.errors import InputError
 from geo311.hotspots.gistar import bins, fdr_bh, p_two_sided
+from geo311.service.catalog import date_bound
 
 __all__ = [
     "CATEGORIES",
@@ -118,15 +119,10 @@ def _wall_clock(times: Any) -> tuple[np.ndarray, Any]:
     return series.to_numpy().astype("datetime64[ns]"), tz
 
 
-def _wall_bound(value: Any, tz: Any) -> np.datetime64:
-    """Return a bound as a naive datetime64[ns] wall-clock time in the events' zone."""
-    bound = pd.Timestamp(value)
-    if bound is pd.NaT:
-        raise InputError(f"date bound {value!r} is not a time", bound=str(value))
+def _wall_bound(value: Any, tz: Any, name: str) -> np.datetime64:
+    """A bound by :func:`~geo311.service.catalog.date_bound`, as naive wall-clock time in ``tz``."""
+    bound = date_bound(value, pd.Series(pd.DatetimeIndex([], tz=tz)), name)
     if bound.tzinfo is not None:
-        if tz is None:
-            raise InputError(f"date bound {value!r} has a time zone but the times do not",
-                             bound=str(value))
         bound = bound.tz_convert(tz).tz_localize(None)
     return np.datetime64(bound.as_unit("ns").to_datetime64())
 
@@ -224,8 +220,8 @@ def space_time_counts(cell_index: np.ndarray, times: pd.Series | np.ndarray, n_c
                          n_cells=int(n_cells))
     usable = (cells >= 0) & ~np.isnat(wall)
     skipped = int(cells.size - usable.sum())
-    lower = _wall_bound(start, tz) if start is not None else None
-    upper = _wall_bound(end, tz) if end is not None else None
+    lower = _wall_bound(start, tz, "start") if start is not None else None
+    upper = _wall_bound(end, tz, "end") if end is not None else None
     if lower is not None and upper is not None and not lower < upper:
         raise InputError(f"start {start!r} is not before end {end!r}",
                          start=str(start), end=str(end))
