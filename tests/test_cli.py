@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from geo311.cli import main
+from testsupport.interrupt import StopAfter
 
 from .jurisdiction.conftest import X0, Y0, write_synthetic
 
@@ -171,22 +172,6 @@ def test_profile_check_json_is_json_and_the_text_is_not(profile_dir):
         json.loads(text.output)
 
 
-class _InterruptedBar:
-    """Stands in for the CLI's progress bar: the first update stops the run as Ctrl-C does."""
-
-    def __call__(self, **options):
-        return self
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-    def update(self, count: int) -> None:
-        raise KeyboardInterrupt
-
-
 def test_validate_restart_starts_an_interrupted_output_afresh(demo_dir, tmp_path, monkeypatch):
     source = tmp_path / "in.csv"
     source.write_text("id,addr\n1,1200 N Main St\n2,PO Box 12\n")
@@ -199,7 +184,7 @@ def test_validate_restart_starts_an_interrupted_output_afresh(demo_dir, tmp_path
 
     def interrupted_run_with_a_stale_first_row() -> None:
         with monkeypatch.context() as patch:
-            patch.setattr("geo311.cli.tqdm", _InterruptedBar())
+            patch.setattr("geo311.cli.tqdm", StopAfter(1))
             assert run(*args).exit_code == 1
         part = target.with_name(target.name + ".part")
         header, first = fresh.splitlines(keepends=True)[:2]

@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 from geo311.cli import main
 from geo311.resume import part_paths
+from testsupport.interrupt import StopAfter
 
 COLUMNS = ["SRNumber", "RequestType", "status", "address", "zip", "city"]
 BAD = {  # SRNumber -> the row after the id (a short row has fewer fields)
@@ -53,31 +54,10 @@ def run(la_profile_dir):
     return invoke
 
 
-class _StopAfter:
-    """Stands in for the CLI's progress bar and stops the run as Ctrl-C does after ``rows``."""
-
-    def __init__(self, rows: int) -> None:
-        self.rows = rows
-
-    def __call__(self, **options):
-        return self
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-    def update(self, count: int) -> None:
-        self.rows -= count
-        if self.rows <= 0:
-            raise KeyboardInterrupt
-
-
 def interrupt(monkeypatch, profile: Path, source: Path, target: Path, rows: int) -> Path:
     """Run ``validate --csv`` and stop it after ``rows`` rows; return its in-progress file."""
     with monkeypatch.context() as patch:
-        patch.setattr("geo311.cli.tqdm", _StopAfter(rows))
+        patch.setattr("geo311.cli.tqdm", StopAfter(rows))
         result = CliRunner().invoke(main, ["validate", "--profile", str(profile),
                                            *map(str, validate_args(source, target))])
     assert result.exit_code == 1 and "Aborted" in result.output, result.output

@@ -28,6 +28,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from geo311.cli import main
+from testsupport.interrupt import StopAfter
 
 GEO311 = str(Path(sys.executable).with_name("geo311"))
 NOTE_CP1252 = "Café “Müller” – 5 € façade"  # cp1252-only characters: “ ” – €
@@ -351,30 +352,9 @@ def test_an_input_named_as_the_outputs_in_progress_file_is_refused(demo_dir, sam
 
 # -- failures and resumes ----------------------------------------------------------------
 
-class _StopAfter:
-    """Stands in for the CLI's progress bar and stops the run as Ctrl-C does after ``rows``."""
-
-    def __init__(self, rows: int) -> None:
-        self.rows = rows
-
-    def __call__(self, **options):
-        return self
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc) -> None:
-        return None
-
-    def update(self, count: int) -> None:
-        self.rows -= count
-        if self.rows <= 0:
-            raise KeyboardInterrupt
-
-
 def interrupted(monkeypatch, rows: int, *args):
     with monkeypatch.context() as patch:
-        patch.setattr("geo311.cli.tqdm", _StopAfter(rows))
+        patch.setattr("geo311.cli.tqdm", StopAfter(rows))
         result = run(*args)
     assert result.exit_code == 1 and "Aborted" in result.output
     return result
