@@ -16,8 +16,8 @@ import pandas as pd
 import shapely
 from tqdm import tqdm
 
-from geo311.demo.addresses import COLUMNS, AddressBook, build_addresses
-from geo311.demo.boundaries import (
+from geo311.demo._addresses import COLUMNS, AddressBook, build_addresses
+from geo311.demo._boundaries import (
     CITY_ID,
     CITY_NAME,
     CONTACTS,
@@ -25,12 +25,12 @@ from geo311.demo.boundaries import (
     Region,
     build_region,
 )
-from geo311.demo.catalog import CATALOG, EVEN_DEPARTMENT, catalog_table, staffing_table
-from geo311.demo.districts import Districts, build_districts
-from geo311.demo.frame import UTM_CRS, stream, to_lonlat
-from geo311.demo.service_requests import DAYS, START, UTC_OFFSET, Requests, build_requests
-from geo311.demo.streets import ALIASES, StreetNetwork, build_streets
-from geo311.demo.writer import (
+from geo311.demo._catalog import CATALOG, EVEN_DEPARTMENT, catalog_table, staffing_table
+from geo311.demo._districts import Districts, build_districts
+from geo311.demo._frame import UTM_CRS, stream, to_lonlat
+from geo311.demo._service_requests import DAYS, START, UTC_OFFSET, Requests, build_requests
+from geo311.demo._streets import ALIASES, StreetNetwork, build_streets
+from geo311.demo._writer import (
     PROFILE,
     readme,
     round_coords,

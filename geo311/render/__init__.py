@@ -11,7 +11,7 @@ matplotlib:
 - :mod:`~geo311.render.static_map`: the same result as a PNG map;
 - :mod:`~geo311.render.density`: a kernel density surface as GeoTIFF or PNG;
 - :mod:`~geo311.render.report`: the reallocation report (HTML page and PNG chart);
-- :mod:`~geo311.render.png`: PNG bytes of a matplotlib figure.
+- :mod:`~geo311.render._png`: PNG bytes of a matplotlib figure.
 
 Render modules import :mod:`geo311.hotspots` (the statistics); never the reverse.
 """

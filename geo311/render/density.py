@@ -10,7 +10,7 @@ import numpy as np
 from pyproj import CRS
 
 from geo311.hotspots.kde import Density
-from geo311.render.png import figure_png
+from geo311.render._png import figure_png
 
 __all__ = ["density_geotiff", "density_png"]
 

@@ -16,7 +16,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from geo311.crews.reallocation import StaffingComparison
-from geo311.render.png import figure_png
+from geo311.render._png import figure_png
 
 __all__ = ["format_p", "reallocation_html", "reallocation_png"]
 

@@ -20,6 +20,7 @@ from matplotlib.patches import Patch, PathPatch
 from matplotlib.path import Path as MplPath
 from pyproj import Transformer
 
+from geo311.render._png import figure_png
 from geo311.render.maps import (
     BIN_COLORS,
     BIN_LABELS,
@@ -27,7 +28,6 @@ from geo311.render.maps import (
     LISA_COLORS,
     LISA_LABELS,
 )
-from geo311.render.png import figure_png
 
 __all__ = ["polygon_patches", "result_png"]
 

@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo311.demo.addresses import AddressBook
-from geo311.demo.boundaries import CITY_ID, Region
-from geo311.demo.catalog import CATALOG, HTML_SNIPPETS
-from geo311.demo.frame import stream, xy_to_lonlat
-from geo311.demo.perturb import caller_addresses
+from geo311.demo._addresses import AddressBook
+from geo311.demo._boundaries import CITY_ID, Region
+from geo311.demo._catalog import CATALOG, HTML_SNIPPETS
+from geo311.demo._frame import stream, xy_to_lonlat
+from geo311.demo._perturb import caller_addresses
 
 START = np.datetime64("2024-01-01T00:00:00", "s")
 DAYS = 731

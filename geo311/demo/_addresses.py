@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo311.demo.boundaries import CITY_ID, Region
-from geo311.demo.frame import stream, xy_to_lonlat
-from geo311.demo.streets import StreetNetwork
+from geo311.demo._boundaries import CITY_ID, Region
+from geo311.demo._frame import stream, xy_to_lonlat
+from geo311.demo._streets import StreetNetwork
 
 COLUMNS = (
     "address_id", "HouseNumber", "Direction", "StreetName", "Suffix", "Unit", "ZipCode",

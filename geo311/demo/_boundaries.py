@@ -16,8 +16,8 @@ import shapely
 from shapely.geometry import LineString, Point, Polygon, box
 from shapely.geometry.base import BaseGeometry
 
-from geo311.demo.frame import stream, to_lonlat, xy_to_lonlat
-from geo311.demo.shapes import blob, disk, star_polygon, voronoi_cells
+from geo311.demo._frame import stream, to_lonlat, xy_to_lonlat
+from geo311.demo._shapes import blob, disk, star_polygon, voronoi_cells
 
 CITY_ID = "rivergate"
 CITY_NAME = "City of Rivergate"

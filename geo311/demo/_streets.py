@@ -20,8 +20,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from geo311.demo.boundaries import Region
-from geo311.demo.frame import stream
+from geo311.demo._boundaries import Region
+from geo311.demo._frame import stream
+from geo311.demo._zips import ZipMap
 from geo311.demo.names import (
     ARTERIAL_SUFFIXES,
     COURT_SUFFIXES,
@@ -29,7 +30,6 @@ from geo311.demo.names import (
     STEMS,
     ordinal,
 )
-from geo311.demo.zips import ZipMap
 
 BLOCK = 200.0
 _ARTERIAL, _COLLECTOR = 8, 4

@@ -14,11 +14,11 @@ import geopandas as gpd
 import numpy as np
 import shapely
 
-from geo311.demo.addresses import AddressBook
-from geo311.demo.boundaries import CITY_ID, CITY_NAME, Region
-from geo311.demo.frame import stream, to_lonlat
+from geo311.demo._addresses import AddressBook
+from geo311.demo._boundaries import CITY_ID, CITY_NAME, Region
+from geo311.demo._frame import stream, to_lonlat
+from geo311.demo._shapes import voronoi_cells
 from geo311.demo.names import FIRST_NAMES, LAST_NAMES
-from geo311.demo.shapes import voronoi_cells
 
 N_WARDS = 11
 N_POLICE = 4

@@ -18,7 +18,7 @@ import pyogrio
 import shapely
 from shapely.geometry import mapping
 
-from geo311.demo.boundaries import CITY_ID, CITY_NAME
+from geo311.demo._boundaries import CITY_ID, CITY_NAME
 
 _GPKG_DATE = "2026-01-01T00:00:00.000Z"
 

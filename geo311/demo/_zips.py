@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from geo311.demo.boundaries import CITY_CENTER
-from geo311.demo.frame import stream
+from geo311.demo._boundaries import CITY_CENTER
+from geo311.demo._frame import stream
 
 URBAN_ZIPS = ("93690", "93691", "93692", "93693", "93694")
 RURAL_ZIP = "93698"
