@@ -462,3 +462,17 @@ def test_near_boundary_at_corners_counts_city_and_districts_not_neighbors(case):
     want = [oracle.answer(a, b)["near_boundary"] for a, b in zip(x, y, strict=True)]
     assert many.near_boundary.tolist() == want
     assert sum(want) == 48 and not any(want[48:])
+
+
+def test_a_wide_near_boundary_band_flags_what_the_oracle_flags(tmp_path):
+    # a 500 m band spans ~50 grid cells: the band's dilation must reach diagonally past corners
+    root = write_synthetic(tmp_path)
+    edit(root, 'id_field = "ward"', 'id_field = "ward"\n\n[locate]\nnear_boundary_m = 500')
+    profile = load_profile(root)
+    locator, oracle = Locator(profile), Oracle(profile)
+    x, y = sample_points(oracle, 400, 1_200, seed=16)
+    want = np.array([oracle.answer(a, b)["near_boundary"] for a, b in
+                     zip(x.tolist(), y.tolist(), strict=True)])
+    got = locator.locate_many(x, y).near_boundary
+    assert 100 < want.sum() < len(want) - 100  # both sides of the band are sampled
+    assert np.flatnonzero(got != want).tolist() == []
