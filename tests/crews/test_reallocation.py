@@ -327,3 +327,30 @@ def test_a_profile_without_staffing_is_named_in_the_error(demo):
         load_staffing(profile)
     assert caught.value.message == f"{profile.path}: [services] needs 'staffing'"
     assert caught.value.details == {"profile": str(profile.path)}
+
+
+def test_the_monte_carlo_estimate_repeats_with_the_default_seed_and_moves_with_another():
+    # 40 requests over 11 equally staffed wards: too many outcomes, so Monte-Carlo
+    wards = [str(i) for i in range(11)]
+    counts = pd.Series(np.random.default_rng(3).multinomial(40, [1 / 11] * 11), index=wards)
+    crews = pd.Series([1] * 11, index=wards)
+    first, second = (compare_staffing(counts, crews) for _ in range(2))
+    assert first.test == MONTE_CARLO and 0.01 < first.p_value < 0.99  # not pinned at an end
+    assert first.p_value == second.p_value
+    others = {compare_staffing(counts, crews, seed=s).p_value for s in (1, 2, 3)}
+    assert len(others | {first.p_value}) > 1  # the seed drives the samples
+
+
+def test_reallocate_hands_its_seed_to_the_test(demo, monkeypatch):
+    locator, requests = demo
+    seen = []
+    real = reallocation.compare_staffing
+
+    def spy(*args, **kwargs):
+        seen.append(kwargs["seed"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reallocation, "compare_staffing", spy)
+    reallocate(requests, locator, "Code Enforcement", **_services(locator))
+    reallocate(requests, locator, "Code Enforcement", **_services(locator), seed=9)
+    assert seen == [311, 9]  # the default seed makes reports repeatable
