@@ -87,6 +87,13 @@ def _open_city(profile: str):
     return City.open(profile)
 
 
+def _progress(csv_in: str, desc: str):
+    """A progress bar on stderr over the rows of ``csv_in`` (its lines less the header)."""
+    with open(csv_in, "rb") as handle:
+        total = max(sum(1 for _ in handle) - 1, 0)
+    return tqdm(total=total, unit="row", desc=desc, file=sys.stderr, disable=None)
+
+
 class Coordinate(click.ParamType):
     """A plain decimal number (no ``1_0``, no non-ASCII digits, no nan/inf)."""
 
@@ -163,9 +170,7 @@ def locate(profile_path, coords, csv_in, output, lon_col, lat_col, encoding, res
 
     _outputs_writable(output, inputs=[csv_in])
     locator = _open_city(profile_path).locator
-    with open(csv_in, "rb") as handle:
-        total = max(sum(1 for _ in handle) - 1, 0)
-    with tqdm(total=total, unit="row", desc="locate", file=sys.stderr, disable=None) as bar:
+    with _progress(csv_in, "locate") as bar:
         summary = locate_csv(locator, csv_in, output, lon_col=lon_col, lat_col=lat_col,
                              resume=not restart, encoding=encoding, progress=bar.update)
     click.echo(json.dumps(summary.as_dict(), indent=2), err=True)
@@ -246,9 +251,7 @@ def validate(profile_path, address, zip_code, city, csv_in, output, address_col,
 
     _outputs_writable(output, inputs=[csv_in])
     validator = _open_city(profile_path).validator
-    with open(csv_in, "rb") as handle:
-        total = max(sum(1 for _ in handle) - 1, 0)
-    with tqdm(total=total, unit="row", desc="validate", file=sys.stderr, disable=None) as bar:
+    with _progress(csv_in, "validate") as bar:
         summary = validate_csv(validator, csv_in, output, address_col=address_col,
                                zip_col=zip_col, city_col=city_col, resume=not restart,
                                encoding=encoding, progress=bar.update)
