@@ -16,6 +16,7 @@ with several vehicles, shift limits, time windows, optional stops or skills.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -176,7 +177,12 @@ def _solve_pyvrp(problem: Problem, seconds: float, seed: int) -> tuple[list, lis
             tw_late=_int(v.tw_late, s, np.iinfo(np.int64).max),
             shift_duration=_int(v.shift, s, np.iinfo(np.int64).max), profile=profile))
     data = pyvrp.ProblemData(locations, clients, depots, types, distances, durations)
-    result = pyvrp.solve(data, MaxRuntime(seconds), seed=seed, display=False)
+    with warnings.catch_warnings():  # PyVRP warns when prizes dwarf its penalty bounds
+        warnings.simplefilter("ignore")
+        result = pyvrp.solve(data, MaxRuntime(seconds), seed=seed, display=False)
+    if not result.best.is_feasible():
+        raise InputError("PyVRP found no feasible plan within the time limit (shifts, windows "
+                         "or capacities cannot all be met)")
     routes, groups = [], []
     for route in result.best.routes():
         visits = [a.idx for a in route.schedule() if a.is_client()]
