@@ -138,7 +138,7 @@ def networkx_matrix(graph: StreetGraph, snapped) -> np.ndarray:
         chain = [(0.0, int(graph.seg_from[s])), *sorted(marks.get(s, [])),
                  (float(graph.seg_length[s]), int(graph.seg_to[s]))]
         for (d1, u), (d2, v) in zip(chain[:-1], chain[1:], strict=True):
-            way = graph.seg_oneway[s]
+            way = graph.seg_oneway[s] if d2 > d1 else 0  # stops at one spot: both ways
             for a, b in ([(u, v)] if way == 1 else [(v, u)] if way == -1 else [(u, v), (v, u)]):
                 if not g.has_edge(a, b) or g[a][b]["w"] > d2 - d1:
                     g.add_edge(a, b, w=d2 - d1)
