@@ -17,6 +17,9 @@ the columns below).
   stops are left out first, and a heavy stop only when the shift time it needs
   would serve more weight nearer the route (its reason says so). Weight grows
   with how overdue a request is (:func:`stops_from_requests`).
+- **Balance**: when every stop fits, a plan whose busiest crew works over 1.2 x
+  the mean is solved again with each shift capped at 1.15 x the mean (kept when
+  it still serves every stop).
 - **Re-planning** mid-day: give each crew its current ``position`` and a
   ``start`` of now, and the ids already ``done``; they are removed.
 
@@ -320,10 +323,21 @@ def plan_routes(stops: pd.DataFrame, crews: Sequence[Crew], travel: Travel, *,
     groups: list[int] = []
     used, elapsed = "none", 0.0
     if len(candidates):
-        routes, groups, used, elapsed = _solve(
-            crews, candidates, first, distance, seconds, service, window_lo, window_hi,
-            shift_lo, shift_hi, stops["weight"].to_numpy(float), types, time_limit, seed,
-            solver)
+        args = (crews, candidates, first, distance, seconds, service, window_lo, window_hi,
+                shift_lo)
+        rest = (stops["weight"].to_numpy(float), types, time_limit, seed, solver)
+        routes, groups, used, elapsed = _solve(*args, shift_hi, *rest)
+        hours = {g: _finish(g, r, n_crews, seconds, service, window_lo, shift_lo) - shift_lo[g]
+                 for g, r in zip(groups, routes, strict=True)}
+        busy = sum(hours.values())
+        served_all = sum(map(len, routes)) == len(candidates)
+        if n_crews > 1 and served_all and max(hours.values()) > 1.2 * busy / n_crews:
+            # everything fits: share the work out by capping each shift near the mean
+            cap = np.minimum(shift_hi, shift_lo + 1.15 * busy / n_crews)
+            again = _solve(*args, cap, *rest)
+            if sum(map(len, again[0])) == len(candidates):
+                routes, groups, used = again[0], again[1], again[2]
+                elapsed += again[3]
     served = {i for r in routes for i in r}
     kept_weight = min((stops["weight"][i] for i in served), default=np.inf)
     for i in candidates:
@@ -335,6 +349,18 @@ def plan_routes(stops: pd.DataFrame, crews: Sequence[Crew], travel: Travel, *,
                                "stops nearer the route than it carries")
     return _assemble(stops, crews, routes, groups, reasons, travel, placed, lonlat, distance,
                      seconds, service, window_lo, t0, shift_lo, used, elapsed)
+
+
+def _finish(k: int, route: list[int], n_crews: int, seconds: np.ndarray, service: np.ndarray,
+            window_lo: np.ndarray, shift_lo: np.ndarray) -> float:
+    """When crew ``k`` is back at its depot after ``route`` (seconds from the plan's start)."""
+    path = [k, *[2 * n_crews + i for i in route], n_crews + k]
+    clock = shift_lo[k]
+    for a, b in zip(path[:-1], path[1:], strict=True):
+        clock += seconds[a, b]
+        if b >= 2 * n_crews:
+            clock = max(clock, window_lo[b - 2 * n_crews]) + service[b - 2 * n_crews]
+    return float(clock)
 
 
 def _window(stops: pd.DataFrame, column: str, t0: pd.Timestamp, default: float) -> np.ndarray:

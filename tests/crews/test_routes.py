@@ -321,3 +321,15 @@ def test_cli_instance_and_plan(grid_profile, tmp_path):
         "--preset", "open311", "--depot", "1,1", "--time-limit", "0.2"])
     assert result.exit_code == 1 and "off the street network" in result.output
     assert "Traceback" not in result.output
+
+
+def test_work_is_shared_out_when_everything_fits(grid_profile):
+    travel = Travel.from_profile(load_profile(grid_profile))
+    stops = grid_stops(16, seed=12)
+    crews = [crew(name, (0.002, 0.002)) for name in ("a", "b", "c")]
+    plan = plan_routes(stops, crews, travel, time_limit=0.5)
+    assert plan.dropped.empty
+    worked = (plan.crews["back"] - plan.crews["start"]).dt.total_seconds()
+    # 16 stops of 5 minutes plus short drives: one crew alone could do it in 8 hours
+    assert worked.max() <= 1.2 * worked.mean() + 20 * 60
+    assert (plan.crews["stops"] > 0).all()
