@@ -122,3 +122,27 @@ def test_reading_a_file_that_is_no_instance_is_an_input_error(tmp_path):
                    "NODE_COORD_SECTION\n1 0 0\n2 1 1\n3 2 2\nEOF\n")
     with pytest.raises(InputError):
         read_instance(bad)
+
+
+def test_solomon_text_reads_as_the_same_problem_as_its_vrplib_copy(tmp_path):
+    """RC208 written in Solomon's own text layout (depot 0, service in the table)."""
+    import vrplib
+
+    data = vrplib.read_instance(DATA / "RC208.vrp", compute_edge_weights=False)
+    lines = ["RC208", "", "VEHICLE", "NUMBER     CAPACITY", f"  25         {data['capacity']}",
+             "", "CUSTOMER",
+             "CUST NO.  XCOORD.   YCOORD.    DEMAND   READY TIME  DUE DATE   SERVICE   TIME",
+             ""]
+    for i, ((x, y), d, (a, b)) in enumerate(zip(data["node_coord"], data["demand"],
+                                                  data["time_window"], strict=True)):
+        lines.append(f"{i:5d} {x:10g} {y:10g} {d:10g} {a:10g} {b:10g} "
+                     f"{0 if i == 0 else data['service_time']:10g}")
+    path = tmp_path / "rc208.txt"
+    path.write_text("\n".join(lines) + "\n")
+    text_form, vrplib_form = read_instance(path), read_instance(DATA / "RC208.vrp")
+    assert text_form.kind == "VRPTW" and text_form.node_ids[0] == 0
+    a, b = text_form.problem, vrplib_form.problem
+    np.testing.assert_allclose(a.cost, b.cost)
+    np.testing.assert_allclose(a.tw_late, b.tw_late)
+    np.testing.assert_allclose(a.service, b.service)
+    assert a.vehicles[0].count == 25 and a.vehicles[0].capacity == 1000
