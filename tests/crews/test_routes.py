@@ -333,3 +333,21 @@ def test_work_is_shared_out_when_everything_fits(grid_profile):
     # 16 stops of 5 minutes plus short drives: one crew alone could do it in 8 hours
     assert worked.max() <= 1.2 * worked.mean() + 20 * 60
     assert (plan.crews["stops"] > 0).all()
+
+
+def test_weights_grow_with_days_overdue_by_the_catalog_sla():
+    from geo311.crews.routes import stops_from_requests
+
+    created = pd.to_datetime(["2026-01-01", "2026-01-08", "2025-12-01", "2026-01-09"])
+    frame = pd.DataFrame({"id": ["a", "b", "c", "d"], "type": ["GRAFFITI", "GRAFFITI", "BULKY",
+                                                                 "UNKNOWN"],
+                          "created": created, "is_closed": [False, False, True, False],
+                          "lon": 0.0, "lat": 0.0, "valid": True})
+    catalog = pd.DataFrame({"service_code": ["GRAFFITI", "BULKY"], "sla_days": [3.0, 7.0],
+                            "service_minutes": [20.0, 45.0]})
+    stops = stops_from_requests(frame, catalog, as_of="2026-01-10").set_index("id")
+    assert "c" not in stops.index  # closed
+    assert stops.loc["a", "weight"] == pytest.approx(1 + (9 - 3))
+    assert stops.loc["b", "weight"] == 1.0  # 2 days old, due in 3
+    assert stops.loc["d", "weight"] == 1.0 and pd.isna(stops.loc["d", "due"])  # no SLA
+    assert stops.loc["a", "service_min"] == 20 and stops.loc["d", "service_min"] == 15
