@@ -481,7 +481,8 @@ def _hours(text: str) -> float:
 @click.option("--solver", default="auto", show_default=True,
               type=click.Choice(["auto", "pyvrp", "ortools", "vroom", "elkai", "fast_tsp"]))
 @click.option("--out", type=click.Path(file_okay=False),
-              help="Directory for stops.csv, plan.json, routes.geojson and map.html.")
+              help="Directory for stops.csv, plan.json, routes.geojson, map.html and "
+                   "crew_sheet.html.")
 def route(profile_path, requests_path, preset, types, start, end, status, districts, encoding,
           instance, crews, shift, depots, day, start_time, as_of, done, positions, time_limit,
           seed, solver, out) -> None:
@@ -504,7 +505,7 @@ def route(profile_path, requests_path, preset, types, start, end, status, distri
         return
     from geo311.crews.routes import Crew, Travel, plan_routes, stops_from_requests
     from geo311.outputs import write_text
-    from geo311.render.route_map import route_map
+    from geo311.render.route_map import crew_sheet, route_map
 
     if not depots:
         raise click.UsageError("give at least one --depot LON,LAT (or --instance FILE)")
@@ -523,7 +524,8 @@ def route(profile_path, requests_path, preset, types, start, end, status, distri
     if out:
         Path(out).mkdir(parents=True, exist_ok=True)
     _outputs_writable(*([Path(out) / n for n in ("stops.csv", "plan.json", "routes.geojson",
-                                                 "map.html")] if out else []),
+                                                 "map.html", "crew_sheet.html")]
+                        if out else []),
                       inputs=[requests_path])
     rows = _request_filter(types, start, end, status, districts)
     city = _open_city(profile_path)
@@ -546,6 +548,7 @@ def route(profile_path, requests_path, preset, types, start, end, status, distri
         write_text(base / "plan.json", json.dumps(plan.as_dict(), indent=2))
         write_text(base / "routes.geojson", json.dumps(plan.geojson()))
         write_text(base / "map.html", route_map(plan))
+        write_text(base / "crew_sheet.html", crew_sheet(plan))
     click.echo(f"{plan.model}; solver {plan.solver} ({plan.seconds:.1f} s)")
     click.echo(plan.crews.to_string(index=False))
     if len(plan.dropped):

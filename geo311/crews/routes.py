@@ -24,8 +24,9 @@ the columns below).
   ``start`` of now, and the ids already ``done``; they are removed.
 
 Stops table columns: ``id, type, lon, lat, weight`` and optionally
-``service_min`` (minutes on site), ``window_start``/``window_end`` (timestamps:
-the visit must start within them, e.g. a street-sweeping window).
+``address`` (shown on the crew sheet), ``service_min`` (minutes on site),
+``window_start``/``window_end`` (timestamps: the visit must start within them, e.g.
+a street-sweeping window).
 """
 
 from __future__ import annotations
@@ -195,7 +196,9 @@ def stops_from_requests(requests: pd.DataFrame, catalog: pd.DataFrame | None, *,
                          "weight": (1.0 + overdue).to_numpy(float),
                          "days_overdue": overdue.to_numpy(float),
                          "due": due.where(sla.notna()).to_numpy(),
-                         "service_min": service.to_numpy(float)})
+                         "service_min": service.to_numpy(float),
+                         "address": (frame["address"].astype("string").fillna("").to_numpy()
+                                     if "address" in frame else "")})
 
 
 def _check_stops(stops: pd.DataFrame) -> pd.DataFrame:
@@ -213,6 +216,7 @@ def _check_stops(stops: pd.DataFrame) -> pd.DataFrame:
         out[column] = pd.to_numeric(out[column], errors="coerce")
     if "service_min" not in out:
         out["service_min"] = np.nan
+    out["address"] = out["address"].fillna("").astype(str) if "address" in out else ""
     return out
 
 
@@ -421,7 +425,8 @@ def _assemble(stops, crews, routes, groups, reasons, travel, placed, lonlat, dis
                              "lat": float(stops["lat"][i]), "weight": float(stops["weight"][i]),
                              "eta": t0 + pd.Timedelta(seconds=float(clock)),
                              "depart": t0 + pd.Timedelta(seconds=float(clock + service[i])),
-                             "travel_m": float(distance[a, b])})
+                             "travel_m": float(distance[a, b]),
+                             "address": str(stops["address"][i])})
                 clock += service[i]
         totals.append({"crew": crew.id, "stops": len(route), "distance_m": travelled,
                        "start": crew.start, "back": t0 + pd.Timedelta(seconds=float(clock)),
@@ -431,7 +436,8 @@ def _assemble(stops, crews, routes, groups, reasons, travel, placed, lonlat, dis
                                                                      strict=True)]
         pieces = [p for p in pieces if len(p)]
         legs[crew.id] = np.concatenate(pieces) if pieces else np.empty((0, 2))
-    columns = ["crew", "seq", "id", "type", "lon", "lat", "weight", "eta", "depart", "travel_m"]
+    columns = ["crew", "seq", "id", "type", "lon", "lat", "weight", "eta", "depart", "travel_m",
+               "address"]
     dropped = pd.DataFrame(
         [{"id": stops["id"][i], "type": stops["type"][i], "weight": stops["weight"][i],
           "reason": reason} for i, reason in sorted(reasons.items())],

@@ -315,7 +315,11 @@ def test_cli_instance_and_plan(grid_profile, tmp_path):
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "stops.csv")
     assert sorted(table["id"]) == sorted(stops["id"])
-    assert {"map.html", "plan.json", "routes.geojson"} <= {p.name for p in out.iterdir()}
+    assert {"map.html", "plan.json", "routes.geojson", "crew_sheet.html"} <= {
+        p.name for p in out.iterdir()}
+    sheet = (out / "crew_sheet.html").read_text()
+    assert sheet.count("<section>") == 2 and "break-after:page" in sheet
+    assert all(i in sheet for i in stops["id"])
     result = CliRunner().invoke(main, [
         "route", "--profile", str(grid_profile), "--requests", str(requests),
         "--preset", "open311", "--depot", "1,1", "--time-limit", "0.2"])
