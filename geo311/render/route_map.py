@@ -32,8 +32,9 @@ def route_map(plan: RoutePlan, title: str = "Crew routes") -> str:
         for row in plan.stops[plan.stops["crew"] == crew].itertuples(index=False):
             label = (f"<b>{int(row.seq)}</b> {html.escape(str(row.id))}<br>"
                      f"{html.escape(str(row.type))}<br>ETA {row.eta:%H:%M}")
+            # a tooltip, not a folium Popup: its HTML popups need jQuery, left out offline
             folium.Marker(
-                (row.lat, row.lon), popup=folium.Popup(label),
+                (row.lat, row.lon), tooltip=folium.Tooltip(label),
                 icon=folium.DivIcon(html=(
                     f'<div style="background:{color};color:#fff;border-radius:9px;'
                     f'width:18px;height:18px;text-align:center;font:11px sans-serif;'

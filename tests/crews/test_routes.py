@@ -355,3 +355,28 @@ def test_weights_grow_with_days_overdue_by_the_catalog_sla():
     assert stops.loc["b", "weight"] == 1.0  # 2 days old, due in 3
     assert stops.loc["d", "weight"] == 1.0 and pd.isna(stops.loc["d", "due"])  # no SLA
     assert stops.loc["a", "service_min"] == 20 and stops.loc["d", "service_min"] == 15
+
+
+def test_route_map_draws_lines_and_numbered_stops_in_a_browser(grid_profile, tmp_path):
+    import subprocess
+
+    from geo311.render.route_map import route_map
+    from tests.render.test_map_browser import CHROMIUM_FLAGS, chromium
+
+    browser = chromium()
+    travel = Travel.from_profile(load_profile(grid_profile))
+    plan = plan_routes(grid_stops(6), [crew("a", (0.0, 0.001)), crew("b", (0.004, 0.003))],
+                       travel, time_limit=0.3)
+    page = tmp_path / "map.html"
+    page.write_text(route_map(plan).replace(
+        "<body>", "<body><pre id=errors></pre><script>window.onerror=function(m){"
+        "document.getElementById('errors').textContent+=m}</script>", 1))
+    dom = subprocess.run([browser, *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / 'profile'}",
+                          "--dump-dom", page.as_uri()], capture_output=True, text=True,
+                         timeout=120, check=True).stdout
+    assert '<pre id="errors"></pre>' in dom
+    routes = sum(1 for c in plan.legs.values() if len(c) >= 2)
+    assert len(re.findall(r'<path class="leaflet-interactive"', dom)) == routes
+    for seq in plan.stops["seq"]:
+        assert f">{seq}</div>" in dom
+    assert "leaflet-control-layers" in dom
