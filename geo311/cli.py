@@ -511,9 +511,9 @@ def route(profile_path, requests_path, preset, types, start, end, status, distri
         raise click.UsageError("give at least one --depot LON,LAT (or --instance FILE)")
     places = [_lonlat(d, "--depot") for d in depots]
     hours = _hours(shift)
+    day = day or f"{pd.Timestamp.now():%Y-%m-%d}"
     try:
-        begin = pd.Timestamp(f"{day or pd.Timestamp.now():%Y-%m-%d} {start_time}"
-                             if day is None else f"{day} {start_time}")
+        begin = pd.Timestamp(f"{day} {start_time}")
     except ValueError:
         raise click.BadParameter(f"{day!r} {start_time!r}: not a date and time",
                                  param_hint="--date/--start") from None

@@ -118,9 +118,11 @@ class RoutePlan:
     """The answer of :func:`plan_routes`.
 
     ``stops``: one row per visit (``crew, seq, id, type, lon, lat, weight, eta,
-    depart, travel_m``); ``crews``: per crew totals; ``dropped``: ``id, type,
+    depart, travel_m, snap_m`` (metres from the stop to the street it was snapped to),
+    ``address``); ``crews``: per crew totals; ``dropped``: ``id, type,
     weight, reason``; ``model``: the travel model; ``solver``, ``seconds``;
-    ``legs``: lon/lat vertices of each crew's route (for GeoJSON and maps).
+    ``legs``: lon/lat vertices of each crew's route (for GeoJSON and maps); ``notes``:
+    what the caller should know about the travel model (disconnected streets, far snaps).
     """
 
     stops: pd.DataFrame
@@ -406,6 +408,7 @@ def _solve(crews, candidates, first, distance, seconds, service, window_lo, wind
 
 def _assemble(stops, crews, routes, groups, reasons, travel, placed, lonlat, distance, seconds,
               service, window_lo, t0, shift_lo, solver, elapsed) -> RoutePlan:
+    offset = travel.offsets(placed)
     n_crews = len(crews)
     first = 2 * n_crews
     rows, totals, legs = [], [], {}
@@ -426,6 +429,7 @@ def _assemble(stops, crews, routes, groups, reasons, travel, placed, lonlat, dis
                              "eta": t0 + pd.Timedelta(seconds=float(clock)),
                              "depart": t0 + pd.Timedelta(seconds=float(clock + service[i])),
                              "travel_m": float(distance[a, b]),
+                             "snap_m": float(offset[b]),
                              "address": str(stops["address"][i])})
                 clock += service[i]
         totals.append({"crew": crew.id, "stops": len(route), "distance_m": travelled,
@@ -437,10 +441,19 @@ def _assemble(stops, crews, routes, groups, reasons, travel, placed, lonlat, dis
         pieces = [p for p in pieces if len(p)]
         legs[crew.id] = np.concatenate(pieces) if pieces else np.empty((0, 2))
     columns = ["crew", "seq", "id", "type", "lon", "lat", "weight", "eta", "depart", "travel_m",
-               "address"]
+               "snap_m", "address"]
     dropped = pd.DataFrame(
         [{"id": stops["id"][i], "type": stops["type"][i], "weight": stops["weight"][i],
           "reason": reason} for i, reason in sorted(reasons.items())],
         columns=["id", "type", "weight", "reason"])
+    notes = []
+    if travel.graph is not None and (parts := travel.graph.components()) > 1:
+        notes.append(f"the street graph has {parts} strongly connected parts (one-way "
+                     "streets and disconnected pieces): a stop in another part than a depot "
+                     "is unreachable")
+    far = int((offset[2 * n_crews:] > 50).sum())
+    if far:
+        notes.append(f"{far} stop(s) are more than 50 m from the nearest street; each visit "
+                     "row gives its snap_m")
     return RoutePlan(pd.DataFrame(rows, columns=columns), pd.DataFrame(totals), dropped,
-                     travel.model, solver, elapsed, legs)
+                     travel.model, solver, elapsed, legs, notes)

@@ -380,3 +380,15 @@ def test_route_map_draws_lines_and_numbered_stops_in_a_browser(grid_profile, tmp
     for seq in plan.stops["seq"]:
         assert f">{seq}</div>" in dom
     assert "leaflet-control-layers" in dom
+
+
+def test_snap_distance_and_disconnected_streets_are_said(grid_profile):
+    travel = Travel.from_profile(load_profile(grid_profile))
+    stops = grid_stops(3)
+    stops.loc[0, ["lon", "lat"]] = [0.0015, 0.0015]  # a block's centre: ~55 m from streets
+    plan = plan_routes(stops, [crew("a", (0.0, 0.001))], travel, time_limit=0.2)
+    snap = plan.stops.set_index("id")["snap_m"]
+    assert 50 < snap["s0"] < 60 and snap["s1"] < 0.01
+    # the spur east of the grid can be entered but not left: more than one strong part
+    assert any("strongly connected" in n for n in plan.notes)
+    assert any("1 stop(s) are more than 50 m" in n for n in plan.notes)
