@@ -331,8 +331,9 @@ def _solve_elkai(problem: Problem, seconds: float, seed: int) -> tuple[list, lis
     import elkai
 
     matrix, _ = _tsp_matrix(problem)
-    # elkai has no time limit: its run count stands in for one. One LKH run took about
-    # 2.5e-5 * n^2 s here (5 s for 442 nodes); at least one run is made.
+    # elkai has no time limit: its run count stands in for one, sized by 2.5e-5 * n^2 s a
+    # run. Measured (bench_routes): 0.17 s a run at 107 nodes, but one run took 11-30 s at
+    # 442-666 nodes, so large tours overrun the limit; at least one run is made.
     runs = max(1, min(10, int(seconds / (2.5e-5 * len(matrix) ** 2))))
     del seed  # elkai fixes LKH's seed
     tour = elkai.DistanceMatrix(matrix.tolist()).solve_tsp(runs=runs)
