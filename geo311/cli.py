@@ -434,3 +434,124 @@ def reallocation(profile_path, requests_path, preset, types, start, end, status,
     click.echo(f"{department}: {result.test}, statistic {result.statistic:,.1f}, "
                f"{format_p(result.p_value)}")
     click.echo(result.table[columns].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+
+
+def _lonlat(text: str, flag: str) -> tuple[float, float]:
+    """``LON,LAT`` as floats, or a usage error naming the flag."""
+    parts = text.split(",")
+    try:
+        lon, lat = (float(p) for p in parts)
+    except ValueError:
+        raise click.BadParameter(f"{text!r}: give LON,LAT", param_hint=flag) from None
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise click.BadParameter(f"{text!r}: not a longitude,latitude", param_hint=flag)
+    return lon, lat
+
+
+def _hours(text: str) -> float:
+    """``8h``, ``7.5h``, ``450m`` or a plain number of hours."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(h|m|min)?\s*", text)
+    if not match or float(match.group(1)) <= 0:
+        raise click.BadParameter(f"{text!r}: give a duration such as 8h or 450m",
+                                 param_hint="--shift")
+    value = float(match.group(1))
+    return value / 60 if match.group(2) in ("m", "min") else value
+
+
+@main.command()
+@profile_option
+@_with_request_options
+@click.option("--instance", type=click.Path(exists=True, dir_okay=False),
+              help="Solve a published instance (TSPLIB .tsp, VRPLIB .vrp, Solomon .txt) "
+                   "and print {cost, vehicles, routes, seconds, solver}.")
+@click.option("--crews", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--shift", default="8h", show_default=True, help="Shift length, e.g. 8h or 450m.")
+@click.option("--depot", "depots", multiple=True,
+              help="LON,LAT of a depot; repeat for several (crews are shared out in turn).")
+@click.option("--date", "day", help="The day planned (default: today).")
+@click.option("--start", "start_time", default="08:00", show_default=True,
+              help="Shift start (HH:MM).")
+@click.option("--as-of", help="When overdue-ness is measured (default: the shift start).")
+@click.option("--done", multiple=True, help="Id of a stop already done (re-plan); repeatable.")
+@click.option("--position", "positions", multiple=True,
+              help="Where a crew is now, as CREW=LON,LAT (re-plan); repeatable.")
+@click.option("--time-limit", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
+              help="Solver time (seconds).")
+@click.option("--seed", type=click.IntRange(min=0), default=311, show_default=True)
+@click.option("--solver", default="auto", show_default=True,
+              type=click.Choice(["auto", "pyvrp", "ortools", "vroom", "elkai", "fast_tsp"]))
+@click.option("--out", type=click.Path(file_okay=False),
+              help="Directory for stops.csv, plan.json, routes.geojson, map.html and "
+                   "crew_sheet.html.")
+def route(profile_path, requests_path, preset, types, start, end, status, districts, encoding,
+          instance, crews, shift, depots, day, start_time, as_of, done, positions, time_limit,
+          seed, solver, out) -> None:
+    """Crew routes through the open requests, or a published instance's solution."""
+    import pandas as pd
+
+    from geo311.crews.solvers import solve
+
+    if instance:
+        from geo311.crews.instances import read_instance
+
+        found = read_instance(instance)
+        answer = solve(found.problem, solver, time_limit, seed)
+        ids = found.node_ids
+        click.echo(json.dumps({
+            "name": found.name, "kind": found.kind, "cost": round(answer.cost, 6),
+            "vehicles": len(answer.routes), "solver": answer.solver,
+            "seconds": round(answer.seconds, 3),
+            "routes": [ids[found.problem.client_location[r]].tolist() for r in answer.routes]}))
+        return
+    from geo311.crews.routes import Crew, Travel, plan_routes, stops_from_requests
+    from geo311.outputs import write_text
+    from geo311.render.route_map import crew_sheet, route_map
+
+    if not depots:
+        raise click.UsageError("give at least one --depot LON,LAT (or --instance FILE)")
+    places = [_lonlat(d, "--depot") for d in depots]
+    hours = _hours(shift)
+    day = day or f"{pd.Timestamp.now():%Y-%m-%d}"
+    try:
+        begin = pd.Timestamp(f"{day} {start_time}")
+    except ValueError:
+        raise click.BadParameter(f"{day!r} {start_time!r}: not a date and time",
+                                 param_hint="--date/--start") from None
+    now = {}
+    for item in positions:
+        name, _, where = item.partition("=")
+        now[name.strip()] = _lonlat(where, "--position")
+    if out:
+        Path(out).mkdir(parents=True, exist_ok=True)
+    _outputs_writable(*([Path(out) / n for n in ("stops.csv", "plan.json", "routes.geojson",
+                                                 "map.html", "crew_sheet.html")]
+                        if out else []),
+                      inputs=[requests_path])
+    rows = _request_filter(types, start, end, status, districts)
+    city = _open_city(profile_path)
+    requests = city.load_requests(rows, path=requests_path, columns=preset, encoding=encoding)
+    catalog = city.catalog if city.has_catalog else None
+    stops = stops_from_requests(requests.frame, catalog, as_of=as_of or begin,
+                                service_minutes=city.profile.routing.service_minutes)
+    team = [Crew(f"crew-{k + 1}", places[k % len(places)], begin,
+                 begin + pd.Timedelta(hours=hours), position=now.get(f"crew-{k + 1}"))
+            for k in range(crews)]
+    unknown = sorted(set(now) - {c.id for c in team})
+    if unknown:
+        raise click.BadParameter(f"no crew {', '.join(unknown)} (crews are crew-1 .. "
+                                 f"crew-{crews})", param_hint="--position")
+    plan = plan_routes(stops, team, Travel.from_profile(city.profile), done=done,
+                       time_limit=time_limit, seed=seed, solver=solver)
+    if out:
+        base = Path(out)
+        write_text(base / "stops.csv", plan.stops.to_csv(index=False))
+        write_text(base / "plan.json", json.dumps(plan.as_dict(), indent=2))
+        write_text(base / "routes.geojson", json.dumps(plan.geojson()))
+        write_text(base / "map.html", route_map(plan))
+        write_text(base / "crew_sheet.html", crew_sheet(plan))
+    click.echo(f"{plan.model}; solver {plan.solver} ({plan.seconds:.1f} s)")
+    click.echo(plan.crews.to_string(index=False))
+    if len(plan.dropped):
+        click.echo(f"{len(plan.dropped)} stop(s) left out:")
+        kinds = plan.dropped["reason"].str.replace(r" \(.*\)$", "", regex=True)
+        click.echo(kinds.value_counts().to_string())

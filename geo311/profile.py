@@ -207,8 +207,38 @@ class RequestSettings:
         return cls(**_texts(table, "requests", file))
 
 
+@dataclass(frozen=True)
+class RoutingSettings:
+    """``[routing]``: the street graph crews travel on, and the travel assumptions.
+
+    ``streets`` (default: ``[addresses] centerlines``) is a line layer; ``oneway_field``
+    holds 1 (one-way along the digitized direction), -1 (against it) or anything else
+    (two-way). Without streets, travel is the metric distance times ``detour_factor``.
+    """
+
+    streets: str | None = None
+    layer_name: str | None = None
+    oneway_field: str | None = None
+    speed_kmh: float = 25.0
+    detour_factor: float = 1.4
+    max_snap_m: float = 250.0
+    service_minutes: float = 15.0
+
+    @classmethod
+    def from_table(cls, table: Any, file: Path | None = None) -> RoutingSettings:
+        """Check ``[routing]`` (types and bounds) and return its settings."""
+        table = _check_table(table, "routing", [f.name for f in fields(cls)], file)
+        bounds = {"speed_kmh": (1.0, 200.0), "detour_factor": (1.0, 10.0),
+                  "max_snap_m": (0.0, 100_000.0), "service_minutes": (0.0, 1440.0)}
+        out: dict[str, Any] = {k: _number(v, "routing", k, file, *bounds[k])
+                               for k, v in table.items() if k in bounds}
+        out.update(_texts({k: v for k, v in table.items() if k not in bounds}, "routing", file))
+        return cls(**out)
+
+
 _SECTIONS = {"locate": LocateSettings, "addresses": AddressSettings,
-             "services": ServiceSettings, "requests": RequestSettings}
+             "services": ServiceSettings, "requests": RequestSettings,
+             "routing": RoutingSettings}
 
 
 @dataclass(frozen=True)
@@ -261,6 +291,7 @@ class Profile:
     addresses: AddressSettings | None = None
     services: ServiceSettings = ServiceSettings()
     requests: RequestSettings | None = None
+    routing: RoutingSettings = RoutingSettings()
     warnings: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
