@@ -22,7 +22,7 @@ from geo311.cli import main
 from geo311.service.records import RequestQuery
 from geo311.service.store import open_store
 
-ROWS = 6_000  # the first rows of the demo's requests.csv: enough for many batches
+ROWS = 4_000  # the first rows of the demo's requests.csv: enough for many batches
 BATCH = 200
 
 
