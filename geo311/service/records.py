@@ -51,6 +51,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _parsed(value: Any, name: str) -> datetime:
+    """A date or time text as a datetime (to the microsecond)."""
+    return parse_bound(value, name).floor("us").to_pydatetime()
+
+
 def aware_utc(value: Any, name: str = "time") -> datetime:
     """Return ``value`` (datetime or ISO 8601 text) as an aware UTC datetime.
 
@@ -61,7 +66,7 @@ def aware_utc(value: Any, name: str = "time") -> datetime:
     InputError
         If ``value`` is not a date or time, or has no time zone.
     """
-    stamp = value if isinstance(value, datetime) else parse_bound(value, name).floor("us").to_pydatetime()
+    stamp = value if isinstance(value, datetime) else _parsed(value, name)
     if stamp.tzinfo is None or stamp.utcoffset() is None:
         raise InputError(f"{name} {value!r} has no time zone (give an offset, e.g. +00:00)",
                          field=name)
@@ -72,7 +77,7 @@ def _bound(value: Any, name: str) -> datetime | None:
     """A query bound as aware UTC; a naive bound is read as UTC (the store's zone)."""
     if value is None or value == "":
         return None
-    stamp = value if isinstance(value, datetime) else parse_bound(value, name).floor("us").to_pydatetime()
+    stamp = value if isinstance(value, datetime) else _parsed(value, name)
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=UTC)
     return stamp.astimezone(UTC)
