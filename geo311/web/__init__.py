@@ -1,0 +1,59 @@
+"""The web service: a thin Flask layer over the library (``geo311 serve`` runs it).
+
+:func:`create_app` builds the application for one :class:`~geo311.city.City` and an
+optional request store. Blueprints: ``api`` at ``/api/v1`` (geo311's own JSON API) and
+``open311`` at ``/open311`` (GeoReport v2). Every error answers with an Open311-style body
+(:mod:`geo311.web.errors`). A view parses the request, makes one library call and
+serializes the answer.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask
+from flask_limiter import Limiter
+
+from geo311.web.errors import register_error_handlers
+from geo311.web.limits import init_limiter
+
+if TYPE_CHECKING:
+    from geo311.city import City
+
+__all__ = ["DEFAULT_CONFIG", "create_app"]
+
+DEFAULT_CONFIG: dict[str, Any] = {
+    "MAX_CONTENT_LENGTH": 64 * 1024,       # bytes of request body; more is 413
+    "MAX_FORM_PARTS": 200,                 # form fields per body
+    "GEO311_POST_LIMIT": "120 per minute",  # public POSTs per client address
+    "RATELIMIT_STORAGE_URI": "memory://",  # per process; e.g. redis://... to share across workers
+    "RATELIMIT_HEADERS_ENABLED": True,
+}
+"""The service's settings; ``create_app(config=...)`` overrides any of them."""
+
+
+def create_app(city: City, store: Any = None, *, config: dict[str, Any] | None = None) -> Flask:
+    """The WSGI application serving ``city`` (and ``store``'s requests, when given).
+
+    ``app.extensions["geo311"]`` holds ``{"city", "store", "definitions", "rules",
+    "limiter"}`` for the views. Build the city's engines first (``city.validator``) to share them
+    between forked workers.
+    """
+    app = Flask("geo311.web")
+    app.config.update(DEFAULT_CONFIG)
+    app.config.update(config or {})
+    app.json.sort_keys = False          # keep the answers' declared key order
+    app.json.ensure_ascii = False
+    register_error_handlers(app)
+    limiter = init_limiter(app)
+    app.extensions["geo311"] = {"city": city, "store": store, "definitions": None,
+                                "rules": None, "limiter": limiter}
+    _register_blueprints(app, limiter)
+    return app
+
+
+def _register_blueprints(app: Flask, limiter: Limiter) -> None:
+    """Mount the blueprints (one line each); public POSTs are rate-limited per client."""
+    from geo311.web.api import blueprint as api
+
+    app.register_blueprint(api, url_prefix="/api/v1")
