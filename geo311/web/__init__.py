@@ -15,7 +15,7 @@ from flask import Flask
 from flask_limiter import Limiter
 
 from geo311.web.errors import register_error_handlers
-from geo311.web.limits import init_limiter
+from geo311.web.limits import init_limiter, limit_public_posts
 
 if TYPE_CHECKING:
     from geo311.city import City
@@ -55,5 +55,8 @@ def create_app(city: City, store: Any = None, *, config: dict[str, Any] | None =
 def _register_blueprints(app: Flask, limiter: Limiter) -> None:
     """Mount the blueprints (one line each); public POSTs are rate-limited per client."""
     from geo311.web.api import blueprint as api
+    from geo311.web.open311 import blueprint as open311
 
     app.register_blueprint(api, url_prefix="/api/v1")
+    limit_public_posts(limiter, open311)
+    app.register_blueprint(open311, url_prefix="/open311")

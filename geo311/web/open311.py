@@ -290,7 +290,6 @@ def create_request(fmt: str) -> Response:
     jurisdiction = _jurisdiction()
     store = _store(jurisdiction)
     _api_key(jurisdiction)
-    args = _args()
     submission = Submission(
         service_code=_text("service_code", limit=200),
         address_string=_text("address_string"),
@@ -301,14 +300,12 @@ def create_request(fmt: str) -> Response:
         attributes=parse_attributes(_pairs()),
         description=_text("description", limit=TEXT_LIMIT),
         media_url=_text("media_url", limit=2000),
-        jurisdiction_id=optional(args.get("jurisdiction_id")),
+        jurisdiction_id=None,       # resolved above (aliases and other jurisdictions too)
         **{name: _text(name, limit=200) for name in CONTACT_FIELDS},
     )
     decision = jurisdiction.rules.check(submission, nearby=store.nearby_open)
     if not decision.accepted:
-        codes = {error.code for error in decision.errors}
-        status = codes.pop() if len(codes) == 1 else 400
-        return error_response(status, [(error.code, error.description)
+        return error_response(decision.status, [(error.code, error.description)
                                        for error in decision.errors], xml=fmt == "xml")
     stored = store.create_request(decision.new)
     return _answer([{"service_request_id": stored.service_request_id, "token": stored.token,

@@ -29,7 +29,7 @@ def server(demo_dir, tmp_path_factory):
     made = [client.post("/open311/v2/requests.json", data={
         "api_key": key, "service_code": code, "lat": point.Latitude, "long": point.Longitude,
         "description": f"client test {code}"}).json[0]["service_request_id"]
-        for code in ("GRAFFITI", "BULKY")]
+        for code in ("STORM_DRAIN", "ENCAMPMENT")]
     with live_server(app) as url:
         yield url, made
 
@@ -40,7 +40,7 @@ def test_the_georeport_client_reads_services_definitions_and_requests(server, fm
     client = GeoReport(f"{url}/open311/v2", jurisdiction="rivergate", output_format=fmt)
     services = client.get_service_list()
     codes = {service["service_code"] for service in services}
-    assert {"GRAFFITI", "BULKY"} <= codes
+    assert {"STORM_DRAIN", "ENCAMPMENT"} <= codes
     with_metadata = [s["service_code"] for s in services if s["metadata"] in (True, "true")]
     assert with_metadata
     definition = client.get_service_definition(with_metadata[0])
@@ -56,9 +56,9 @@ def test_the_georeport_client_reads_services_definitions_and_requests(server, fm
         end_date=(now + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M:%SZ"))
     listed = listed if isinstance(listed, list) else [listed]
     assert set(made) <= {row["service_request_id"] for row in listed}
-    by_code = client.get_service_requests(service_code="BULKY")
+    by_code = client.get_service_requests(service_code="ENCAMPMENT")
     by_code = by_code if isinstance(by_code, list) else [by_code]
-    assert {row["service_code"] for row in by_code} == {"BULKY"}
+    assert {row["service_code"] for row in by_code} == {"ENCAMPMENT"}
     one = client.get_service_request(made[0])
-    assert one["service_request_id"] == made[0] and one["service_code"] == "GRAFFITI"
-    assert one["description"] == "client test GRAFFITI"
+    assert one["service_request_id"] == made[0] and one["service_code"] == "STORM_DRAIN"
+    assert one["description"] == "client test STORM_DRAIN"
