@@ -9,13 +9,14 @@ serializes the answer.
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from flask_limiter import Limiter
 
 from geo311.web.errors import register_error_handlers
-from geo311.web.limits import init_limiter
+from geo311.web.limits import init_limiter, limit_public_posts
 
 if TYPE_CHECKING:
     from geo311.city import City
@@ -52,8 +53,17 @@ def create_app(city: City, store: Any = None, *, config: dict[str, Any] | None =
     return app
 
 
-def _register_blueprints(app: Flask, limiter: Limiter) -> None:
-    """Mount the blueprints (one line each); public POSTs are rate-limited per client."""
-    from geo311.web.api import blueprint as api
+BLUEPRINTS: tuple[tuple[str, str, bool], ...] = (
+    ("geo311.web.api", "/api/v1", False),
+)
+"""Each blueprint as (module with a ``blueprint``, URL prefix, whether its POSTs are public
+and rate-limited); mounting one more is one line here."""
 
-    app.register_blueprint(api, url_prefix="/api/v1")
+
+def _register_blueprints(app: Flask, limiter: Limiter) -> None:
+    """Mount :data:`BLUEPRINTS`; public POSTs are rate-limited per client address."""
+    for module_name, prefix, limited in BLUEPRINTS:
+        blueprint = importlib.import_module(module_name).blueprint
+        if limited:
+            limit_public_posts(limiter, blueprint)
+        app.register_blueprint(blueprint, url_prefix=prefix)
