@@ -434,3 +434,26 @@ def reallocation(profile_path, requests_path, preset, types, start, end, status,
     click.echo(f"{department}: {result.test}, statistic {result.statistic:,.1f}, "
                f"{format_p(result.p_value)}")
     click.echo(result.table[columns].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+
+
+@main.command()
+@profile_option
+@click.option("--db", "db_url", help="Store URL: sqlite:///PATH or postgresql://... "
+                                     "(default: $GEO311_DB, else var/geo311.sqlite).")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8311, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="Worker processes (default: one per CPU core).")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Threads per worker.")
+@click.option("--post-limit", default="120 per minute", show_default=True,
+              help="Public POSTs allowed per client address (Flask-Limiter notation).")
+def serve(profile_path, db_url, host, port, workers, threads, post_limit) -> None:
+    """Run the web service (Open311 GeoReport v2 and /api/v1) under gunicorn."""
+    from geo311.web.serve import serve as run
+
+    city = _open_city(profile_path)
+    click.echo(f"geo311: serving {city.profile.jurisdiction.name} on http://{host}:{port}/ "
+               f"(API /api/v1/openapi.json, Open311 /open311/discovery.json)", err=True)
+    run(city, db_url, host=host, port=port, workers=workers, threads=threads,
+        config={"GEO311_POST_LIMIT": post_limit})

@@ -50,7 +50,17 @@ def create_app(city: City, store: Any = None, *, config: dict[str, Any] | None =
     app.extensions["geo311"] = {"city": city, "store": store, "definitions": None,
                                 "rules": None, "limiter": limiter}
     _register_blueprints(app, limiter)
+    app.after_request(_security_headers)
     return app
+
+
+def _security_headers(response):
+    """No content sniffing; nothing a browser could run from an API answer."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.mimetype != "text/html":
+        response.headers.setdefault("Content-Security-Policy",
+                                    "default-src 'none'; frame-ancestors 'none'")
+    return response
 
 
 BLUEPRINTS: tuple[tuple[str, str, bool], ...] = (
