@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING, Any
 from flask import Flask
 from flask_limiter import Limiter
 
+from geo311.service.definitions import load_definitions
+from geo311.service.intake import IntakeRules
 from geo311.web.errors import register_error_handlers
 from geo311.web.limits import init_limiter, limit_public_posts
 
@@ -37,7 +39,8 @@ def create_app(city: City, store: Any = None, *, config: dict[str, Any] | None =
     """The WSGI application serving ``city`` (and ``store``'s requests, when given).
 
     ``app.extensions["geo311"]`` holds ``{"city", "store", "definitions", "rules",
-    "limiter"}`` for the views. Build the city's engines first (``city.validator``) to share them
+    "limiter"}`` for the views (``definitions`` and ``rules`` are None for a city without
+    a service catalog). Build the city's engines first (``city.validator``) to share them
     between forked workers.
     """
     app = Flask("geo311.web")
@@ -47,8 +50,10 @@ def create_app(city: City, store: Any = None, *, config: dict[str, Any] | None =
     app.json.ensure_ascii = False
     register_error_handlers(app)
     limiter = init_limiter(app)
-    app.extensions["geo311"] = {"city": city, "store": store, "definitions": None,
-                                "rules": None, "limiter": limiter}
+    definitions = load_definitions(city.profile) if city.has_catalog else None
+    rules = None if definitions is None else IntakeRules(city, definitions=definitions)
+    app.extensions["geo311"] = {"city": city, "store": store, "definitions": definitions,
+                                "rules": rules, "limiter": limiter}
     _register_blueprints(app, limiter)
     app.after_request(_security_headers)
     return app

@@ -127,34 +127,19 @@ def _body() -> dict[str, Any]:
 @blueprint.get("/validate")
 def validate():
     """Validate one address: ``address`` (required), ``zip``, ``city``; with
-    ``service_code`` and a store, also the open requests it may duplicate."""
-    answer = dict(_city().validator.validate(_text_arg("address", required=True),
-                                             zip=_text_arg("zip", max_len=20),
-                                             city=_text_arg("city", max_len=100)))
+    ``service_code``, also the open requests it may duplicate (from the store)."""
+    address = _text_arg("address", required=True)
+    zip_code, city = _text_arg("zip", max_len=20), _text_arg("city", max_len=100)
     code = _text_arg("service_code", max_len=100)
-    if code is not None and _state()["store"] is not None:
-        answer["possible_duplicates"] = _possible_duplicates(code, answer)
-    return jsonify(answer)
-
-
-def _possible_duplicates(code: str, answer: dict) -> list[dict]:
-    """Open requests of service ``code`` within its duplicate radius and window of the
-    validated address, nearest first (none when the address was not placed)."""
-    from datetime import timedelta
-
-    from geo311.service.records import utc_now
-
-    if answer["lon"] is None or answer["lat"] is None:
-        return []
-    definitions = _state()["definitions"]
-    rule = definitions.duplicate_rule(code) if definitions is not None else None
-    radius_m, days = (rule.radius_m, rule.days) if rule is not None else (50.0, 14)
-    found = _store().nearby_open(answer["lon"], answer["lat"], radius_m, service_code=code,
-                                 since=utc_now() - timedelta(days=days))
-    return [{"service_request_id": stored.service_request_id,
-             "distance_m": round(distance, 2),
-             "requested_datetime": stored.requested_datetime.isoformat(),
-             "status": stored.status} for stored, distance in found]
+    if code is None:
+        return jsonify(_city().validator.validate(address, zip=zip_code, city=city))
+    rules = _state()["rules"]
+    if rules is None:
+        raise InputError("this city has no service catalog: leave service_code out",
+                         field="service_code")
+    store = _state()["store"]
+    return jsonify(rules.validate(address, zip=zip_code, city=city, service_code=code,
+                                  nearby=None if store is None else store.nearby_open))
 
 
 @blueprint.get("/locate")
