@@ -434,3 +434,75 @@ def reallocation(profile_path, requests_path, preset, types, start, end, status,
     click.echo(f"{department}: {result.test}, statistic {result.statistic:,.1f}, "
                f"{format_p(result.p_value)}")
     click.echo(result.table[columns].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+
+
+db_option = click.option(
+    "--db", "db_url", default=lambda: os.environ.get("GEO311_DB"),
+    show_default="$GEO311_DB or var/geo311.sqlite",
+    help="Store URL: sqlite:///path or postgresql://user@host:port/db.")
+
+
+@main.command("import")
+@db_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--preset", type=click.Choice(["demo", "open311", "myla311", "nyc311"]),
+              default="demo", show_default=True, help="Column names of the export.")
+@profile_option
+@click.option("--name", help="Source name (default: the preset); ids are unique per source.")
+@click.option("--tz", help="Time zone of naive times in the file (default: the preset's).")
+@click.option("--batch-rows", type=click.IntRange(min=1), default=2000, show_default=True,
+              help="Rows per committed batch.")
+@encoding_option
+def import_(db_url, file, preset, profile_path, name, tz, batch_rows, encoding) -> None:
+    """Load a historical request export into the store (idempotent, resumable).
+
+    \b
+      geo311 import --db sqlite:///var/geo311.sqlite data/boundaries/demo/requests.csv
+    """
+    from geo311.service.store import open_store
+
+    locator = _open_city(profile_path).locator
+    with _progress(file, "import") as bar:
+        report = open_store(db_url).import_requests(
+            file, preset, locator=locator, name=name, tz=tz, batch_rows=batch_rows,
+            encoding=encoding, progress=bar.update)
+    click.echo(json.dumps(report.as_dict(), indent=2), err=True)
+    click.echo(report.summary())
+
+
+@main.group()
+def keys() -> None:
+    """API keys of the service."""
+
+
+@keys.command("create")
+@db_option
+@click.argument("name")
+@click.option("--staff", is_flag=True, help="A staff key (status changes, contact details).")
+def keys_create(db_url, name, staff) -> None:
+    """Create an API key named NAME and print it (once: only its hash is stored)."""
+    from geo311.service.store import open_store
+
+    click.echo(open_store(db_url).create_api_key(name, staff=staff, actor="cli"))
+
+
+@main.command()
+@profile_option
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8311, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="Worker processes (default: one per CPU core).")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Threads per worker.")
+@click.option("--post-limit", default="120 per minute", show_default=True,
+              help="Public POSTs allowed per client address (Flask-Limiter notation).")
+def serve(profile_path, db_url, host, port, workers, threads, post_limit) -> None:
+    """Run the web service (Open311 GeoReport v2 and /api/v1) under gunicorn."""
+    from geo311.web.serve import serve as run
+
+    city = _open_city(profile_path)
+    click.echo(f"geo311: serving {city.profile.jurisdiction.name} on http://{host}:{port}/ "
+               f"(API /api/v1/openapi.json, Open311 /open311/discovery.json)", err=True)
+    run(city, db_url, host=host, port=port, workers=workers, threads=threads,
+        config={"GEO311_POST_LIMIT": post_limit})

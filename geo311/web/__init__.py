@@ -9,11 +9,14 @@ serializes the answer.
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from flask_limiter import Limiter
 
+from geo311.service.definitions import load_definitions
+from geo311.service.intake import IntakeRules
 from geo311.web.errors import register_error_handlers
 from geo311.web.limits import init_limiter, limit_public_posts
 
@@ -36,7 +39,8 @@ def create_app(city: City, store: Any = None, *, config: dict[str, Any] | None =
     """The WSGI application serving ``city`` (and ``store``'s requests, when given).
 
     ``app.extensions["geo311"]`` holds ``{"city", "store", "definitions", "rules",
-    "limiter"}`` for the views. Build the city's engines first (``city.validator``) to share them
+    "limiter"}`` for the views (``definitions`` and ``rules`` are None for a city without
+    a service catalog). Build the city's engines first (``city.validator``) to share them
     between forked workers.
     """
     app = Flask("geo311.web")
@@ -46,17 +50,36 @@ def create_app(city: City, store: Any = None, *, config: dict[str, Any] | None =
     app.json.ensure_ascii = False
     register_error_handlers(app)
     limiter = init_limiter(app)
-    app.extensions["geo311"] = {"city": city, "store": store, "definitions": None,
-                                "rules": None, "limiter": limiter}
+    definitions = load_definitions(city.profile) if city.has_catalog else None
+    rules = None if definitions is None else IntakeRules(city, definitions=definitions)
+    app.extensions["geo311"] = {"city": city, "store": store, "definitions": definitions,
+                                "rules": rules, "limiter": limiter}
     _register_blueprints(app, limiter)
+    app.after_request(_security_headers)
     return app
 
 
-def _register_blueprints(app: Flask, limiter: Limiter) -> None:
-    """Mount the blueprints (one line each); public POSTs are rate-limited per client."""
-    from geo311.web.api import blueprint as api
-    from geo311.web.open311 import blueprint as open311
+def _security_headers(response):
+    """No content sniffing; nothing a browser could run from an API answer."""
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    if response.mimetype != "text/html":
+        response.headers.setdefault("Content-Security-Policy",
+                                    "default-src 'none'; frame-ancestors 'none'")
+    return response
 
-    app.register_blueprint(api, url_prefix="/api/v1")
-    limit_public_posts(limiter, open311)
-    app.register_blueprint(open311, url_prefix="/open311")
+
+BLUEPRINTS: tuple[tuple[str, str, bool], ...] = (
+    ("geo311.web.api", "/api/v1", False),
+    ("geo311.web.open311", "/open311", True),
+)
+"""Each blueprint as (module with a ``blueprint``, URL prefix, whether its POSTs are public
+and rate-limited); mounting one more is one line here."""
+
+
+def _register_blueprints(app: Flask, limiter: Limiter) -> None:
+    """Mount :data:`BLUEPRINTS`; public POSTs are rate-limited per client address."""
+    for module_name, prefix, limited in BLUEPRINTS:
+        blueprint = importlib.import_module(module_name).blueprint
+        if limited:
+            limit_public_posts(limiter, blueprint)
+        app.register_blueprint(blueprint, url_prefix=prefix)

@@ -51,12 +51,13 @@ def request_row(new: NewRequest, service_request_id: str, token: str,
 
 
 def child_rows(pk: int, new: NewRequest, actor: str,
-               at: datetime) -> dict[Any, list[dict[str, Any]]]:
-    """The rows of ``new`` in the child tables (districts, attributes, media, history)."""
+               updated: datetime) -> dict[Any, list[dict[str, Any]]]:
+    """The rows of ``new`` in the child tables (districts, attributes, media, history:
+    its creation, and its closing at ``updated`` when it comes closed)."""
     history = [{"request_pk": pk, "at": new.requested_datetime, "actor": actor,
                 "from_status": None, "to_status": "open", "note": None}]
     if new.status == "closed":
-        history.append({"request_pk": pk, "at": new.closed_datetime or at, "actor": actor,
+        history.append({"request_pk": pk, "at": updated, "actor": actor,
                         "from_status": "open", "to_status": "closed", "note": None})
     return {
         DISTRICTS: [{"request_pk": pk, "layer": k, "district": v}

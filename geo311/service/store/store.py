@@ -48,6 +48,11 @@ NOTES = Note.__table__
 AUDIT = AuditEntry.__table__
 
 
+LIVE_SOURCES = ("api", "open311")
+STORED_FIELDS = ("service_request_id", "token", "updated_datetime", "status_notes",
+                 "expected_datetime", "assignee", "duplicate_of")
+
+
 def open_store(url: str | None = None) -> Store:
     """Open (and migrate to the latest schema) the store at ``url``.
 
@@ -91,30 +96,39 @@ class Store:
 
     # -- writing requests ---------------------------------------------------------------
 
-    def _insert(self, connection: Connection, new: NewRequest, actor: str) -> StoredRequest:
+    def _insert(self, connection: Connection, news: list[NewRequest],
+                actor: str | None) -> list[StoredRequest]:
+        """Insert ``news`` (one statement per table); ``actor`` None: each one's source."""
         now = utc_now()
-        updated = new.closed_datetime or (now if new.source in ("api", "open311")
-                                          else new.requested_datetime)
-        row = request_row(new, new_id(), new_id(), updated)
-        pk = connection.execute(insert(T).returning(T.c.pk), row).scalar_one()
-        for table, rows in child_rows(pk, new, actor, now).items():
-            if rows:
-                connection.execute(insert(table), rows)
-        return StoredRequest(**{**new.__dict__, **{k: row[k] for k in (
-            "service_request_id", "token", "updated_datetime", "status_notes",
-            "expected_datetime", "assignee", "duplicate_of")}})
+        rows = [request_row(new, new_id(), new_id(), new.closed_datetime or (
+            now if new.source in LIVE_SOURCES else new.requested_datetime)) for new in news]
+        connection.execute(insert(T), rows)  # executemany: no RETURNING, read the keys back
+        ids = [row["service_request_id"] for row in rows]
+        pks = dict(connection.execute(select(T.c.service_request_id, T.c.pk).where(
+            T.c.service_request_id.in_(ids))).all())
+        children: dict[Any, list[dict[str, Any]]] = {}
+        for new, row in zip(news, rows, strict=True):
+            pk = pks[row["service_request_id"]]
+            for table, table_rows in child_rows(pk, new, actor or new.source,
+                                                row["updated_datetime"]).items():
+                children.setdefault(table, []).extend(table_rows)
+        for table, table_rows in children.items():
+            if table_rows:
+                connection.execute(insert(table), table_rows)
+        return [StoredRequest(**{**new.__dict__, **{k: row[k] for k in STORED_FIELDS}})
+                for new, row in zip(news, rows, strict=True)]
 
     def create_request(self, new: NewRequest) -> StoredRequest:
         """Store ``new`` and return it with its random id and token (committed on return)."""
         with self.engines.write.begin() as connection:
-            return self._insert(connection, new, new.source)
+            return self._insert(connection, [new], None)[0]
 
-    def insert_many(self, requests: list[NewRequest], actor: str) -> int:
-        """Store ``requests`` in one transaction (all or none); return how many."""
+    def insert_many(self, requests: list[NewRequest], actor: str) -> list[StoredRequest]:
+        """Store ``requests`` in one transaction (all or none) and return them."""
+        if not requests:
+            return []
         with self.engines.write.begin() as connection:
-            for new in requests:
-                self._insert(connection, new, actor)
-        return len(requests)
+            return self._insert(connection, list(requests), actor)
 
     # -- reading requests ---------------------------------------------------------------
 
@@ -381,10 +395,10 @@ class Store:
                              r.actor) for r in rows]
 
     def history(self, request_id: str) -> list[dict[str, Any]]:
-        """Every status row of ``request_id``, oldest first: who, when, from, to, note."""
+        """Every status row of ``request_id`` in the order written: who, when, from, to, note."""
         statement = (select(HISTORY).join(T, T.c.pk == HISTORY.c.request_pk)
                      .where(T.c.service_request_id == str(request_id))
-                     .order_by(HISTORY.c.at, HISTORY.c.pk))
+                     .order_by(HISTORY.c.pk))
         with self.engines.read.connect() as connection:
             rows = connection.execute(statement).all()
         return [{"at": r.at, "actor": r.actor, "from": r.from_status, "to": r.to_status,
