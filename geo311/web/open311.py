@@ -32,7 +32,7 @@ from werkzeug.exceptions import Forbidden, UnsupportedMediaType
 
 from geo311.city import City
 from geo311.errors import InputError, NotFoundError
-from geo311.service.definitions import load_definitions
+from geo311.service.definitions import ServiceDefinitions, load_definitions
 from geo311.service.intake import IntakeRules, Submission
 from geo311.service.records import RequestQuery
 from geo311.web.errors import error_response
@@ -66,13 +66,21 @@ EXTENSION_KEY = "geo311_open311"
 
 @dataclass(frozen=True)
 class Jurisdiction:
-    """One jurisdiction served by the endpoint: its city, store and intake rules."""
+    """One jurisdiction served by the endpoint: its city, store, services and intake rules
+    (``definitions`` and ``rules`` are None for a city without a service catalog)."""
 
     id: str
     city: City
     store: Any
-    definitions: Any
-    rules: IntakeRules
+    definitions: ServiceDefinitions | None
+    rules: IntakeRules | None
+
+    def services(self) -> ServiceDefinitions:
+        """The service definitions; 404 when the city has no service catalog."""
+        if self.definitions is None:
+            raise NotFoundError(f"{self.city.profile.jurisdiction.name} publishes no services "
+                                "(its profile has no service catalog)")
+        return self.definitions
 
 
 def register_jurisdiction(app: Flask, city: City, store: Any, *,
@@ -84,10 +92,11 @@ def register_jurisdiction(app: Flask, city: City, store: Any, *,
     ``jurisdiction_id`` defaults to the profile's id; ``aliases`` are other ids of the
     same jurisdiction (such as its web domain, as the spec suggests).
     """
-    definitions = load_definitions(city.profile)
+    definitions = load_definitions(city.profile) if city.has_catalog else None
     jurisdiction = Jurisdiction(
         id=jurisdiction_id or city.profile.jurisdiction.id, city=city, store=store,
-        definitions=definitions, rules=IntakeRules(city, definitions=definitions))
+        definitions=definitions,
+        rules=None if definitions is None else IntakeRules(city, definitions=definitions))
     known = app.extensions.setdefault(EXTENSION_KEY, {})
     for name in (jurisdiction.id, *aliases):
         if name in known:
@@ -102,10 +111,6 @@ def _serve_the_app_city(state) -> None:
     app = state.app
     shared = app.extensions["geo311"]
     city = shared["city"]
-    if shared.get("definitions") is None:
-        shared["definitions"] = load_definitions(city.profile)
-    if shared.get("rules") is None:
-        shared["rules"] = IntakeRules(city, definitions=shared["definitions"])
     jurisdiction = Jurisdiction(id=city.profile.jurisdiction.id, city=city,
                                 store=shared["store"], definitions=shared["definitions"],
                                 rules=shared["rules"])
@@ -262,7 +267,7 @@ ATTRIBUTE_KEYS = ("variable", "code", "datatype", "required", "datatype_descript
 @blueprint.get("/v2/services.<any(json,xml):fmt>")
 def services(fmt: str) -> Response:
     """GET Service List."""
-    rows = _jurisdiction().definitions.services()
+    rows = _jurisdiction().services().services()
     return _answer([{key: row.get(key) for key in SERVICE_KEYS} for row in rows],
                    "services", fmt)
 
@@ -270,7 +275,7 @@ def services(fmt: str) -> Response:
 @blueprint.get("/v2/services/<code>.<any(json,xml):fmt>")
 def service_definition(code: str, fmt: str) -> Response:
     """GET Service Definition (404 for an unknown service_code)."""
-    definition = _jurisdiction().definitions.definition(code)
+    definition = _jurisdiction().services().definition(code)
     attributes = []
     for attribute in definition["attributes"]:
         row = {key: attribute.get(key) for key in ATTRIBUTE_KEYS}
@@ -290,6 +295,7 @@ def create_request(fmt: str) -> Response:
     jurisdiction = _jurisdiction()
     store = _store(jurisdiction)
     _api_key(jurisdiction)
+    jurisdiction.services()         # a city without a service catalog takes no request
     submission = Submission(
         service_code=_text("service_code", limit=200),
         address_string=_text("address_string"),
