@@ -28,13 +28,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
+from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import Forbidden, UnsupportedMediaType
 
 from geo311.city import City
 from geo311.errors import InputError, NotFoundError
+from geo311.profile import Profile
 from geo311.service.definitions import ServiceDefinitions, load_definitions
 from geo311.service.intake import IntakeRules, Submission
-from geo311.service.records import RequestQuery
+from geo311.service.records import (
+    CONTACT_FIELDS,
+    STATUSES,
+    RequestQuery,
+    StatusUpdate,
+    StoredRequest,
+)
 from geo311.web.errors import error_response
 from geo311.web.georeport_format import iso8601, render
 from geo311.web.georeport_params import (
@@ -49,16 +57,14 @@ from geo311.web.georeport_params import (
     shown,
 )
 
-__all__ = ["Jurisdiction", "blueprint", "register_jurisdiction"]
+__all__ = ["Jurisdiction", "blueprint", "register_jurisdiction", "request_row", "update_row"]
 
 blueprint = Blueprint("open311", __name__)
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-STATUSES = ("open", "closed")
 FMS_OPEN = ("OPEN", "INVESTIGATING", "IN_PROGRESS", "ACTION_SCHEDULED")
 FMS_CLOSED = ("CLOSED", "FIXED", "DUPLICATE", "NOT_COUNCILS_RESPONSIBILITY",
               "NO_FURTHER_ACTION", "INTERNAL_REFERRAL")
-CONTACT_FIELDS = ("email", "phone", "first_name", "last_name", "device_id", "account_id")
 TEXT_LIMIT = 4000
 INSTANT = timedelta(microseconds=1)
 EXTENSION_KEY = "geo311_open311"
@@ -106,7 +112,7 @@ def register_jurisdiction(app: Flask, city: City, store: Any, *,
 
 
 @blueprint.record_once
-def _serve_the_app_city(state) -> None:
+def _serve_the_app_city(state: BlueprintSetupState) -> None:
     """Serve the app's own city (``app.extensions["geo311"]``), sharing its engines."""
     app = state.app
     shared = app.extensions["geo311"]
@@ -121,9 +127,9 @@ def _serve_the_app_city(state) -> None:
 
 # -- helpers -------------------------------------------------------------------------------
 
-def _answer(value: Any, root: str, fmt: str, status: int = 200) -> Response:
+def _answer(value: Any, root: str, fmt: str) -> Response:
     body, mimetype = render(value, root, fmt)
-    return Response(body, status=status, mimetype=mimetype, content_type=None)
+    return Response(body, mimetype=mimetype)
 
 
 def _args() -> Mapping[str, str]:
@@ -188,7 +194,7 @@ def _flag(name: str) -> bool:
     raise InputError(f"{name} must be true or false", field=name)
 
 
-def request_row(stored: Any, *, extensions: bool = False) -> dict[str, Any]:
+def request_row(stored: StoredRequest, *, extensions: bool = False) -> dict[str, Any]:
     """A stored request as a GeoReport ``request`` (public fields only, in the spec's order)."""
     row: dict[str, Any] = {
         "service_request_id": stored.service_request_id,
@@ -246,7 +252,7 @@ def discovery(fmt: str) -> Response:
     return _answer(document, "discovery", fmt)
 
 
-def _changeset(profile: Any) -> str:
+def _changeset(profile: Profile) -> str:
     """When the service list or definitions last changed: the newest of their files' times."""
     paths = [profile.resolve_path(value, f"[services] {item.name}")
              for item in fields(profile.services)
@@ -311,8 +317,8 @@ def create_request(fmt: str) -> Response:
     )
     decision = jurisdiction.rules.check(submission, nearby=store.nearby_open)
     if not decision.accepted:
-        return error_response(decision.status, [(error.code, error.description)
-                                       for error in decision.errors], xml=fmt == "xml")
+        errors = [(error.code, error.description) for error in decision.errors]
+        return error_response(decision.status, errors, xml=fmt == "xml")
     stored = store.create_request(decision.new)
     return _answer([{"service_request_id": stored.service_request_id, "token": stored.token,
                      "service_notice": stored.service_notice}], "service_requests", fmt)
@@ -374,7 +380,7 @@ def _districts(jurisdiction: Jurisdiction) -> dict[str, list[str]]:
 
 # -- FixMyStreet servicerequestupdates -------------------------------------------------------
 
-def update_row(update: Any) -> dict[str, Any]:
+def update_row(update: StatusUpdate) -> dict[str, Any]:
     """A status history row as a FixMyStreet ``request_update``."""
     return {
         "update_id": str(update.update_id),
