@@ -426,8 +426,8 @@ class IntakeRules:
                 continue
             here = (location["districts"].get(alt.get("layer")) or {}).get("name")
             label = labels.get(alt.get("layer"), alt.get("layer"))
-            notes.append(f"Near the edge between {label} {here or '(none)'} and "
-                         f"{alt['name']} ({alt['distance_m']:.0f} m): check which serves it.")
+            notes.append(f"Near the edge of {label} {here or '(none)'} and {alt['name']} "
+                         f"({alt['distance_m']:.0f} m away): check which serves it.")
         return notes
 
     def _duplicates(self, code: str, lon: float, lat: float, nearby: NearbyOpen | None,
