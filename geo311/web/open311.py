@@ -127,6 +127,14 @@ def _serve_the_app_city(state: BlueprintSetupState) -> None:
 
 # -- helpers -------------------------------------------------------------------------------
 
+@blueprint.before_request
+def _refuse_nul() -> None:
+    """A NUL in the path or an argument is a 400 (no text holds one; PostgreSQL cannot)."""
+    if "\x00" in request.path or any("\x00" in name or "\x00" in value
+                                      for name, value in _pairs()):
+        raise InputError("the path or an argument holds a NUL character")
+
+
 def _answer(value: Any, root: str, fmt: str) -> Response:
     body, mimetype = render(value, root, fmt)
     return Response(body, mimetype=mimetype)

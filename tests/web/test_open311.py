@@ -410,6 +410,16 @@ def test_unknown_ids_are_404(service, path):
         assert errors_of(answer)[0][0] == 404
 
 
+@pytest.mark.parametrize(("path", "args"), [
+    ("requests/a%00b", {}), ("tokens/%00", {}), ("services/%00", {}),
+    ("requests", {"service_request_id": "x\x00"}), ("requests", {"district[ward]": "\x00"}),
+])
+def test_a_nul_anywhere_is_400(service, path, args):
+    for answer in both(service.client, f"{V2}/{path}", query_string=args):
+        assert answer.status_code == 400
+        assert "NUL" in errors_of(answer)[0][1]
+
+
 def test_unknown_format_is_404(service):
     assert service.client.get(f"{V2}/services.csv").status_code == 404
 

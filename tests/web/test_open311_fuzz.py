@@ -25,14 +25,14 @@ VALUES = st.one_of(
                      "9999-12-31T23:59:59-23:59", "1900-01-01T00:00:00+14:00", "POTHOLE",
                      "36.27", "-119.95", "1e308", "nan", "true", "FIXED", "rivergate"]))
 ARGS = st.lists(st.tuples(st.sampled_from(NAMES), VALUES), max_size=8)
-EXAMPLES = int(os.environ.get("GEO311_FUZZ_EXAMPLES", "150"))   # more for a longer local run
+EXAMPLES = int(os.environ.get("GEO311_FUZZ_EXAMPLES", "100"))   # more for a longer local run
 PATHS = ["services", "services/POTHOLE", "services/%00", "requests", "requests/x%2Fy",
-         "tokens/abc", "servicerequestupdates"]
+         "requests/%00", "tokens/abc", "tokens/a%00b", "servicerequestupdates"]
 
 
 @pytest.fixture(scope="module")
-def client(demo_dir, tmp_path_factory):
-    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('fuzz')}/fuzz.sqlite")
+def client(demo_dir, store_url):
+    store = open_store(store_url)
     app = create_app(City.open(demo_dir), store,
                      config={"GEO311_POST_LIMIT": "1000000 per minute"})
     return app.test_client(), store.create_api_key("fuzz"), store.create_api_key("crm",
