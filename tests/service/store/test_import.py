@@ -3,6 +3,7 @@ and the spatial queries on the imported demo requests against brute-force oracle
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import signal
@@ -22,7 +23,7 @@ from geo311.cli import main
 from geo311.service.records import RequestQuery
 from geo311.service.store import open_store
 
-ROWS = 6_000  # the first rows of the demo's requests.csv: enough for many batches
+ROWS = 4_000  # the first rows of the demo's requests.csv: enough for many batches
 BATCH = 200
 
 
@@ -213,3 +214,33 @@ def test_cli_keys_and_errors(tmp_path):
     bad = CliRunner().invoke(main, ["keys", "create", "--db", "mysql://x/y", "crm"])
     assert bad.exit_code == 1 and "sqlite or postgresql" in bad.output
     assert "Traceback" not in bad.output
+
+
+@pytest.mark.parametrize("export, preset, id_column, date_column, zone", [
+    ("los_angeles/311/myla311_2017-12-27_to_2017-12-31_subset.csv", "myla311", "SRNumber",
+     "CreatedDate", "America/Los_Angeles"),
+    ("new_york/311/nyc311_2013-12-25.csv", "nyc311", "Unique Key", "Created Date",
+     "America/New_York"),
+])
+def test_real_exports_import_in_their_time_zone(shared_data, tmp_path, export, preset,
+                                                id_column, date_column, zone):
+    path = shared_data / export
+    url = f"sqlite:///{tmp_path / 'real.sqlite'}"
+    result = CliRunner().invoke(main, ["import", "--db", url, str(path), "--preset", preset,
+                                       "--no-locate"])
+    assert result.exit_code == 0, result.output
+    oracle = pd.read_csv(path, dtype=str, keep_default_na=False)
+    store = open_store(url)
+    stored = [r for offset in range(0, len(oracle) + 1000, 1000)
+              for r in store.list_requests(RequestQuery(limit=1000, offset=offset))]
+    report = json.loads(result.stderr[result.stderr.index("{"):])
+    assert report["rows"] == len(oracle)
+    assert report["added"] == len(stored) == len(oracle) - report["bad"]
+    assert report["bad"] == sum(report["bad_reasons"].values())
+    by_id = {r.external_id: r for r in stored}
+    sample = oracle[oracle[id_column].isin(by_id)].sample(50, random_state=1)
+    for _, row in sample.iterrows():
+        local = pd.to_datetime(row[date_column], format="%m/%d/%Y %I:%M:%S %p")
+        expected = local.tz_localize(zone).tz_convert("UTC").to_pydatetime()
+        assert by_id[row[id_column]].requested_datetime == expected
+    store.close()
