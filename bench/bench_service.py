@@ -38,6 +38,7 @@ from common import REPO, ensure_demo
 sys.path.insert(0, str(REPO))
 
 from geo311.city import City  # noqa: E402
+from geo311.service.definitions import load_definitions  # noqa: E402
 from geo311.service.store import open_store  # noqa: E402
 from testsupport.served import ServeProcess  # noqa: E402
 
@@ -134,9 +135,17 @@ def bench_validate(server: ServeProcess, demo: Path, concurrency: list[int],
 
 
 def post_bodies(demo: Path, key: str, n: int = 2000, seed: int = 1) -> list:
-    """Open311 POST bodies at demo request locations (lat/long; service codes of the demo)."""
+    """Open311 POST bodies at demo request locations inside the city (lat/long), of the
+    services without required attributes."""
+    city = City.open(demo)
+    definitions = load_definitions(city.profile)
+    free = [code for code in definitions.codes
+            if not any(a.required for a in definitions.attributes(code))]
     frame = pd.read_csv(demo / "requests.csv", usecols=["service_code", "lon", "lat"]).dropna()
-    frame = frame.sample(n, random_state=seed)
+    frame = frame[frame["service_code"].isin(free)]
+    inside = city.locator.locate_many(frame["lon"].to_numpy(), frame["lat"].to_numpy(),
+                                      near_boundary=False).in_jurisdiction
+    frame = frame[inside].sample(n, random_state=seed)
     return [("POST", "/open311/v2/requests.json", urllib.parse.urlencode({
         "api_key": key, "service_code": r.service_code, "lat": r.lat, "long": r.lon,
         "description": f"bench {i}", "email": "bench@example.org"}))
@@ -173,7 +182,8 @@ def bench_get_requests(server: ServeProcess, demo: Path, concurrency: int,
             start = pd.Timestamp(2025, month, 1, tz="UTC")
             query = urllib.parse.urlencode({
                 "start_date": start.isoformat(), "end_date": (start + pd.Timedelta(days=30))
-                .isoformat(), layer.key: district, "status": "open" if i % 2 else ""})
+                .isoformat(), f"district[{layer.key}]": district,
+                "status": "open" if i % 2 else ""})
             requests.append(("GET", f"/open311/v2/requests.json?{query}", None))
     return {"district_layer": layer.key, **run_wrk(server.url, lua_cycle(requests),
                                                    concurrency, duration)}

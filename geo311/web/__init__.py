@@ -10,6 +10,7 @@ serializes the answer.
 from __future__ import annotations
 
 import importlib
+import secrets
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask
@@ -31,6 +32,9 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "GEO311_POST_LIMIT": "120 per minute",  # public POSTs per client address
     "RATELIMIT_STORAGE_URI": "memory://",  # per process; e.g. redis://... to share across workers
     "RATELIMIT_HEADERS_ENABLED": True,
+    "SECRET_KEY": None,                    # signs staff sessions; None: random per app
+    "SESSION_COOKIE_SAMESITE": "Strict",
+    "SESSION_COOKIE_HTTPONLY": True,
 }
 """The service's settings; ``create_app(config=...)`` overrides any of them."""
 
@@ -46,6 +50,8 @@ def create_app(city: City, store: Any = None, *, config: dict[str, Any] | None =
     app = Flask("geo311.web")
     app.config.update(DEFAULT_CONFIG)
     app.config.update(config or {})
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
     app.json.sort_keys = False          # keep the answers' declared key order
     app.json.ensure_ascii = False
     register_error_handlers(app)

@@ -18,7 +18,7 @@ from werkzeug.exceptions import ServiceUnavailable
 
 from geo311.errors import InputError, NotFoundError
 from geo311.tables import parse_number
-from geo311.web.auth import staff_required
+from geo311.web.auth import log_in, log_out, staff_required
 from geo311.web.openapi import openapi_document
 
 __all__ = ["blueprint"]
@@ -275,6 +275,22 @@ def _stored(request_id: str):
     if stored is None:
         raise NotFoundError(f"no request {request_id!r}")
     return stored
+
+
+@blueprint.post("/staff/login")
+def staff_login():
+    """Log a staff member in (``username``, ``password``): a session cookie follows."""
+    body = _body()
+    user = log_in(_text_arg("username", required=True, max_len=200, source=body),
+                  _text_arg("password", required=True, max_len=1000, source=body))
+    return jsonify({"username": user.name})
+
+
+@blueprint.post("/staff/logout")
+def staff_logout():
+    """End the staff session."""
+    log_out()
+    return jsonify({"logged_out": True})
 
 
 @blueprint.get("/staff/requests")

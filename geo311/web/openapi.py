@@ -194,6 +194,18 @@ _PATHS: dict[str, Any] = {
                        _query("crews", {"type": "integer", "minimum": 0, "maximum": 100000},
                               "crews to share (default: current)")],
         "responses": {"200": _ok({"type": "object"}), **_COMMON}}},
+    "/staff/login": {"post": {
+        "summary": "Staff login (a session cookie)", "operationId": "staffLogin",
+        "requestBody": _body({"username": {"type": "string", "minLength": 1, "maxLength": 200},
+                              "password": {"type": "string", "minLength": 1,
+                                           "maxLength": 1000}}, ["username", "password"]),
+        "responses": {"200": _ok({"type": "object", "required": ["username"]}),
+                      "400": _BAD, "403": _error("unknown user or wrong password"),
+                      "415": _error("body neither form nor JSON"),
+                      "503": _error("no request store")}}},
+    "/staff/logout": {"post": {
+        "summary": "End the staff session", "operationId": "staffLogout",
+        "responses": {"200": _ok({"type": "object"})}}},
     "/staff/requests": {"get": {
         "summary": "Stored requests with contact details", "operationId": "staffList",
         "security": _STAFF,

@@ -140,3 +140,22 @@ def test_staff_status_refuses_a_bad_status_and_an_unknown_request(served, client
     response = client.post("/api/v1/staff/requests/nope/status", headers=staff(served),
                            data={"status": "closed"})
     assert response.status_code == 404
+
+
+def test_a_staff_login_stands_for_a_staff_key_until_logout(served):
+    served.store.create_staff_user("bob", "correct horse battery")
+    client = served.app.test_client()
+    response = client.post("/api/v1/staff/login", data={"username": "bob", "password": "nope"})
+    assert response.status_code == 403
+    assert client.get("/api/v1/staff/requests?limit=1").status_code == 401
+    response = client.post("/api/v1/staff/login",
+                           json={"username": "bob", "password": "correct horse battery"})
+    assert response.status_code == 200
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+    [row] = client.get("/api/v1/staff/requests?limit=1").json["requests"]
+    rid = row["service_request_id"]
+    client.post(f"/api/v1/staff/requests/{rid}/assign", data={"assignee": "crew 2"})
+    assert served.store.audit_log(request_id=rid)[-1]["actor"] == "bob"
+    assert client.post("/api/v1/staff/logout").status_code == 200
+    assert client.get("/api/v1/staff/requests?limit=1").status_code == 401
