@@ -605,3 +605,25 @@ def keys_create(db_url, name, staff) -> None:
     from geo311.service.store import open_store
 
     click.echo(open_store(db_url).create_api_key(name, staff=staff, actor="cli"))
+
+
+@main.command()
+@profile_option
+@db_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(1, 65535), default=8311, show_default=True)
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="Worker processes (default: one per CPU core).")
+@click.option("--threads", type=click.IntRange(1, 64), default=4, show_default=True,
+              help="Threads per worker.")
+@click.option("--post-limit", default="120 per minute", show_default=True,
+              help="Public POSTs allowed per client address (Flask-Limiter notation).")
+def serve(profile_path, db_url, host, port, workers, threads, post_limit) -> None:
+    """Run the web service (Open311 GeoReport v2 and /api/v1) under gunicorn."""
+    from geo311.web.serve import serve as run
+
+    city = _open_city(profile_path)
+    click.echo(f"geo311: serving {city.profile.jurisdiction.name} on http://{host}:{port}/ "
+               f"(API /api/v1/openapi.json, Open311 /open311/discovery.json)", err=True)
+    run(city, db_url, host=host, port=port, workers=workers, threads=threads,
+        config={"GEO311_POST_LIMIT": post_limit})

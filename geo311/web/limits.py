@@ -1,0 +1,30 @@
+"""Rate limits of the web service (Flask-Limiter, in memory unless configured).
+
+Public POSTs (filing a request) are limited per client address to
+``GEO311_POST_LIMIT`` (default ``120 per minute``); past it the client gets a 429 with
+the Open311 error body and a ``Retry-After`` header. ``RATELIMIT_STORAGE_URI`` is
+``memory://`` by default: each server process counts on its own.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, current_app
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+
+__all__ = ["init_limiter", "limit_public_posts"]
+
+
+def init_limiter(app: Flask) -> Limiter:
+    """Attach a limiter to ``app`` (no default limit: only what is marked is limited)."""
+    return Limiter(get_remote_address, app=app, default_limits=[],
+                   storage_uri=app.config["RATELIMIT_STORAGE_URI"])
+
+
+def _post_limit() -> str:
+    return current_app.config["GEO311_POST_LIMIT"]
+
+
+def limit_public_posts(limiter: Limiter, blueprint: Blueprint) -> None:
+    """Limit every POST to ``blueprint``'s views to ``GEO311_POST_LIMIT`` per client."""
+    limiter.limit(_post_limit, methods=["POST"])(blueprint)

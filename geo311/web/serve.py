@@ -1,0 +1,79 @@
+"""``geo311 serve``: the web service under gunicorn (not Flask's development server).
+
+The city's engines (locator, address validator, catalog) are built once in the master
+process before the workers fork, so every worker shares them (copy-on-write) instead
+of building its own. Each worker opens its own store connection after the fork:
+database connections must not cross a fork. The store's migrations run once, in the
+master, before any worker starts.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from geo311.city import City
+
+__all__ = ["DEFAULT_PORT", "Server", "default_workers", "preload_city", "serve"]
+
+DEFAULT_PORT = 8311
+
+
+def default_workers() -> int:
+    """One worker process per CPU core (at least one)."""
+    return max(1, os.cpu_count() or 1)
+
+
+def preload_city(city: City) -> City:
+    """Build ``city``'s engines now (locator, validator, catalog when there is one)."""
+    city.validator  # noqa: B018 - builds and keeps the locator and the validator
+    if city.has_catalog:
+        city.catalog  # noqa: B018
+    return city
+
+
+class Server(BaseApplication):
+    """A gunicorn application whose workers each call ``make_app()`` once after the fork."""
+
+    def __init__(self, make_app: Callable[[], Any], options: dict[str, Any]) -> None:
+        self.make_app = make_app
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return self.make_app()
+
+
+def serve(city: City, db_url: str | None = None, *, host: str = "127.0.0.1",
+          port: int = DEFAULT_PORT, workers: int | None = None, threads: int = 4,
+          config: dict[str, Any] | None = None) -> None:
+    """Serve ``city`` with its requests in the store at ``db_url`` until stopped.
+
+    Builds the engines and migrates the store in this process, then starts gunicorn
+    with ``workers`` processes (default: one per core) of ``threads`` threads each.
+    """
+    from geo311.service.store import open_store
+    from geo311.web import create_app
+
+    preload_city(city)
+    open_store(db_url).close()      # migrations, once, before the fork
+    # one session key for every worker (a login stays valid whichever worker answers)
+    config = {"SECRET_KEY": secrets.token_hex(32), **(config or {})}
+
+    def make_app():
+        return create_app(city, open_store(db_url), config=config)
+
+    options = {"bind": f"{host}:{port}", "workers": workers or default_workers(),
+               "worker_class": "gthread", "threads": threads, "preload_app": False,
+               "timeout": 60, "graceful_timeout": 10, "keepalive": 5,
+               "accesslog": None, "errorlog": "-", "loglevel": "warning",
+               "proc_name": "geo311"}
+    Server(make_app, options).run()
