@@ -19,6 +19,7 @@ import pandas as pd
 import shapely
 
 from geo311.errors import InputError
+from geo311.tables import strict_numbers
 
 __all__ = ["PARTITION_ON", "read_table", "with_year_month", "write_part"]
 
@@ -33,9 +34,14 @@ def with_year_month(frame: pd.DataFrame, created: str = "created") -> pd.DataFra
                         month=when.dt.month.fillna(0).astype("int32"))
 
 
+def _numbers(values: pd.Series) -> np.ndarray:
+    if pd.api.types.is_numeric_dtype(values.dtype):
+        return values.to_numpy(dtype=float, na_value=np.nan)
+    return strict_numbers(values).to_numpy(dtype=float)
+
+
 def _points(frame: pd.DataFrame, lon: str, lat: str) -> np.ndarray:
-    x = pd.to_numeric(frame[lon], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    y = pd.to_numeric(frame[lat], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    x, y = _numbers(frame[lon]), _numbers(frame[lat])
     usable = np.isfinite(x) & np.isfinite(y) & (np.abs(x) <= 180) & (np.abs(y) <= 90)
     points = np.full(len(frame), None, dtype=object)
     points[usable] = shapely.points(x[usable], y[usable])
@@ -43,8 +49,9 @@ def _points(frame: pd.DataFrame, lon: str, lat: str) -> np.ndarray:
 
 
 def write_part(frame: pd.DataFrame, out_dir: str | Path, part: int, *, lon: str, lat: str,
-               partition_on: tuple[str, ...] = ()) -> int:
-    """Write one part of a table as GeoParquet under ``out_dir``; return its row count.
+               partition_on: tuple[str, ...] = ()) -> dict[str, int]:
+    """Write one part of a table as GeoParquet under ``out_dir``; return its ``rows`` and,
+    when it has an ``error`` column, the rows with an ``errors``.
 
     The file of each (year, month) group is ``part-<part>.parquet``, so the parts of
     one table never overwrite each other; with ``partition_on`` empty, one file.
@@ -58,7 +65,10 @@ def write_part(frame: pd.DataFrame, out_dir: str | Path, part: int, *, lon: str,
                                           zip(partition_on, values, strict=True)))
         folder.mkdir(parents=True, exist_ok=True)
         group.drop(columns=list(partition_on)).to_parquet(folder / name, index=False)
-    return len(table)
+    counts = {"rows": len(table)}
+    if "error" in table.columns:
+        counts["errors"] = int(table["error"].notna().sum())
+    return counts
 
 
 def read_table(path: str | Path) -> Any:

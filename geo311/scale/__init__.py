@@ -14,8 +14,8 @@
 
 from geo311.scale.cluster import connect
 from geo311.scale.hotspots import analyze
-from geo311.scale.partitions import locate_partitions, validate_partitions
+from geo311.scale.partitions import locate_partitions, locate_requests, validate_partitions
 from geo311.scale.tables import read_csv, read_requests, write_table
 
-__all__ = ["analyze", "connect", "locate_partitions", "read_csv", "read_requests",
-           "validate_partitions", "write_table"]
+__all__ = ["analyze", "connect", "locate_partitions", "locate_requests", "read_csv",
+           "read_requests", "validate_partitions", "write_table"]

@@ -6,6 +6,7 @@ calls :func:`connect` must do so under ``if __name__ == "__main__":``.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Iterator, Sequence
@@ -52,7 +53,7 @@ def connect(scheduler: str | None = None, workers: int | None = None,
         return
     cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
                            processes=True, dashboard_address=None,
-                           memory_limit=memory_limit or "auto")
+                           memory_limit=memory_limit or "auto", silence_logs=logging.ERROR)
     with cluster, Client(cluster) as client:
         yield client
 

@@ -22,9 +22,11 @@ from geo311.errors import Geo311Error, InputError
 from geo311.jurisdiction.locate_file import LAT_NAMES, LON_NAMES, find_column
 from geo311.profile import Profile
 from geo311.scale.engines import EngineRef, engine_ref, engines
+from geo311.service.requests import LoadReport, Requests
 from geo311.tables import strict_numbers
 
-__all__ = ["locate_partitions", "validate_partitions", "coordinates", "open_city"]
+__all__ = ["coordinate_columns", "coordinates", "locate_partitions", "locate_requests",
+           "open_city", "validate_partitions"]
 
 _BOOLEAN = {"in_jurisdiction", "near_boundary", "postal_city_differs"}
 _FLOAT = {"lon", "lat", "confidence"}
@@ -41,6 +43,14 @@ def coordinates(values: pd.Series) -> np.ndarray:
     if pd.api.types.is_numeric_dtype(values.dtype):
         return values.to_numpy(dtype=float, na_value=np.nan)
     return strict_numbers(values).to_numpy(dtype=float)
+
+
+def coordinate_columns(header: list[str], lon_col: str | None = None,
+                       lat_col: str | None = None) -> tuple[str, str]:
+    """The longitude and latitude columns, given or found by name as ``locate --csv`` finds
+    them; an InputError naming ``lon_col``/``lat_col`` when one cannot be found."""
+    return (header[find_column(header, lon_col, LON_NAMES, "longitude", "lon_col")],
+            header[find_column(header, lat_col, LAT_NAMES, "latitude", "lat_col")])
 
 
 def _added(names: list[str], existing: list[str]) -> dict[str, str]:
@@ -82,8 +92,7 @@ def locate_partitions(ddf: Any, city: City | Profile | str | Path, *,
     """
     city = open_city(city)
     header = list(ddf.columns)
-    lon = header[find_column(header, lon_col, LON_NAMES, "longitude", "lon_col")]
-    lat = header[find_column(header, lat_col, LAT_NAMES, "latitude", "lat_col")]
+    lon, lat = coordinate_columns(header, lon_col, lat_col)
     ref = engine_ref(city)
     keys = [layer.key for layer in city.locator.districts]
     names = [name for name, _ in locate_csv_columns(keys)] + ["error"]
@@ -106,6 +115,22 @@ def _locate_part(frame: pd.DataFrame, ref: EngineRef, lon: str, lat: str,
         error[i] = f"{error[i]}: {'' if pd.isna(raw) else raw!r}"
     located["error"] = error
     return _columns(frame, {name: located[name].to_numpy() for name in added}, added)
+
+
+def locate_requests(ddf: Any, city: City | Profile | str | Path) -> Any:
+    """A Dask table of normalized requests with ``in_jurisdiction`` and one ``<key>_id``
+    column per district layer, per partition as :meth:`~geo311.service.requests.Requests.
+    locate` adds them: the located request table the analyses read without locating."""
+    city = open_city(city)
+    ref = engine_ref(city)
+    meta = ddf._meta.assign(in_jurisdiction=pd.Series(dtype="boolean"), **{
+        f"{layer.key}_id": pd.Series(dtype=object) for layer in city.locator.districts})
+    return ddf.map_partitions(_locate_requests_part, ref, meta=meta)
+
+
+def _locate_requests_part(frame: pd.DataFrame, ref: EngineRef) -> pd.DataFrame:
+    requests = Requests(frame.copy(), LoadReport(len(frame)), Path("."))
+    return requests.locate(engines(ref).locator).frame
 
 
 def validate_partitions(ddf: Any, city: City | Profile | str | Path, *, address_col: str,

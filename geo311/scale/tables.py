@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -82,9 +83,10 @@ def _normalized(raw: pd.DataFrame, columns: RequestColumns) -> pd.DataFrame:
 
 
 def write_table(client: Any, ddf: Any, out_dir: str | Path, *, lon: str = "lon",
-                lat: str = "lat", progress: bool | None = None) -> int:
+                lat: str = "lat", progress: bool | None = None) -> dict[str, int]:
     """Write ``ddf`` to the GeoParquet table ``out_dir`` (partitioned by year/month when it
-    has those columns), one task per partition; return the number of rows.
+    has those columns), one task per partition; return the counts of
+    :func:`~geo311.io.parquet.write_part` added up, and the ``partitions``.
 
     The table is written beside ``out_dir`` and renamed onto it when every partition
     is written, so a failed run leaves no partial table.
@@ -107,9 +109,11 @@ def write_table(client: Any, ddf: Any, out_dir: str | Path, *, lon: str = "lon",
                                       partition_on=partition_on)
              for i, part in enumerate(ddf.to_delayed())]
     try:
-        rows = sum(run(client, tasks, "write", progress))
+        counts = Counter({"partitions": len(tasks)})
+        for part in run(client, tasks, "write", progress):
+            counts.update(part)
         tmp.mkdir(parents=True, exist_ok=True)
         os.replace(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return rows
+    return dict(counts)

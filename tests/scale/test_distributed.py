@@ -22,6 +22,7 @@ from geo311.jurisdiction import locate_csv
 from geo311.scale import (
     analyze,
     locate_partitions,
+    locate_requests,
     read_csv,
     read_requests,
     validate_partitions,
@@ -130,10 +131,9 @@ def test_grid_counts_added_exactly(client, city, requests_csv):
 def test_parquet_table_round_trip(client, city, requests_csv, tmp_path):
     """A located table written by year/month reads back with the district ids, and its hot
     spots are those of the CSV."""
-    ddf = locate_partitions(read_requests(requests_csv, preset("demo"), blocksize=BLOCK),
-                            city)
+    ddf = locate_requests(read_requests(requests_csv, preset("demo"), blocksize=BLOCK), city)
     out = tmp_path / "table"
-    assert write_table(client, ddf, out) == 12_000
+    assert write_table(client, ddf, out)["rows"] == 12_000
     months = sorted(p.relative_to(out).as_posix() for p in out.glob("year=*/month=*"))
     created = pd.to_datetime(pd.read_csv(requests_csv, usecols=["requested_datetime"])
                              ["requested_datetime"], format="ISO8601")
@@ -168,3 +168,39 @@ def test_killed_worker_result_complete_and_identical(client, city, requests_csv)
     got = pd.concat(client.gather(futures))
     pd.testing.assert_frame_equal(got, expected)
     assert victim not in client.run(os.getpid).values()
+
+
+def test_cli_on_a_running_scheduler(client, demo_dir, requests_csv, tmp_path):
+    """``--dask --scheduler ADDRESS``: locate writes a GeoParquet table equal to the library's;
+    hotspots --save-table then --table give one answer."""
+    from click.testing import CliRunner
+
+    from geo311.cli import main
+    from geo311.io.parquet import read_table
+
+    address = client.scheduler.address
+    runner = CliRunner()
+    out = tmp_path / "located"
+    result = runner.invoke(main, ["locate", "-p", str(demo_dir), "--csv", str(requests_csv),
+                                  "-o", str(out), "--dask", "--scheduler", address])
+    assert result.exit_code == 0, result.output
+    table = read_table(out).compute().drop(columns="geometry")
+    assert len(table) == 12_000 and table["error"].notna().sum() >= 3
+    expected = locate_partitions(read_csv(requests_csv), City.open(demo_dir)).compute()
+    def plain(frame):
+        frame = frame.reset_index(drop=True).astype(object)
+        return frame.where(frame.notna(), None)
+
+    pd.testing.assert_frame_equal(plain(table), plain(expected))
+    summaries = []
+    for options in (["--requests", str(requests_csv), "--save-table", str(tmp_path / "t")],
+                    ["--table", str(tmp_path / "t")]):
+        result = runner.invoke(main, ["hotspots", "-p", str(demo_dir), "--preset", "demo",
+                                      "--by", "ward", "--dask", "--scheduler", address,
+                                      *options])
+        assert result.exit_code == 0, result.output
+        summaries.append(result.stdout)
+    assert summaries[0] == summaries[1]
+    result = runner.invoke(main, ["hotspots", "-p", str(demo_dir), "--dask", "--scheduler",
+                                  address, "--workers", "2"])
+    assert result.exit_code == 2 and "not both" in result.output
