@@ -71,21 +71,27 @@ def write_part(frame: pd.DataFrame, out_dir: str | Path, part: int, *, lon: str,
     return counts
 
 
-def read_table(path: str | Path) -> Any:
+def read_table(path: str | Path, *, geometry: bool = True) -> Any:
     """The GeoParquet table in directory ``path`` as a Dask GeoDataFrame (one partition per
-    file; ``year``/``month`` as columns when the table is partitioned by them).
+    file; ``year``/``month`` as columns when the table is partitioned by them); with
+    ``geometry=False`` a Dask DataFrame without the geometry column, which is not read.
 
     Raises
     ------
     InputError
         If ``path`` holds no Parquet file.
     """
+    import dask.dataframe as dd
     import dask_geopandas
 
     path = Path(path)
     if not path.is_dir() or not any(path.rglob("*.parquet")):
         raise InputError(f"no GeoParquet table in {path}", file=str(path))
-    table = dask_geopandas.read_parquet(str(path))
+    if geometry:
+        table = dask_geopandas.read_parquet(str(path))
+    else:
+        table = dd.read_parquet(str(path))
+        table = table.drop(columns=[c for c in ("geometry",) if c in table.columns])
     for column in PARTITION_ON:
         if column in table.columns:
             table[column] = table[column].astype("int32")

@@ -58,22 +58,31 @@ def connect(scheduler: str | None = None, workers: int | None = None,
         yield client
 
 
-def run(client: Any, tasks: Sequence[Any], desc: str,
+def run(client: Any | None, tasks: Sequence[Any], desc: str,
         progress: bool | None = None) -> list:
     """Compute the delayed ``tasks`` on ``client`` and return their results in order,
     with a progress bar on stderr (``progress`` None: only on a terminal).
 
     A task whose worker dies is run again elsewhere by the scheduler; a task that
-    fails raises its error here.
+    fails raises its error here. Without a client the tasks run in this process, one
+    after the other (the single-process path, memory bounded by one partition).
     """
-    from distributed import as_completed
-
-    futures = client.compute(list(tasks))
-    with tqdm(total=len(futures), unit="part", desc=desc, file=sys.stderr,
+    with tqdm(total=len(tasks), unit="part", desc=desc, file=sys.stderr,
               disable=None if progress is None else not progress) as bar:
-        for _ in as_completed(futures):
-            bar.update()
-    try:
-        return client.gather(futures)
-    finally:
-        client.cancel(futures)
+        if client is None:
+            import dask
+
+            results = []
+            for task in tasks:
+                results.append(dask.compute(task, scheduler="synchronous")[0])
+                bar.update()
+            return results
+        from distributed import as_completed
+
+        futures = client.compute(list(tasks))
+        try:
+            for _ in as_completed(futures):
+                bar.update()
+            return client.gather(futures)
+        finally:
+            client.cancel(futures)

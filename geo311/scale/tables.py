@@ -70,7 +70,7 @@ def read_requests(path: str | Path, columns: RequestColumns, encoding: str | Non
         As :func:`read_csv`, or if a mapped column is not in the file.
     """
     if Path(path).is_dir():
-        return read_table(path)
+        return read_table(path, geometry=False)
     usecols = sorted(set(columns.mapping().values()))
     raw = read_csv(path, encoding, usecols=usecols, blocksize=blocksize)
     sample = raw.partitions[0].head(1000, compute=True) if raw.npartitions else raw._meta
