@@ -547,13 +547,30 @@ db_option = click.option(
 @click.option("--batch-rows", type=click.IntRange(min=1), default=2000, show_default=True,
               help="Rows per committed batch.")
 @encoding_option
+@click.option("--parquet", "parquet_out", type=click.Path(file_okay=False),
+              help="Write a GeoParquet request table by year/month here instead of the store "
+                   "(normalized and located; hotspots --dask --table reads it).")
+@_with_dask_options
 def import_(db_url, file, preset, profile_path, name, tz, no_locate, batch_rows,
-            encoding) -> None:
+            encoding, parquet_out, use_dask, scheduler, workers) -> None:
     """Load a historical request export into the store (idempotent, resumable).
 
     \b
       geo311 import --db sqlite:///var/geo311.sqlite data/boundaries/demo/requests.csv
+      geo311 import requests.csv --parquet table/ --dask --workers 4
     """
+    cluster = _dask(use_dask, scheduler, workers)
+    if parquet_out is not None:
+        from contextlib import nullcontext
+
+        from geo311.scale.jobs import import_requests
+        from geo311.service.requests import preset as preset_columns
+
+        city = None if no_locate else _open_city(profile_path)
+        return _run_dask(cluster or nullcontext(), import_requests, city, file,
+                         preset_columns(preset), parquet_out, encoding=encoding)
+    if cluster is not None:
+        raise click.UsageError("--dask writes a GeoParquet table: give --parquet DIR")
     from geo311.service.store import open_store
 
     locator = None if no_locate else _open_city(profile_path).locator

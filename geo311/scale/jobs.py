@@ -52,12 +52,15 @@ def validate_file(client: Any, city: City, source: str | Path, out_dir: str | Pa
     return {**counts, "table": str(out_dir)}
 
 
-def import_requests(client: Any, city: City, source: str | Path, columns: RequestColumns,
-                    out_dir: str | Path, *, encoding: str | None = None,
+def import_requests(client: Any, city: City | None, source: str | Path,
+                    columns: RequestColumns, out_dir: str | Path, *,
+                    encoding: str | None = None,
                     blocksize: str | int | None = DEFAULT_BLOCKSIZE,
                     progress: bool | None = None) -> dict:
-    """A request export, normalized and located, written as the GeoParquet request table
-    ``out_dir`` partitioned by year/month (the analyses then never locate again)."""
-    table = locate_requests(read_requests(source, columns, encoding, blocksize=blocksize),
-                            city)
+    """A request export, normalized and located (unless ``city`` is None), written as the
+    GeoParquet request table ``out_dir`` partitioned by year/month (the analyses then never
+    locate again). ``client`` None runs it in this process, a partition at a time."""
+    table = read_requests(source, columns, encoding, blocksize=blocksize)
+    if city is not None:
+        table = locate_requests(table, city)
     return {**write_table(client, table, out_dir, progress=progress), "table": str(out_dir)}

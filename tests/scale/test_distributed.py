@@ -200,7 +200,15 @@ def test_cli_on_a_running_scheduler(client, demo_dir, requests_csv, tmp_path):
                                       *options])
         assert result.exit_code == 0, result.output
         summaries.append(result.stdout)
-    assert summaries[0] == summaries[1]
+    result = runner.invoke(main, ["import", str(requests_csv), "--preset", "demo", "-p",
+                                  str(demo_dir), "--parquet", str(tmp_path / "imported"),
+                                  "--dask", "--scheduler", address])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["hotspots", "-p", str(demo_dir), "--preset", "demo",
+                                  "--by", "ward", "--dask", "--scheduler", address,
+                                  "--table", str(tmp_path / "imported")])
+    summaries.append(result.stdout)
+    assert summaries[0] == summaries[1] == summaries[2]
     result = runner.invoke(main, ["hotspots", "-p", str(demo_dir), "--dask", "--scheduler",
                                   address, "--workers", "2"])
     assert result.exit_code == 2 and "not both" in result.output
