@@ -18,7 +18,9 @@ then LocalClusters of 1, 2 and as many workers as cores (one thread each). Timed
 - ``validate``: every address of the first partitions holding ``--validate-rows`` rows.
 
 Peak memory: the largest resident set of any worker process (the client's own apart).
-The z-scores of every mode are hashed: equal hashes mean identical answers.
+The z-scores of every mode are hashed: equal hashes mean identical answers. CPU seconds
+(of this process, or of the workers) are reported beside wall time: on a shared machine
+the wall time of a mode depends on what else runs.
 
 Usage: ``python bench/bench_scale.py [--requests 10000000 | --big] [--data DIR]
 [--validate-rows 1000000] [--out bench/results/bench_scale.json]``
@@ -82,6 +84,11 @@ def _z_hash(result) -> str:
     return digest.hexdigest()[:16]
 
 
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -103,14 +110,18 @@ def measure(demo: Path, table: Path, workers: int, validate_rows: int) -> dict:
     out: dict = {"workers": workers}
     columns = preset("demo")
 
-    def stages(client) -> None:
+    def cpu() -> float:  # CPU seconds of the processes doing the work
+        return _cpu_s() if client is None else sum(client.run(_cpu_s).values())
+
+    def stages() -> None:
         for by in ("hex", "ward"):
-            start = time.perf_counter()
+            start, cpu_start = time.perf_counter(), cpu()
             result = analyze(read_requests(table, columns), city, client=client, by=by)
-            seconds = time.perf_counter() - start
+            seconds, cpu_s = time.perf_counter() - start, cpu() - cpu_start
             rows = result.report["rows"]
             out["hex" if by == "hex" else "district"] = {
                 "seconds": round(seconds, 2), "requests_per_s": round(rows / seconds),
+                "cpu_s": round(cpu_s, 1), "requests_per_cpu_s": round(rows / cpu_s),
                 "cells": len(result.cells), "z_sha256": _z_hash(result)}
         ddf = read_requests(table, columns)
         sizes = ddf.map_partitions(len).compute(scheduler="synchronous" if client is None
@@ -119,20 +130,21 @@ def measure(demo: Path, table: Path, workers: int, validate_rows: int) -> dict:
         part = ddf.partitions[:take]
         validated = validate_partitions(part, city, address_col="address", zip_col=None)
         tasks = [dask.delayed(_validated_statuses)(p) for p in validated.to_delayed()]
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), cpu()
         statuses = pd.concat(run(client, tasks, "validate")).groupby("status")["n"].sum()
-        seconds = time.perf_counter() - start
+        seconds, cpu_s = time.perf_counter() - start, cpu() - cpu_start
         rows = int(statuses.sum())
         out["validate"] = {"rows": rows, "seconds": round(seconds, 2),
-                           "addresses_per_s": round(rows / seconds),
+                           "addresses_per_s": round(rows / seconds), "cpu_s": round(cpu_s, 1),
                            "statuses": {k: int(v) for k, v in statuses.items()}}
 
     if workers == 0:
-        stages(None)
+        client = None
+        stages()
         out["peak_mb_per_worker"] = round(_peak_mb())
         return out
     with connect(workers=workers) as client:
-        stages(client)
+        stages()
         peaks = client.run(_peak_mb)
     out["peak_mb_per_worker"] = round(max(peaks.values()))
     out["client_peak_mb"] = round(_peak_mb())
