@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import shapely
 
-__all__ = ["Digest", "cache_file", "load", "save"]
+__all__ = ["Digest", "cache_file", "load", "save", "stored_key"]
 
 _FORMAT = "geo311-cache/2"
 _MANIFEST = "manifest.json"
@@ -84,6 +84,19 @@ def cache_file(cache_dir: Path, kind: str, owner: Path) -> Path:
     """The cache entry (a directory) of ``kind`` for ``owner`` (e.g. a profile path)."""
     tag = hashlib.sha256(str(owner).encode()).hexdigest()[:12]
     return Path(cache_dir) / f"{kind}-{tag}"
+
+
+def stored_key(path: Path) -> str | None:
+    """The build key of the entry in ``path`` (None if there is none): which sources the
+    stored state was built from, without reading the state."""
+    try:
+        manifest = json.loads((Path(path) / _MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(manifest, dict) or manifest.get("format") != _FORMAT:
+        return None
+    key = manifest.get("key")
+    return key if isinstance(key, str) else None
 
 
 def load(path: Path, key: str, classes: Iterable[type] = ()) -> Any | None:

@@ -131,6 +131,44 @@ profile_option = click.option(
 )
 
 
+dask_options = [
+    click.option("--dask", "use_dask", is_flag=True,
+                 help="Run on Dask, partition by partition: on a local cluster of --workers "
+                      "processes (default: one per core) or on the one at --scheduler. "
+                      "locate and validate then write -o as a GeoParquet table (a directory)."),
+    click.option("--scheduler", help="Address of a running Dask scheduler, tcp://host:port "
+                                     "(with --dask)."),
+    click.option("--workers", type=click.IntRange(min=1),
+                 help="Local Dask worker processes (with --dask)."),
+]
+
+
+def _with_dask_options(command):
+    for option in reversed(dask_options):
+        command = option(command)
+    return command
+
+
+def _dask(use_dask: bool, scheduler: str | None, workers: int | None):
+    """The Dask client (a context manager) of the --dask options, None without --dask."""
+    if not use_dask:
+        if scheduler or workers:
+            raise click.UsageError("--scheduler and --workers need --dask")
+        return None
+    if scheduler and workers:
+        raise click.UsageError("give --scheduler or --workers, not both")
+    from geo311.scale.cluster import connect
+
+    return connect(scheduler, workers)
+
+
+def _run_dask(cluster, job, *args, **kwargs) -> None:
+    """Run a :mod:`geo311.scale.jobs` job on the --dask cluster; its summary to stderr."""
+    with cluster as client:
+        summary = job(client, *args, **kwargs)
+    click.echo(json.dumps(summary, indent=2), err=True)
+
+
 @click.group(cls=ErrorHandlingGroup)
 @click.version_option(package_name="geo311")
 @click.option("--debug", is_flag=True, help="Show the traceback of an error.")
@@ -149,13 +187,16 @@ def main(debug: bool) -> None:
 @encoding_option
 @click.option("--restart", is_flag=True,
               help="Start OUT afresh instead of resuming an interrupted run.")
-def locate(profile_path, coords, csv_in, output, lon_col, lat_col, encoding, restart) -> None:
+@_with_dask_options
+def locate(profile_path, coords, csv_in, output, lon_col, lat_col, encoding, restart, use_dask,
+           scheduler, workers) -> None:
     """Say who serves LON LAT (JSON), or locate every row of a CSV file.
 
     \b
       geo311 locate --profile profiles/la -118.2427 34.0537
       geo311 locate --profile P --csv requests.csv -o located.csv
     """
+    cluster = _dask(use_dask, scheduler, workers)
     if csv_in is None:
         if len(coords) != 2:
             raise click.UsageError("give LON LAT, or --csv FILE -o OUT")
@@ -166,6 +207,11 @@ def locate(profile_path, coords, csv_in, output, lon_col, lat_col, encoding, res
         raise click.UsageError("give either LON LAT or --csv, not both")
     if not output:
         raise click.UsageError("--csv needs -o/--output")
+    if cluster is not None:
+        from geo311.scale.jobs import locate_file
+
+        return _run_dask(cluster, locate_file, _open_city(profile_path), csv_in, output,
+                         lon_col=lon_col, lat_col=lat_col, encoding=encoding)
     from geo311.jurisdiction import locate_csv
 
     _outputs_writable(output, inputs=[csv_in])
@@ -229,14 +275,16 @@ def demo(out, seed, n_requests) -> None:
 @encoding_option
 @click.option("--restart", is_flag=True,
               help="Start OUT afresh instead of resuming an interrupted run.")
+@_with_dask_options
 def validate(profile_path, address, zip_code, city, csv_in, output, address_col, zip_col,
-             city_col, encoding, restart) -> None:
+             city_col, encoding, restart, use_dask, scheduler, workers) -> None:
     """Validate ADDRESS (JSON), or every address of a CSV file (resumable).
 
     \b
       geo311 validate --profile data/boundaries/demo "1200 N Main St"
       geo311 validate --csv requests.csv -o checked.csv --address-col address
     """
+    cluster = _dask(use_dask, scheduler, workers)
     if csv_in is None:
         if not address:
             raise click.UsageError("give an ADDRESS, or --csv FILE -o OUT --address-col COL")
@@ -247,6 +295,12 @@ def validate(profile_path, address, zip_code, city, csv_in, output, address_col,
         raise click.UsageError("give either ADDRESS or --csv, not both")
     if not output or not address_col:
         raise click.UsageError("--csv needs -o/--output and --address-col")
+    if cluster is not None:
+        from geo311.scale.jobs import validate_file
+
+        return _run_dask(cluster, validate_file, _open_city(profile_path), csv_in, output,
+                         address_col=address_col, zip_col=zip_col, city_col=city_col,
+                         encoding=encoding)
     from geo311.address.validate_file import validate_csv
 
     _outputs_writable(output, inputs=[csv_in])
@@ -324,9 +378,17 @@ def _with_request_options(command):
 @click.option("--time-window", type=click.IntRange(min=1), default=1, show_default=True,
               help="Steps in a space-time neighborhood (--method emerging; ArcGIS's "
                    "neighborhood time step + 1).")
+@_with_dask_options
+@click.option("--table", type=click.Path(exists=True, file_okay=False),
+              help="A GeoParquet request table (from --save-table) instead of --requests "
+                   "(with --dask).")
+@click.option("--save-table", type=click.Path(),
+              help="Write the requests, located, as a GeoParquet table by year/month here "
+                   "first (with --dask); later runs read it with --table.")
 def hotspots(profile_path, requests_path, preset, types, start, end, status, districts,
              encoding, by, method, resolution, cell_m, band_m, out, json_out, png_out, tiles,
-             as_of, permutations, step, time_window) -> None:
+             as_of, permutations, step, time_window, use_dask, scheduler, workers, table,
+             save_table) -> None:
     """Where requests concentrate: counts and Gi* hot spots by district, hexagon or grid.
 
     \b
@@ -342,15 +404,27 @@ def hotspots(profile_path, requests_path, preset, types, start, end, status, dis
     _outputs_writable(*targets, json_out, inputs=[requests_path])
     rows = _request_filter(types, start, end, status, districts)
     city = _open_city(profile_path)
-    requests = city.load_requests(rows, path=requests_path, columns=preset, encoding=encoding)
     locator = city.locator
-    if method == "kde":
-        _write_density(requests, locator, cell_m, band_m, out, json_out)
-        return
-    result = analyze(requests, locator, by=by, method=method, resolution=resolution,
-                     cell_m=cell_m, band_m=band_m, as_of=as_of, permutations=permutations,
-                     step=step, time_window=time_window, start=start, end=end,
-                     catalog=city.catalog if city.has_catalog else None)
+    cluster = _dask(use_dask, scheduler, workers)
+    if cluster is not None:
+        if out or method in ("kde", "emerging"):
+            raise click.UsageError("--dask counts by partition: --out (the map needs every "
+                                   "request), kde and emerging run without it; use --png/--json")
+        result = _hotspots_dask(cluster, city, rows, table or requests_path, preset, encoding,
+                                save_table, by=by, method=method, resolution=resolution,
+                                cell_m=cell_m, band_m=band_m, permutations=permutations)
+    elif table or save_table:
+        raise click.UsageError("--table and --save-table need --dask")
+    else:
+        requests = city.load_requests(rows, path=requests_path, columns=preset,
+                                      encoding=encoding)
+        if method == "kde":
+            _write_density(requests, locator, cell_m, band_m, out, json_out)
+            return
+        result = analyze(requests, locator, by=by, method=method, resolution=resolution,
+                         cell_m=cell_m, band_m=band_m, as_of=as_of, permutations=permutations,
+                         step=step, time_window=time_window, start=start, end=end,
+                         catalog=city.catalog if city.has_catalog else None)
     title = ", ".join(types) if types else "All requests"
     if out:
         from geo311.render.hotspot_map import hotspot_map
@@ -363,6 +437,25 @@ def hotspots(profile_path, requests_path, preset, types, start, end, status, dis
     if json_out:
         write_text(json_out, json.dumps(result.as_dict(), indent=2, default=str))
     click.echo(json.dumps(result.summary(), indent=2, default=str))
+
+
+def _hotspots_dask(cluster, city, rows, source, preset, encoding, save_table, **options):
+    """``hotspots --dask``: counts per partition on the cluster, Gi* & co. on their sum."""
+    from geo311.scale import analyze, read_requests
+    from geo311.scale.jobs import import_requests
+    from geo311.service.requests import columns_from_profile, requests_file
+    from geo311.service.requests import preset as preset_columns
+
+    columns = preset_columns(preset) if preset else columns_from_profile(city.profile)
+    source = source or requests_file(city.profile)
+    with cluster as client:
+        if save_table:
+            summary = import_requests(client, city, source, columns, save_table,
+                                      encoding=encoding)
+            click.echo(json.dumps(summary, indent=2), err=True)
+            source = save_table
+        return analyze(read_requests(source, columns, encoding), city, client=client, rows=rows,
+                       **options)
 
 
 def _write_density(requests, locator, cell_m, bandwidth_m, out, json_out) -> None:
@@ -573,13 +666,30 @@ db_option = click.option(
 @click.option("--batch-rows", type=click.IntRange(min=1), default=2000, show_default=True,
               help="Rows per committed batch.")
 @encoding_option
+@click.option("--parquet", "parquet_out", type=click.Path(file_okay=False),
+              help="Write a GeoParquet request table by year/month here instead of the store "
+                   "(normalized and located; hotspots --dask --table reads it).")
+@_with_dask_options
 def import_(db_url, file, preset, profile_path, name, tz, no_locate, batch_rows,
-            encoding) -> None:
+            encoding, parquet_out, use_dask, scheduler, workers) -> None:
     """Load a historical request export into the store (idempotent, resumable).
 
     \b
       geo311 import --db sqlite:///var/geo311.sqlite data/boundaries/demo/requests.csv
+      geo311 import requests.csv --parquet table/ --dask --workers 4
     """
+    cluster = _dask(use_dask, scheduler, workers)
+    if parquet_out is not None:
+        from contextlib import nullcontext
+
+        from geo311.scale.jobs import import_requests
+        from geo311.service.requests import preset as preset_columns
+
+        city = None if no_locate else _open_city(profile_path)
+        return _run_dask(cluster or nullcontext(), import_requests, city, file,
+                         preset_columns(preset), parquet_out, encoding=encoding)
+    if cluster is not None:
+        raise click.UsageError("--dask writes a GeoParquet table: give --parquet DIR")
     from geo311.service.store import open_store
 
     locator = None if no_locate else _open_city(profile_path).locator

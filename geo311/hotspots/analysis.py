@@ -42,7 +42,7 @@ from geo311.hotspots.weights import distance_band, knn
 from geo311.jurisdiction import Locator
 from geo311.service.requests import Requests
 
-__all__ = ["HotspotResult", "Method", "analyze", "density", "METHODS"]
+__all__ = ["HotspotResult", "Method", "analyze", "analyze_cells", "density", "METHODS"]
 
 _DISTRICT_NEIGHBORS = 5
 
@@ -156,7 +156,7 @@ def _cell_of_requests(requests: Requests, locator: Locator, by: str,
 class _Job:
     """What a method gets: the counted cells and the options of :func:`analyze`."""
 
-    requests: Requests
+    requests: Requests | None
     locator: Locator
     by: str
     cells: pd.DataFrame
@@ -335,13 +335,43 @@ def analyze(requests: Requests, locator: Locator, *, by: str = "hex", method: st
                                        interleaved=False)
     else:
         raise InputError(f"by must be one of {', '.join([*keys, 'hex', 'grid'])}, not {by!r}")
+    return analyze_cells(cells, geometries, locator, by=by, method=method, counts=counts,
+                         band_m=band_m, cell_m=cell_m, permutations=permutations,
+                         report=requests.report.as_dict(), requests=requests, step=step,
+                         time_window=time_window, start=start, end=end)
+
+
+def analyze_cells(cells: pd.DataFrame, geometries: np.ndarray, locator: Locator, *, by: str,
+                  method: str = "gistar", counts: HexCounts | GridCounts | None = None,
+                  band_m: float | None = None, cell_m: float = 150.0,
+                  permutations: int = 9_999, report: dict | None = None,
+                  requests: Requests | None = None, step: str = "month",
+                  time_window: int = 1, start: object = None,
+                  end: object = None) -> HotspotResult:
+    """Run ``method`` on cells already counted (``id, name, lon, lat, count``), as
+    :func:`analyze` does after counting: the step a distributed run shares with it
+    (:func:`geo311.scale.hotspots.analyze` adds the counts of the partitions first).
+
+    ``counts`` is the binning of hexagon or grid cells; ``report`` the load report;
+    ``requests`` are needed by ``method="emerging"`` only (the times of the requests).
+
+    Raises
+    ------
+    InputError
+        For an unknown ``method``, fewer than 3 cells, or emerging hot spots without
+        the requests.
+    """
+    if method not in METHODS:
+        raise InputError(f"method must be one of {', '.join(METHODS)}, not {method!r}")
+    if method == "emerging" and requests is None:
+        raise InputError("emerging hot spots need the requests' times, not counts alone")
     if len(cells) < 3:
         raise InputError(f"only {len(cells)} cell(s) to analyze; widen the area or the filters")
     job = _Job(requests, locator, by, cells, counts, band_m, cell_m, permutations, step,
                time_window, start, end)
     columns, neighborhood, emerging = METHODS[method].run(job)
     return HotspotResult(by, method, cells.assign(**columns), np.asarray(geometries),
-                         neighborhood, requests.report.as_dict(), emerging)
+                         neighborhood, report or {}, emerging)
 
 
 def density(requests: Requests, locator: Locator, *, cell_m: float = 50.0,

@@ -10,6 +10,7 @@ empty: Gi* needs the zeros.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from itertools import repeat
 
@@ -24,6 +25,7 @@ from geo311.errors import InputError
 __all__ = [
     "GridCounts",
     "HexCounts",
+    "HexTally",
     "check_hex_count",
     "choose_resolution",
     "grid_counts",
@@ -273,10 +275,13 @@ class PointHexes:
         if not self.valid.any():
             raise InputError("no point has a valid lon/lat coordinate",
                              points=int(self.valid.size))
-        for resolution in range(FINEST_RESOLUTION, COARSEST_RESOLUTION - 1, -1):
-            if np.median(self.counts(resolution).counts) >= min_median:
-                return resolution
-        return COARSEST_RESOLUTION
+        return _densest(self.counts, min_median)
+
+    def tally(self) -> HexTally:
+        """The points counted per cell at the indexed resolution, without the points."""
+        return HexTally(self._distinct, np.bincount(self._of_point,
+                                                    minlength=self._distinct.size),
+                        self.resolution, self.invalid)
 
     def cells(self, resolution: int) -> np.ndarray:
         """The cell at ``resolution`` of each valid point, in input order."""
@@ -298,10 +303,90 @@ class PointHexes:
             per_distinct = np.bincount(self._of_point[where[self.valid]],
                                        minlength=self._distinct.size)
             invalid = int((where & ~self.valid).sum())
-        held = per_distinct > 0
-        cells, group = np.unique(parents[held], return_inverse=True)
-        counts = np.bincount(group, weights=per_distinct[held], minlength=cells.size)
-        return _in_area(cells, counts.astype(np.int64), int(resolution), invalid, area)
+        return _parent_counts(parents, per_distinct, int(resolution), invalid, area)
+
+
+def _densest(counts: Callable[[int], HexCounts], min_median: int) -> int:
+    """The rule of :func:`choose_resolution` over the counts at each resolution."""
+    for resolution in range(FINEST_RESOLUTION, COARSEST_RESOLUTION - 1, -1):
+        if np.median(counts(resolution).counts) >= min_median:
+            return resolution
+    return COARSEST_RESOLUTION
+
+
+def _parent_counts(parents: np.ndarray, per_cell: np.ndarray, resolution: int, invalid: int,
+                   area: shapely.Geometry | None) -> HexCounts:
+    """Counts of fine cells (``per_cell``) added up by their ``parents``."""
+    held = per_cell > 0
+    cells, group = np.unique(parents[held], return_inverse=True)
+    counts = np.bincount(group, weights=per_cell[held], minlength=cells.size)
+    return _in_area(cells, counts.astype(np.int64), resolution, invalid, area)
+
+
+@dataclass(frozen=True)
+class HexTally:
+    """Points counted per H3 cell at one resolution, without the points.
+
+    What :class:`PointHexes` counts, in a form that adds up: the tallies of the
+    parts of a table (:meth:`PointHexes.tally` of each) :meth:`merge` into the
+    tally of the whole, which counts (:meth:`counts`) and chooses a resolution
+    (:meth:`choose_resolution`) exactly as a :class:`PointHexes` of all the points.
+
+    Attributes
+    ----------
+    cells : numpy.ndarray of uint64
+        Distinct cells holding points, sorted ascending.
+    counts : numpy.ndarray of int64
+        Points per cell.
+    resolution : int
+        H3 resolution of the cells.
+    invalid : int
+        Points without a usable coordinate.
+    """
+
+    cells: np.ndarray
+    counts: np.ndarray
+    resolution: int
+    invalid: int
+
+    @classmethod
+    def merge(cls, tallies: Iterable[HexTally]) -> HexTally:
+        """The tally of the union of the parts (all at one resolution).
+
+        Raises
+        ------
+        InputError
+            If there is no tally or the resolutions differ.
+        """
+        tallies = list(tallies)
+        resolutions = {t.resolution for t in tallies}
+        if len(resolutions) != 1:
+            raise InputError(f"cannot merge hexagon tallies at resolutions {sorted(resolutions)}",
+                             resolutions=sorted(resolutions))
+        cells, group = np.unique(np.concatenate([t.cells for t in tallies]),
+                                 return_inverse=True)
+        counts = np.zeros(cells.size, dtype=np.int64)
+        np.add.at(counts, group, np.concatenate([t.counts for t in tallies]).astype(np.int64))
+        return cls(cells, counts, resolutions.pop(), sum(t.invalid for t in tallies))
+
+    def counts_at(self, resolution: int, area: shapely.Geometry | None = None) -> HexCounts:
+        """The points counted per cell at ``resolution`` (this one or coarser), as
+        :meth:`PointHexes.counts`: exact at the tally's own resolution, by parent above."""
+        _check_resolution(resolution)
+        resolution = int(resolution)
+        if resolution > self.resolution:
+            raise InputError(f"points tallied at H3 resolution {self.resolution} cannot be "
+                             f"binned at the finer {resolution}", resolution=resolution)
+        parents = self.cells if resolution == self.resolution else np.fromiter(
+            map(h3.cell_to_parent, self.cells.tolist(), repeat(resolution)),
+            dtype=np.uint64, count=self.cells.size)
+        return _parent_counts(parents, self.counts, resolution, self.invalid, area)
+
+    def choose_resolution(self, min_median: int = 5) -> int:
+        """:meth:`PointHexes.choose_resolution` of the tallied points."""
+        if not self.counts.sum():
+            raise InputError("no point has a valid lon/lat coordinate", points=self.invalid)
+        return _densest(self.counts_at, min_median)
 
 
 def _in_area(cells: np.ndarray, counts: np.ndarray, resolution: int, invalid: int,

@@ -23,7 +23,7 @@ from geo311.outputs import refuse_input_as_output
 from geo311.resume import part_paths, resumable_csv
 from geo311.tables import open_table, parse_number
 
-__all__ = ["BatchSummary", "locate_csv", "row_shape_problem", "profile_fingerprint",
+__all__ = ["BatchSummary", "find_column", "locate_csv", "row_shape_problem", "profile_fingerprint",
            "LON_NAMES", "LAT_NAMES"]
 
 LON_NAMES = ("lon", "lng", "long", "longitude", "x")
@@ -50,8 +50,10 @@ class BatchSummary:
                 "outside_by_agency": dict(self.agencies.most_common())}
 
 
-def _find_column(header: list[str], given: str | None, names: tuple[str, ...],
-                 what: str, field: str) -> int:
+def find_column(header: list[str], given: str | None, names: tuple[str, ...],
+                what: str, field: str) -> int:
+    """The position in ``header`` of column ``given``, else of the first of ``names`` (any
+    case); an InputError naming the library argument ``field`` when there is none."""
     if given is not None:
         if given not in header:
             raise InputError(f"no column {given!r} for {what} (columns: {', '.join(header)})",
@@ -139,8 +141,8 @@ def locate_csv(
     summary = BatchSummary()
     with open_table(source, encoding, digest=True) as table:
         header = table.header
-        ilon = _find_column(header, lon_col, LON_NAMES, "longitude", "lon_col")
-        ilat = _find_column(header, lat_col, LAT_NAMES, "latitude", "lat_col")
+        ilon = find_column(header, lon_col, LON_NAMES, "longitude", "lon_col")
+        ilat = find_column(header, lat_col, LAT_NAMES, "latitude", "lat_col")
         out_header = header + [f"geo311_{n}" if n in header else n for n in added]
         fingerprint = {"input_sha256": table.source.sha256, "encoding": table.source.encoding,
                        "columns": out_header, "lon_col": header[ilon], "lat_col": header[ilat],

@@ -27,9 +27,10 @@ import numpy as np
 import pandas as pd
 
 from geo311.errors import InputError
+from geo311.io.text_csv import read_text_frame
 from geo311.profile import Profile
 from geo311.service.catalog import date_bound, parse_bound
-from geo311.tables import open_table, read_frame, strict_numbers
+from geo311.tables import open_table, strict_numbers
 
 if TYPE_CHECKING:
     from geo311.jurisdiction.locate import Locator
@@ -40,10 +41,12 @@ __all__ = [
     "RequestColumns",
     "RequestFilter",
     "Requests",
+    "apply_filter",
     "columns_from_profile",
     "filter_values",
     "in_districts",
     "load_requests",
+    "normalize_requests",
     "parse_bbox",
     "parse_district_filters",
     "preset",
@@ -502,19 +505,27 @@ def _reasons(lon_raw: pd.Series, lat_raw: pd.Series, lon: pd.Series, lat: pd.Ser
 
 
 def _filter_rows(frame: pd.DataFrame, keep: pd.Series, name: str, what: str, known: str,
-                 report: LoadReport) -> pd.DataFrame:
+                 report: LoadReport, refuse_empty: bool = True) -> pd.DataFrame:
     """Count the rows filter ``name`` removes, refuse removing them all, return the rest."""
-    report.excluded[name] = int((~keep).sum())
-    _none_left(keep, name, what, known, frame, report)
+    report.excluded[name] = report.excluded.get(name, 0) + int((~keep).sum())
+    if refuse_empty:
+        _none_left(keep, name, what, known, frame, report)
     return frame[keep]
 
 
-def _apply(frame: pd.DataFrame, rows: RequestFilter, report: LoadReport) -> pd.DataFrame:
-    """The rows of ``frame`` that the type, date, status and bbox filters keep."""
+def apply_filter(frame: pd.DataFrame, rows: RequestFilter, report: LoadReport, *,
+                 refuse_empty: bool = True) -> pd.DataFrame:
+    """The rows of normalized ``frame`` that the type, date, status and bbox filters keep.
+
+    The rows each filter removes are added to ``report.excluded``. With
+    ``refuse_empty`` (the default) a filter that removes every remaining row is an
+    InputError naming it; a part of a table (a Dask partition) passes False and the
+    caller judges the whole.
+    """
     if rows.types is not None:
         frame = _filter_rows(frame, frame["type"].isin(rows.types), "type",
                              f"no request of type {_listed(rows.types)}",
-                             f"known types: {_listed(frame['type'])}", report)
+                             f"known types: {_listed(frame['type'])}", report, refuse_empty)
     if rows.start is not None or rows.end is not None:
         keep = frame["created"].notna()
         if rows.start is not None:
@@ -522,18 +533,19 @@ def _apply(frame: pd.DataFrame, rows: RequestFilter, report: LoadReport) -> pd.D
         if rows.end is not None:
             keep &= frame["created"] < date_bound(rows.end, frame["created"], "end date")
         frame = _filter_rows(frame, keep, "date", _no_request_between(rows.start, rows.end),
-                             _span(frame["created"]), report)
+                             _span(frame["created"]), report, refuse_empty)
     if rows.status is not None:
         keep = frame["status"].isin([s.strip().lower() for s in rows.status])
         frame = _filter_rows(frame, keep, "status", f"no request with status "
                              f"{_listed(rows.status)}", f"statuses: {_listed(frame['status'])}",
-                             report)
+                             report, refuse_empty)
     if rows.bbox is not None:
         min_lon, min_lat, max_lon, max_lat = rows.bbox
         keep = frame["lon"].between(min_lon, max_lon) & frame["lat"].between(min_lat, max_lat)
         frame = _filter_rows(frame, keep, "bbox", f"no request in the bbox "
                              f"{', '.join(f'{v:g}' for v in rows.bbox)}",
-                             f"{int(frame['lon'].notna().sum()):,} have coordinates", report)
+                             f"{int(frame['lon'].notna().sum()):,} have coordinates", report,
+                             refuse_empty)
     return frame
 
 
@@ -590,11 +602,29 @@ def load_requests(
                 f"column {column!r} ({name}) is not in {path.name} (columns: {', '.join(header)})",
                 column=column, file=str(path),
             )
-    raw = read_frame(path, encoding, usecols=list(set(mapping.values())),
-                     keep_default_na=False, na_values=[""])
+    raw = read_text_frame(path, encoding, usecols=list(set(mapping.values())))
     if raw.empty:
         raise InputError(f"request file {path.name} has a header but no rows", file=str(path))
     report = LoadReport(rows=len(raw))
+    frame = apply_filter(normalize_requests(raw, columns), rows, report)
+    report.invalid = {str(k): int(v) for k, v in frame["reason"].value_counts().items()}
+    requests = Requests(frame.reset_index(drop=True), report, path)
+    if locator is not None:
+        requests.locate(locator)
+    for key, ids in rows.districts.items():
+        requests = in_districts(requests, locator, key, ids)
+    return requests
+
+
+def normalize_requests(raw: pd.DataFrame, columns: RequestColumns) -> pd.DataFrame:
+    """Return the rows of an export (text columns) under the normalized names.
+
+    Row by row, as :func:`load_requests` reads a file: ``created`` and ``closed``
+    parsed, ``status`` lower-cased, ``is_closed``, strict ``lon``/``lat``, and the
+    ``reason`` a row is unusable (``valid`` False). Each row's values depend on that
+    row alone, so a table can be normalized in parts (Dask partitions).
+    """
+    mapping = columns.mapping()
     frame = pd.DataFrame({name: raw[column] for name, column in mapping.items()})
     frame["created"] = _parse_dates(raw[columns.created], columns.date_format)
     closed = (_parse_dates(raw[columns.closed], columns.date_format) if columns.closed
@@ -609,11 +639,4 @@ def load_requests(
     frame["reason"] = _reasons(raw[columns.lon], raw[columns.lat], frame["lon"], frame["lat"],
                                raw[columns.created], frame["created"])
     frame["valid"] = frame["reason"].isna()
-    frame = _apply(frame, rows, report)
-    report.invalid = {str(k): int(v) for k, v in frame["reason"].value_counts().items()}
-    requests = Requests(frame.reset_index(drop=True), report, path)
-    if locator is not None:
-        requests.locate(locator)
-    for key, ids in rows.districts.items():
-        requests = in_districts(requests, locator, key, ids)
-    return requests
+    return frame

@@ -1,0 +1,1 @@
+"""Tables at scale: CSV read with pyarrow, request tables as partitioned GeoParquet."""
