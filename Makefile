@@ -61,6 +61,7 @@ bench: setup
 	$(BIN)/python bench/bench_validate.py
 	$(BIN)/python bench/bench_hotspots.py
 	$(BIN)/python bench/bench_units.py
+	$(BIN)/python bench/bench_store.py
 
 # Mutation testing of the core modules ([tool.mutmut] in pyproject.toml); not part of CI (slow).
 # `make mutate MUTANTS='geo311.hotspots.gistar*'` runs the mutants of one module only.

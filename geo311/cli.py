@@ -450,10 +450,12 @@ db_option = click.option(
 @profile_option
 @click.option("--name", help="Source name (default: the preset); ids are unique per source.")
 @click.option("--tz", help="Time zone of naive times in the file (default: the preset's).")
+@click.option("--no-locate", is_flag=True, help="Store no districts (no profile needed).")
 @click.option("--batch-rows", type=click.IntRange(min=1), default=2000, show_default=True,
               help="Rows per committed batch.")
 @encoding_option
-def import_(db_url, file, preset, profile_path, name, tz, batch_rows, encoding) -> None:
+def import_(db_url, file, preset, profile_path, name, tz, no_locate, batch_rows,
+            encoding) -> None:
     """Load a historical request export into the store (idempotent, resumable).
 
     \b
@@ -461,7 +463,7 @@ def import_(db_url, file, preset, profile_path, name, tz, batch_rows, encoding) 
     """
     from geo311.service.store import open_store
 
-    locator = _open_city(profile_path).locator
+    locator = None if no_locate else _open_city(profile_path).locator
     with _progress(file, "import") as bar:
         report = open_store(db_url).import_requests(
             file, preset, locator=locator, name=name, tz=tz, batch_rows=batch_rows,

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, select, update
 
 from geo311.errors import InputError, NotFoundError
 from geo311.service.records import (
@@ -26,6 +26,7 @@ from geo311.service.records import (
     StatusUpdate,
     StoredRequest,
     aware_utc,
+    check_text,
     utc_now,
 )
 from geo311.service.store import keys
@@ -76,7 +77,7 @@ def _limit(limit: int, name: str = "limit") -> int:
 
 
 def _actor(actor: str) -> str:
-    actor = str(actor or "").strip()
+    actor = check_text(str(actor or "").strip(), "actor")
     if not actor:
         raise InputError("a staff action needs an actor", field="actor")
     return actor
@@ -115,7 +116,7 @@ class Store:
         for table, table_rows in children.items():
             if table_rows:
                 connection.execute(insert(table), table_rows)
-        return [StoredRequest(**{**new.__dict__, **{k: row[k] for k in STORED_FIELDS}})
+        return [StoredRequest.from_store(**new.__dict__, **{k: row[k] for k in STORED_FIELDS})
                 for new, row in zip(news, rows, strict=True)]
 
     def create_request(self, new: NewRequest) -> StoredRequest:
@@ -133,55 +134,71 @@ class Store:
     # -- reading requests ---------------------------------------------------------------
 
     def _one(self, condition) -> StoredRequest | None:
+        """The request matching ``condition`` on an id or token (text without NUL)."""
         with self.engines.read.connect() as connection:
             rows = connection.execute(select(T).where(condition)).all()
             return stored_requests(connection, rows)[0] if rows else None
 
     def get_request(self, request_id: str) -> StoredRequest | None:
         """The request ``request_id``, or None."""
+        if "\x00" in str(request_id):  # no id holds one (they are URL-safe)
+            return None
         return self._one(T.c.service_request_id == str(request_id))
 
     def get_by_token(self, token: str) -> StoredRequest | None:
         """The request whose token is ``token``, or None."""
+        if "\x00" in str(token):
+            return None
         return self._one(T.c.token == str(token))
 
-    def _conditions(self, query: RequestQuery) -> list:
-        conditions = []
+    def _selection(self, query: RequestQuery, *columns):
+        """``SELECT columns`` of the requests ``query`` selects, and its newest-first order.
+
+        With a district filter the first layer is joined: its rows carry the request
+        time, so one district in a date window is one index range read in order.
+        """
+        conditions, source = [], T
+        newest = (T.c.requested_datetime.desc(), T.c.pk.desc())
+        times = T.c.requested_datetime
+        layers = list(query.districts.items())
+        if layers:
+            layer, ids = layers[0]
+            first = DISTRICTS.alias("first_district")
+            source = T.join(first, and_(first.c.request_pk == T.c.pk, first.c.layer == layer,
+                                        first.c.district.in_(ids)))
+            newest = (first.c.requested_datetime.desc(), first.c.request_pk.desc())
+            times = first.c.requested_datetime
+        for layer, ids in layers[1:]:
+            conditions.append(T.c.pk.in_(
+                select(DISTRICTS.c.request_pk).where(DISTRICTS.c.layer == layer,
+                                                     DISTRICTS.c.district.in_(ids))))
         if query.ids:
             conditions.append(T.c.service_request_id.in_(query.ids))
         if query.service_codes:
             conditions.append(T.c.service_code.in_(query.service_codes))
         if query.statuses:
             conditions.append(T.c.status.in_(query.statuses))
-        for column, start, end in ((T.c.requested_datetime, query.start, query.end),
+        for column, start, end in ((times, query.start, query.end),
                                    (T.c.updated_datetime, query.updated_start,
                                     query.updated_end)):
             if start is not None:
                 conditions.append(column >= start)
             if end is not None:
                 conditions.append(column < end)
-        for layer, ids in query.districts.items():
-            conditions.append(T.c.pk.in_(
-                select(DISTRICTS.c.request_pk).where(DISTRICTS.c.layer == layer,
-                                                     DISTRICTS.c.district.in_(ids))))
         if query.bbox is not None:
             conditions.append(box_condition(self.dialect, query.bbox))
-        return conditions
+        return select(*columns).select_from(source).where(*conditions), newest
 
     def list_requests(self, query: RequestQuery) -> list[StoredRequest]:
         """The requests ``query`` selects, newest first (at most ``query.limit``)."""
-        statement = (select(T).where(*self._conditions(query))
-                     .order_by(T.c.requested_datetime.desc(), T.c.pk.desc())
-                     .limit(query.limit).offset(query.offset))
+        statement, newest = self._selection(query, T)
+        statement = statement.order_by(*newest).limit(query.limit).offset(query.offset)
         with self.engines.read.connect() as connection:
             return stored_requests(connection, connection.execute(statement).all())
 
     def count_requests(self, query: RequestQuery | None = None) -> int:
         """How many requests ``query`` selects, ignoring its limit (default: all)."""
-        from sqlalchemy import func
-
-        query = query or RequestQuery()
-        statement = select(func.count()).select_from(T).where(*self._conditions(query))
+        statement, _ = self._selection(query or RequestQuery(), func.count())
         with self.engines.read.connect() as connection:
             return connection.execute(statement).scalar_one()
 
@@ -211,7 +228,8 @@ class Store:
         conditions = [T.c.status == "open",
                       box_condition(self.dialect, radius_box(lon, lat, radius))]
         if service_code is not None:
-            conditions.append(T.c.service_code == str(service_code))
+            conditions.append(T.c.service_code == check_text(str(service_code),
+                                                             "service_code"))
         if since is not None:
             conditions.append(T.c.requested_datetime >= aware_utc(since, "since"))
         with self.engines.read.connect() as connection:
@@ -235,7 +253,7 @@ class Store:
         statement = select(T).where(T.c.service_request_id == str(request_id))
         if self.dialect == "postgresql":
             statement = statement.with_for_update()
-        row = connection.execute(statement).first()
+        row = None if "\x00" in str(request_id) else connection.execute(statement).first()
         if row is None:
             raise NotFoundError(f"no request {request_id!r}", request_id=str(request_id))
         return row
@@ -293,7 +311,7 @@ class Store:
             raise InputError(f"status {status!r}: use one of {', '.join(STATUSES)}",
                              field="status")
         when = utc_now() if at is None else aware_utc(at, "at")
-        note = (str(note).strip() or None) if note is not None else None
+        note = check_text((str(note).strip() or None) if note is not None else None, "note")
 
         def action(connection: Connection, row) -> None:
             self._set_status(connection, row, status, actor, note, when)
@@ -305,7 +323,7 @@ class Store:
     def add_note(self, request_id: str, note: str, *, actor: str, public: bool) -> None:
         """Add a note (public: shown with the request; private: staff only)."""
         actor = _actor(actor)
-        text = str(note or "").strip()
+        text = check_text(str(note or "").strip(), "note")
         if not text:
             raise InputError("the note is empty", field="note")
 
@@ -336,6 +354,7 @@ class Store:
         """Assign ``request_id`` to ``assignee`` (None: unassign)."""
         actor = _actor(actor)
         assignee = (str(assignee).strip() or None) if assignee is not None else None
+        check_text(assignee, "assignee")
 
         def action(connection: Connection, row) -> None:
             connection.execute(update(T).where(T.c.pk == row.pk).values(assignee=assignee))
