@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree
@@ -53,7 +53,9 @@ ITEM_TAGS: dict[str, str] = {
 
 _TAG = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_MARKUP = re.compile("[<>&']")
 _JSON_MARKUP = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"}
+XML_DECLARATION = "<?xml version='1.0' encoding='utf-8'?>\n"
 
 
 def iso8601(moment: datetime | None) -> str | None:
@@ -90,17 +92,17 @@ def xml_text(value: Any) -> str | None:
 
 
 def _fill(element: ElementTree.Element, value: Any) -> None:
-    if isinstance(value, Mapping):
+    if isinstance(value, str) or not isinstance(value, Mapping | list | tuple):
+        element.text = xml_text(value)
+    elif isinstance(value, Mapping):
         for key, item in value.items():
             _fill(ElementTree.SubElement(element, _tag(key)), item)
-    elif isinstance(value, Sequence) and not isinstance(value, str):
+    else:
         item_tag = ITEM_TAGS.get(element.tag)
         if item_tag is None:
             raise ValueError(f"no item tag is known for a list under <{element.tag}>")
         for item in value:
             _fill(ElementTree.SubElement(element, item_tag), item)
-    else:
-        element.text = xml_text(value)
 
 
 def _tag(name: Any) -> str:
@@ -114,17 +116,17 @@ def to_xml(root: str, value: Any) -> bytes:
     """``value`` as a UTF-8 XML document with the root element ``root``."""
     element = ElementTree.Element(_tag(root))
     _fill(element, value)
-    body = ElementTree.tostring(element, encoding="utf-8", xml_declaration=True)
+    body = ElementTree.tostring(element, encoding="unicode")
     # ElementTree leaves a carriage return raw in text (attributes are not used); a parser
     # would read it back as a line feed, the character reference keeps it.
-    return body.replace(b"\r", b"&#13;")
+    return (XML_DECLARATION + body.replace("\r", "&#13;")).encode("utf-8")
 
 
 def to_json(value: Any) -> bytes:
     """``value`` as JSON text (ASCII; markup characters escaped inside strings)."""
     text = json.dumps(value, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
     # outside strings JSON has none of these characters, so this only touches string content
-    return re.sub("[<>&']", lambda m: _JSON_MARKUP[m.group()], text).encode("ascii")
+    return _MARKUP.sub(lambda match: _JSON_MARKUP[match.group()], text).encode("ascii")
 
 
 def render(value: Any, root: str, fmt: str) -> tuple[bytes, str]:

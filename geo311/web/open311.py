@@ -28,13 +28,21 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Blueprint, Flask, Response, current_app, request
+from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import Forbidden, UnsupportedMediaType
 
 from geo311.city import City
 from geo311.errors import InputError, NotFoundError
-from geo311.service.definitions import load_definitions
+from geo311.profile import Profile
+from geo311.service.definitions import ServiceDefinitions, load_definitions
 from geo311.service.intake import IntakeRules, Submission
-from geo311.service.records import RequestQuery
+from geo311.service.records import (
+    CONTACT_FIELDS,
+    STATUSES,
+    RequestQuery,
+    StatusUpdate,
+    StoredRequest,
+)
 from geo311.web.errors import error_response
 from geo311.web.georeport_format import iso8601, render
 from geo311.web.georeport_params import (
@@ -49,16 +57,14 @@ from geo311.web.georeport_params import (
     shown,
 )
 
-__all__ = ["Jurisdiction", "blueprint", "register_jurisdiction"]
+__all__ = ["Jurisdiction", "blueprint", "register_jurisdiction", "request_row", "update_row"]
 
 blueprint = Blueprint("open311", __name__)
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
-STATUSES = ("open", "closed")
 FMS_OPEN = ("OPEN", "INVESTIGATING", "IN_PROGRESS", "ACTION_SCHEDULED")
 FMS_CLOSED = ("CLOSED", "FIXED", "DUPLICATE", "NOT_COUNCILS_RESPONSIBILITY",
               "NO_FURTHER_ACTION", "INTERNAL_REFERRAL")
-CONTACT_FIELDS = ("email", "phone", "first_name", "last_name", "device_id", "account_id")
 TEXT_LIMIT = 4000
 INSTANT = timedelta(microseconds=1)
 EXTENSION_KEY = "geo311_open311"
@@ -66,13 +72,21 @@ EXTENSION_KEY = "geo311_open311"
 
 @dataclass(frozen=True)
 class Jurisdiction:
-    """One jurisdiction served by the endpoint: its city, store and intake rules."""
+    """One jurisdiction served by the endpoint: its city, store, services and intake rules
+    (``definitions`` and ``rules`` are None for a city without a service catalog)."""
 
     id: str
     city: City
     store: Any
-    definitions: Any
-    rules: IntakeRules
+    definitions: ServiceDefinitions | None
+    rules: IntakeRules | None
+
+    def services(self) -> ServiceDefinitions:
+        """The service definitions; 404 when the city has no service catalog."""
+        if self.definitions is None:
+            raise NotFoundError(f"{self.city.profile.jurisdiction.name} publishes no services "
+                                "(its profile has no service catalog)")
+        return self.definitions
 
 
 def register_jurisdiction(app: Flask, city: City, store: Any, *,
@@ -84,10 +98,11 @@ def register_jurisdiction(app: Flask, city: City, store: Any, *,
     ``jurisdiction_id`` defaults to the profile's id; ``aliases`` are other ids of the
     same jurisdiction (such as its web domain, as the spec suggests).
     """
-    definitions = load_definitions(city.profile)
+    definitions = load_definitions(city.profile) if city.has_catalog else None
     jurisdiction = Jurisdiction(
         id=jurisdiction_id or city.profile.jurisdiction.id, city=city, store=store,
-        definitions=definitions, rules=IntakeRules(city, definitions=definitions))
+        definitions=definitions,
+        rules=None if definitions is None else IntakeRules(city, definitions=definitions))
     known = app.extensions.setdefault(EXTENSION_KEY, {})
     for name in (jurisdiction.id, *aliases):
         if name in known:
@@ -97,15 +112,11 @@ def register_jurisdiction(app: Flask, city: City, store: Any, *,
 
 
 @blueprint.record_once
-def _serve_the_app_city(state) -> None:
+def _serve_the_app_city(state: BlueprintSetupState) -> None:
     """Serve the app's own city (``app.extensions["geo311"]``), sharing its engines."""
     app = state.app
     shared = app.extensions["geo311"]
     city = shared["city"]
-    if shared.get("definitions") is None:
-        shared["definitions"] = load_definitions(city.profile)
-    if shared.get("rules") is None:
-        shared["rules"] = IntakeRules(city, definitions=shared["definitions"])
     jurisdiction = Jurisdiction(id=city.profile.jurisdiction.id, city=city,
                                 store=shared["store"], definitions=shared["definitions"],
                                 rules=shared["rules"])
@@ -116,9 +127,17 @@ def _serve_the_app_city(state) -> None:
 
 # -- helpers -------------------------------------------------------------------------------
 
-def _answer(value: Any, root: str, fmt: str, status: int = 200) -> Response:
+@blueprint.before_request
+def _refuse_nul() -> None:
+    """A NUL in the path or an argument is a 400 (no text holds one; PostgreSQL cannot)."""
+    if "\x00" in request.path or any("\x00" in name or "\x00" in value
+                                      for name, value in _pairs()):
+        raise InputError("the path or an argument holds a NUL character")
+
+
+def _answer(value: Any, root: str, fmt: str) -> Response:
     body, mimetype = render(value, root, fmt)
-    return Response(body, status=status, mimetype=mimetype, content_type=None)
+    return Response(body, mimetype=mimetype)
 
 
 def _args() -> Mapping[str, str]:
@@ -183,7 +202,7 @@ def _flag(name: str) -> bool:
     raise InputError(f"{name} must be true or false", field=name)
 
 
-def request_row(stored: Any, *, extensions: bool = False) -> dict[str, Any]:
+def request_row(stored: StoredRequest, *, extensions: bool = False) -> dict[str, Any]:
     """A stored request as a GeoReport ``request`` (public fields only, in the spec's order)."""
     row: dict[str, Any] = {
         "service_request_id": stored.service_request_id,
@@ -241,7 +260,7 @@ def discovery(fmt: str) -> Response:
     return _answer(document, "discovery", fmt)
 
 
-def _changeset(profile: Any) -> str:
+def _changeset(profile: Profile) -> str:
     """When the service list or definitions last changed: the newest of their files' times."""
     paths = [profile.resolve_path(value, f"[services] {item.name}")
              for item in fields(profile.services)
@@ -262,7 +281,7 @@ ATTRIBUTE_KEYS = ("variable", "code", "datatype", "required", "datatype_descript
 @blueprint.get("/v2/services.<any(json,xml):fmt>")
 def services(fmt: str) -> Response:
     """GET Service List."""
-    rows = _jurisdiction().definitions.services()
+    rows = _jurisdiction().services().services()
     return _answer([{key: row.get(key) for key in SERVICE_KEYS} for row in rows],
                    "services", fmt)
 
@@ -270,7 +289,7 @@ def services(fmt: str) -> Response:
 @blueprint.get("/v2/services/<code>.<any(json,xml):fmt>")
 def service_definition(code: str, fmt: str) -> Response:
     """GET Service Definition (404 for an unknown service_code)."""
-    definition = _jurisdiction().definitions.definition(code)
+    definition = _jurisdiction().services().definition(code)
     attributes = []
     for attribute in definition["attributes"]:
         row = {key: attribute.get(key) for key in ATTRIBUTE_KEYS}
@@ -290,6 +309,7 @@ def create_request(fmt: str) -> Response:
     jurisdiction = _jurisdiction()
     store = _store(jurisdiction)
     _api_key(jurisdiction)
+    jurisdiction.services()         # a city without a service catalog takes no request
     submission = Submission(
         service_code=_text("service_code", limit=200),
         address_string=_text("address_string"),
@@ -305,8 +325,8 @@ def create_request(fmt: str) -> Response:
     )
     decision = jurisdiction.rules.check(submission, nearby=store.nearby_open)
     if not decision.accepted:
-        return error_response(decision.status, [(error.code, error.description)
-                                       for error in decision.errors], xml=fmt == "xml")
+        errors = [(error.code, error.description) for error in decision.errors]
+        return error_response(decision.status, errors, xml=fmt == "xml")
     stored = store.create_request(decision.new)
     return _answer([{"service_request_id": stored.service_request_id, "token": stored.token,
                      "service_notice": stored.service_notice}], "service_requests", fmt)
@@ -368,7 +388,7 @@ def _districts(jurisdiction: Jurisdiction) -> dict[str, list[str]]:
 
 # -- FixMyStreet servicerequestupdates -------------------------------------------------------
 
-def update_row(update: Any) -> dict[str, Any]:
+def update_row(update: StatusUpdate) -> dict[str, Any]:
     """A status history row as a FixMyStreet ``request_update``."""
     return {
         "update_id": str(update.update_id),

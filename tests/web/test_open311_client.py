@@ -19,8 +19,8 @@ from testsupport.georeport import live_server
 
 
 @pytest.fixture(scope="module")
-def server(demo_dir, tmp_path_factory):
-    store = open_store(f"sqlite:///{tmp_path_factory.mktemp('client')}/client.sqlite")
+def server(demo_dir, store_url):
+    store = open_store(store_url)
     app = create_app(City.open(demo_dir), store)
     key = store.create_api_key("client test")
     point = pd.read_csv(demo_dir / "address_points.csv", dtype=str).query(
