@@ -8,7 +8,8 @@ setup(
     description="Locate, validate and map city 311 service requests",
     python_requires=">=3.11",
     packages=find_packages(include=["geo311", "geo311.*"]),
-    package_data={"geo311.render": ["assets/*"]},  # Leaflet & co. from npm, for offline maps
+    package_data={"geo311.render": ["assets/*"],  # Leaflet & co. from npm, for offline maps
+                  "geo311.service.store": ["migrations/script.py.mako"]},
     include_package_data=True,
     install_requires=[
         "shapely>=2.0",
@@ -27,6 +28,10 @@ setup(
         "folium>=0.17",
         "matplotlib>=3.8",
         "rasterio>=1.3",
+        "sqlalchemy>=2.0",
+        "alembic>=1.13",
+        "psycopg[binary]>=3.1",
+        "argon2-cffi>=23.1",
     ],
     entry_points={"console_scripts": ["geo311 = geo311.cli:main"]},
 )

@@ -9,6 +9,7 @@ many real-data tests did not run.
 from __future__ import annotations
 
 import os
+import secrets
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,46 @@ def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("demo")
     generate_demo(out, seed=311)
     return out
+
+
+PG_ENV = "GEO311_TEST_PG"
+
+
+def _fresh_pg_database(base: str):
+    """Create a database on the server of ``base``; return its URL and a function dropping it."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    server = create_engine(base, isolation_level="AUTOCOMMIT")
+    name = f"geo311_test_{secrets.token_hex(6)}"
+    with server.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        with server.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        server.dispose()
+
+    return make_url(base).set(database=name).render_as_string(hide_password=False), drop
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory):
+    """A fresh, empty store database per test module: a SQLite file, then a PostgreSQL
+    database on the server of ``$GEO311_TEST_PG`` (``scripts/pg_test_server.sh start``
+    prints it). Without it the PostgreSQL run skips locally and fails on CI."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('store') / 'store.sqlite'}"
+        return
+    base = os.environ.get(PG_ENV)
+    if not base:
+        message = f"PostgreSQL missing: set {PG_ENV} (scripts/pg_test_server.sh start)"
+        if ON_CI:
+            pytest.fail(message)
+        pytest.skip(message)
+    url, drop = _fresh_pg_database(base)
+    yield url
+    drop()
 
 
 @pytest.hookimpl(hookwrapper=True)

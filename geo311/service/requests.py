@@ -41,8 +41,10 @@ __all__ = [
     "RequestFilter",
     "Requests",
     "columns_from_profile",
+    "filter_values",
     "in_districts",
     "load_requests",
+    "parse_bbox",
     "parse_district_filters",
     "preset",
     "requests_file",
@@ -157,7 +159,19 @@ class LoadReport:
                 "invalid": dict(self.invalid)}
 
 
-def _strings(values: str | Iterable[str] | None) -> tuple[str, ...] | None:
+def parse_bbox(bbox: Iterable[Any]) -> tuple[float, float, float, float]:
+    """Return ``(min_lon, min_lat, max_lon, max_lat)`` as floats; InputError if malformed."""
+    try:
+        box = tuple(float(v) for v in bbox)
+    except (TypeError, ValueError):
+        box = ()
+    if len(box) != 4 or not np.isfinite(box).all() or box[0] > box[2] or box[1] > box[3]:
+        raise InputError(f"bbox {bbox!r}: give min_lon, min_lat, max_lon, max_lat "
+                         "with min <= max", bbox=str(bbox))
+    return box  # type: ignore[return-value]
+
+
+def filter_values(values: str | Iterable[str] | None) -> tuple[str, ...] | None:
     """A filter's values as a tuple (one string is one value; None or empty: no filter)."""
     if values is None:
         return None
@@ -197,20 +211,15 @@ class RequestFilter:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen: normalize once, here
-        set_(self, "types", _strings(self.types))
-        set_(self, "status", _strings(self.status))
-        set_(self, "districts", {str(k).strip(): _strings(v) or () for k, v in
+        set_(self, "types", filter_values(self.types))
+        set_(self, "status", filter_values(self.status))
+        set_(self, "districts", {str(k).strip(): filter_values(v) or () for k, v in
                                  dict(self.districts).items()})
         for value, name in ((self.start, "start date"), (self.end, "end date")):
             if value is not None:
                 parse_bound(value, name)
         if self.bbox is not None:
-            box = tuple(float(v) for v in self.bbox)
-            if (len(box) != 4 or not np.isfinite(box).all() or box[0] > box[2]
-                    or box[1] > box[3]):
-                raise InputError(f"bbox {self.bbox!r}: give min_lon, min_lat, max_lon, max_lat "
-                                 "with min <= max", bbox=str(self.bbox))
-            set_(self, "bbox", box)
+            set_(self, "bbox", parse_bbox(self.bbox))
 
     def describe(self) -> str:
         """The filter in words, for messages: ``type 'A', 'B'; from 2025-01-01; ward 10``."""

@@ -1,0 +1,114 @@
+"""Request rows in and out: a :class:`NewRequest` as table rows, stored rows as
+:class:`StoredRequest` (children read in one query per table for a whole page)."""
+
+from __future__ import annotations
+
+import secrets
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, select
+
+from geo311.service.records import CONTACT_FIELDS, Contact, NewRequest, StoredRequest
+from geo311.service.store.models import (
+    Request,
+    RequestAttribute,
+    RequestDistrict,
+    RequestMedia,
+    StatusHistory,
+)
+
+__all__ = ["ID_BYTES", "child_rows", "new_id", "request_row", "stored_requests"]
+
+ID_BYTES = 16
+"""Random bytes of a request id and of a token (128 bits)."""
+
+T = Request.__table__
+DISTRICTS = RequestDistrict.__table__
+ATTRIBUTES = RequestAttribute.__table__
+MEDIA = RequestMedia.__table__
+HISTORY = StatusHistory.__table__
+
+
+def new_id() -> str:
+    """A random URL-safe id of :data:`ID_BYTES` bytes (22 characters), from ``secrets``."""
+    return secrets.token_urlsafe(ID_BYTES)
+
+
+def request_row(new: NewRequest, service_request_id: str, token: str,
+                updated: datetime) -> dict[str, Any]:
+    """The ``requests`` row of ``new``."""
+    row = {name: getattr(new, name) for name in (
+        "service_code", "service_name", "lon", "lat", "address", "address_id", "zipcode",
+        "description", "status", "requested_datetime", "service_notice", "source",
+        "external_id", "agency_responsible", "closed_datetime")}
+    row.update(new.contact.as_dict())
+    row.update(service_request_id=service_request_id, token=token, updated_datetime=updated,
+               status_notes=None, expected_datetime=None, assignee=None, duplicate_of=None)
+    return row
+
+
+def child_rows(pk: int, new: NewRequest, actor: str,
+               at: datetime) -> dict[Any, list[dict[str, Any]]]:
+    """The rows of ``new`` in the child tables (districts, attributes, media, history)."""
+    history = [{"request_pk": pk, "at": new.requested_datetime, "actor": actor,
+                "from_status": None, "to_status": "open", "note": None}]
+    if new.status == "closed":
+        history.append({"request_pk": pk, "at": new.closed_datetime or at, "actor": actor,
+                        "from_status": "open", "to_status": "closed", "note": None})
+    return {
+        DISTRICTS: [{"request_pk": pk, "layer": k, "district": v}
+                    for k, v in new.districts.items()],
+        ATTRIBUTES: [{"request_pk": pk, "code": code, "value": value, "position": i}
+                     for code, values in new.attributes.items()
+                     for i, value in enumerate(values)],
+        MEDIA: [{"request_pk": pk, "url": new.media_url}] if new.media_url else [],
+        HISTORY: history,
+    }
+
+
+def _children(connection: Connection, pks: Sequence[int]) -> tuple[dict, dict, dict]:
+    """Districts, attributes and first media URL of the requests ``pks``."""
+    districts: dict[int, dict[str, str | None]] = defaultdict(dict)
+    attributes: dict[int, dict[str, list[str]]] = defaultdict(dict)
+    media: dict[int, str] = {}
+    if not pks:
+        return districts, attributes, media
+    for pk, layer, district in connection.execute(
+            select(DISTRICTS.c.request_pk, DISTRICTS.c.layer, DISTRICTS.c.district)
+            .where(DISTRICTS.c.request_pk.in_(pks))):
+        districts[pk][layer] = district
+    for pk, code, value in connection.execute(
+            select(ATTRIBUTES.c.request_pk, ATTRIBUTES.c.code, ATTRIBUTES.c.value)
+            .where(ATTRIBUTES.c.request_pk.in_(pks))
+            .order_by(ATTRIBUTES.c.request_pk, ATTRIBUTES.c.code, ATTRIBUTES.c.position)):
+        attributes[pk].setdefault(code, []).append(value)
+    for pk, url in connection.execute(
+            select(MEDIA.c.request_pk, MEDIA.c.url).where(MEDIA.c.request_pk.in_(pks))
+            .order_by(MEDIA.c.pk)):
+        media.setdefault(pk, url)
+    return districts, attributes, media
+
+
+_FIELDS = ("service_code", "service_name", "lon", "lat", "address", "address_id", "zipcode",
+           "description", "status", "requested_datetime", "service_notice", "source",
+           "external_id", "agency_responsible", "closed_datetime", "service_request_id",
+           "token", "updated_datetime", "status_notes", "expected_datetime", "assignee",
+           "duplicate_of")
+
+
+def stored_requests(connection: Connection, rows: Sequence[Row]) -> list[StoredRequest]:
+    """The :class:`StoredRequest` of each ``requests`` row, in order."""
+    districts, attributes, media = _children(connection, [row.pk for row in rows])
+    answers = []
+    for row in rows:
+        values = row._mapping
+        answers.append(StoredRequest(
+            **{name: values[name] for name in _FIELDS},
+            districts=districts.get(row.pk, {}), attributes=attributes.get(row.pk, {}),
+            media_url=media.get(row.pk),
+            contact=Contact(**{name: values[name] for name in CONTACT_FIELDS}),
+        ))
+    return answers

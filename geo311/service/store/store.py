@@ -1,0 +1,454 @@
+"""The request store: create, read, query and change service requests.
+
+Every method runs in its own transaction and commits before it returns (a
+request is on disk before it is acknowledged). Staff actions write a status
+history row and an audit row in the same transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Connection, and_, insert, select, update
+
+from geo311.errors import InputError, NotFoundError
+from geo311.service.records import (
+    MAX_LIMIT,
+    STATUSES,
+    ApiKeyInfo,
+    NewRequest,
+    RequestQuery,
+    StatusUpdate,
+    StoredRequest,
+    aware_utc,
+    utc_now,
+)
+from geo311.service.store import keys
+from geo311.service.store.engine import Engines, connect, migrate
+from geo311.service.store.models import AuditEntry, Note, Request, RequestDistrict
+from geo311.service.store.rows import (
+    HISTORY,
+    child_rows,
+    new_id,
+    request_row,
+    stored_requests,
+)
+from geo311.service.store.spatial import box_condition, check_point, haversine_m, radius_box
+
+__all__ = ["Store", "open_store"]
+
+T = Request.__table__
+DISTRICTS = RequestDistrict.__table__
+NOTES = Note.__table__
+AUDIT = AuditEntry.__table__
+
+
+def open_store(url: str | None = None) -> Store:
+    """Open (and migrate to the latest schema) the store at ``url``.
+
+    ``None``: the SQLite file ``$GEO311_DB`` or ``./var/geo311.sqlite``;
+    ``sqlite:///path`` or a plain path; ``postgresql://user@host:port/db``.
+
+    Raises
+    ------
+    InputError
+        If the URL is malformed or the database cannot be reached or migrated.
+    """
+    engines = connect(url)
+    migrate(engines)
+    return Store(engines)
+
+
+def _limit(limit: int, name: str = "limit") -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise InputError(f"{name} {limit!r}: give 1 to {MAX_LIMIT}", field=name)
+    return limit
+
+
+def _actor(actor: str) -> str:
+    actor = str(actor or "").strip()
+    if not actor:
+        raise InputError("a staff action needs an actor", field="actor")
+    return actor
+
+
+class Store:
+    """The request store on one database (use :func:`open_store`)."""
+
+    def __init__(self, engines: Engines) -> None:
+        self.engines = engines
+        self.dialect = engines.dialect
+        self._key_cache: dict[bytes, str] = {}
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engines.dispose()
+
+    # -- writing requests ---------------------------------------------------------------
+
+    def _insert(self, connection: Connection, new: NewRequest, actor: str) -> StoredRequest:
+        now = utc_now()
+        updated = new.closed_datetime or (now if new.source in ("api", "open311")
+                                          else new.requested_datetime)
+        row = request_row(new, new_id(), new_id(), updated)
+        pk = connection.execute(insert(T).returning(T.c.pk), row).scalar_one()
+        for table, rows in child_rows(pk, new, actor, now).items():
+            if rows:
+                connection.execute(insert(table), rows)
+        return StoredRequest(**{**new.__dict__, **{k: row[k] for k in (
+            "service_request_id", "token", "updated_datetime", "status_notes",
+            "expected_datetime", "assignee", "duplicate_of")}})
+
+    def create_request(self, new: NewRequest) -> StoredRequest:
+        """Store ``new`` and return it with its random id and token (committed on return)."""
+        with self.engines.write.begin() as connection:
+            return self._insert(connection, new, new.source)
+
+    def insert_many(self, requests: list[NewRequest], actor: str) -> int:
+        """Store ``requests`` in one transaction (all or none); return how many."""
+        with self.engines.write.begin() as connection:
+            for new in requests:
+                self._insert(connection, new, actor)
+        return len(requests)
+
+    # -- reading requests ---------------------------------------------------------------
+
+    def _one(self, condition) -> StoredRequest | None:
+        with self.engines.read.connect() as connection:
+            rows = connection.execute(select(T).where(condition)).all()
+            return stored_requests(connection, rows)[0] if rows else None
+
+    def get_request(self, request_id: str) -> StoredRequest | None:
+        """The request ``request_id``, or None."""
+        return self._one(T.c.service_request_id == str(request_id))
+
+    def get_by_token(self, token: str) -> StoredRequest | None:
+        """The request whose token is ``token``, or None."""
+        return self._one(T.c.token == str(token))
+
+    def _conditions(self, query: RequestQuery) -> list:
+        conditions = []
+        if query.ids:
+            conditions.append(T.c.service_request_id.in_(query.ids))
+        if query.service_codes:
+            conditions.append(T.c.service_code.in_(query.service_codes))
+        if query.statuses:
+            conditions.append(T.c.status.in_(query.statuses))
+        for column, start, end in ((T.c.requested_datetime, query.start, query.end),
+                                   (T.c.updated_datetime, query.updated_start,
+                                    query.updated_end)):
+            if start is not None:
+                conditions.append(column >= start)
+            if end is not None:
+                conditions.append(column < end)
+        for layer, ids in query.districts.items():
+            conditions.append(T.c.pk.in_(
+                select(DISTRICTS.c.request_pk).where(DISTRICTS.c.layer == layer,
+                                                     DISTRICTS.c.district.in_(ids))))
+        if query.bbox is not None:
+            conditions.append(box_condition(self.dialect, query.bbox))
+        return conditions
+
+    def list_requests(self, query: RequestQuery) -> list[StoredRequest]:
+        """The requests ``query`` selects, newest first (at most ``query.limit``)."""
+        statement = (select(T).where(*self._conditions(query))
+                     .order_by(T.c.requested_datetime.desc(), T.c.pk.desc())
+                     .limit(query.limit).offset(query.offset))
+        with self.engines.read.connect() as connection:
+            return stored_requests(connection, connection.execute(statement).all())
+
+    def count_requests(self, query: RequestQuery | None = None) -> int:
+        """How many requests ``query`` selects, ignoring its limit (default: all)."""
+        from sqlalchemy import func
+
+        query = query or RequestQuery()
+        statement = select(func.count()).select_from(T).where(*self._conditions(query))
+        with self.engines.read.connect() as connection:
+            return connection.execute(statement).scalar_one()
+
+    def nearby_open(self, lon: float, lat: float, radius_m: float, *,
+                    service_code: str | None = None, since: datetime | None = None,
+                    limit: int = 20) -> list[tuple[StoredRequest, float]]:
+        """Open requests within ``radius_m`` metres (great circle) of (lon, lat), nearest
+        first, each with its distance in metres.
+
+        ``service_code`` keeps one service; ``since`` keeps requests made at or after it.
+
+        Raises
+        ------
+        InputError
+            On coordinates out of range, a radius that is not a positive number, a
+            naive ``since`` or a limit outside 1..1000.
+        """
+        lon, lat = check_point(lon, lat)
+        try:
+            radius = float(radius_m)
+        except (TypeError, ValueError):
+            radius = math.nan
+        if not math.isfinite(radius) or radius <= 0:
+            raise InputError(f"radius_m {radius_m!r}: give a positive number of metres",
+                             field="radius_m")
+        limit = _limit(limit)
+        conditions = [T.c.status == "open",
+                      box_condition(self.dialect, radius_box(lon, lat, radius))]
+        if service_code is not None:
+            conditions.append(T.c.service_code == str(service_code))
+        if since is not None:
+            conditions.append(T.c.requested_datetime >= aware_utc(since, "since"))
+        with self.engines.read.connect() as connection:
+            candidates = connection.execute(
+                select(T.c.pk, T.c.lon, T.c.lat).where(*conditions)).all()
+            if not candidates:
+                return []
+            pks = np.array([c.pk for c in candidates])
+            distance = haversine_m(lon, lat, np.array([c.lon for c in candidates]),
+                                   np.array([c.lat for c in candidates]))
+            inside = np.flatnonzero(distance <= radius)
+            order = inside[np.lexsort((pks[inside], distance[inside]))][:limit]
+            rows = connection.execute(select(T).where(T.c.pk.in_(pks[order].tolist()))).all()
+            by_pk = {row.pk: row for row in rows}
+            stored = stored_requests(connection, [by_pk[int(pks[i])] for i in order])
+        return [(request, float(distance[i])) for request, i in zip(stored, order, strict=True)]
+
+    # -- staff actions --------------------------------------------------------------------
+
+    def _locked(self, connection: Connection, request_id: str):
+        statement = select(T).where(T.c.service_request_id == str(request_id))
+        if self.dialect == "postgresql":
+            statement = statement.with_for_update()
+        row = connection.execute(statement).first()
+        if row is None:
+            raise NotFoundError(f"no request {request_id!r}", request_id=str(request_id))
+        return row
+
+    def _audit(self, connection: Connection, actor: str, action: str,
+               request_id: str | None, detail: dict[str, Any] | None) -> None:
+        connection.execute(insert(AUDIT), {
+            "at": utc_now(), "actor": actor, "action": action, "request_id": request_id,
+            "detail": None if detail is None else json.dumps(detail, default=str,
+                                                             sort_keys=True)})
+
+    def _set_status(self, connection: Connection, row, status: str, actor: str,
+                    note: str | None, at: datetime) -> None:
+        closed = at if status == "closed" else None
+        connection.execute(update(T).where(T.c.pk == row.pk).values(
+            status=status, status_notes=note, updated_datetime=at, closed_datetime=closed))
+        connection.execute(insert(HISTORY), {
+            "request_pk": row.pk, "at": at, "actor": actor, "from_status": row.status,
+            "to_status": status, "note": note})
+        self._audit(connection, actor, "change_status", row.service_request_id,
+                    {"from": row.status, "to": status, "note": note})
+
+    def _close_children(self, connection: Connection, parent: str, actor: str,
+                        at: datetime) -> None:
+        children = connection.execute(select(T).where(
+            T.c.duplicate_of == parent, T.c.status != "closed")).all()
+        for child in children:
+            self._set_status(connection, child, "closed", actor,
+                             f"closed with {parent}, which it duplicates", at)
+
+    def _write(self, request_id: str, action: Callable[[Connection, Any], None]) -> StoredRequest:
+        with self.engines.write.begin() as connection:
+            action(connection, self._locked(connection, request_id))
+            row = connection.execute(select(T).where(
+                T.c.service_request_id == str(request_id))).one()
+            return stored_requests(connection, [row])[0]
+
+    def change_status(self, request_id: str, status: str, *, actor: str,
+                      note: str | None = None, at: datetime | None = None) -> StoredRequest:
+        """Set the status of ``request_id`` (a history row: who, when, from, to, note).
+
+        Closing a request closes the open requests linked to it as duplicates, each
+        with its own history row.
+
+        Raises
+        ------
+        NotFoundError
+            For an unknown request.
+        InputError
+            For an unknown status, a naive ``at`` or no actor.
+        """
+        actor = _actor(actor)
+        status = str(status).strip().lower()
+        if status not in STATUSES:
+            raise InputError(f"status {status!r}: use one of {', '.join(STATUSES)}",
+                             field="status")
+        when = utc_now() if at is None else aware_utc(at, "at")
+        note = (str(note).strip() or None) if note is not None else None
+
+        def action(connection: Connection, row) -> None:
+            self._set_status(connection, row, status, actor, note, when)
+            if status == "closed":
+                self._close_children(connection, row.service_request_id, actor, when)
+
+        return self._write(request_id, action)
+
+    def add_note(self, request_id: str, note: str, *, actor: str, public: bool) -> None:
+        """Add a note (public: shown with the request; private: staff only)."""
+        actor = _actor(actor)
+        text = str(note or "").strip()
+        if not text:
+            raise InputError("the note is empty", field="note")
+
+        def action(connection: Connection, row) -> None:
+            connection.execute(insert(NOTES), {"request_pk": row.pk, "at": utc_now(),
+                                               "actor": actor, "public": bool(public),
+                                               "text": text})
+            self._audit(connection, actor, "add_note", row.service_request_id,
+                        {"public": bool(public)})
+
+        self._write(request_id, action)
+
+    def notes(self, request_id: str, *, public_only: bool = True) -> list[dict[str, Any]]:
+        """The notes of ``request_id``, oldest first: ``{at, actor, public, text}``
+        (the actor only for staff, ``public_only=False``)."""
+        statement = (select(NOTES.c.at, NOTES.c.actor, NOTES.c.public, NOTES.c.text)
+                     .join(T, T.c.pk == NOTES.c.request_pk)
+                     .where(T.c.service_request_id == str(request_id))
+                     .order_by(NOTES.c.pk))
+        if public_only:
+            statement = statement.where(NOTES.c.public.is_(True))
+        with self.engines.read.connect() as connection:
+            rows = connection.execute(statement).all()
+        return [{"at": r.at.isoformat(), "public": r.public, "text": r.text,
+                 **({} if public_only else {"actor": r.actor})} for r in rows]
+
+    def assign(self, request_id: str, assignee: str | None, *, actor: str) -> StoredRequest:
+        """Assign ``request_id`` to ``assignee`` (None: unassign)."""
+        actor = _actor(actor)
+        assignee = (str(assignee).strip() or None) if assignee is not None else None
+
+        def action(connection: Connection, row) -> None:
+            connection.execute(update(T).where(T.c.pk == row.pk).values(assignee=assignee))
+            self._audit(connection, actor, "assign", row.service_request_id,
+                        {"from": row.assignee, "to": assignee})
+
+        return self._write(request_id, action)
+
+    def link_duplicate(self, request_id: str, duplicate_of: str, *,
+                       actor: str) -> StoredRequest:
+        """Mark ``request_id`` as a duplicate of ``duplicate_of`` (linked to the root of
+        its chain); closed at once when that one is closed, and closed with it later.
+
+        Raises
+        ------
+        NotFoundError
+            For an unknown request.
+        InputError
+            When the link would make a cycle (a request duplicating itself).
+        """
+        actor = _actor(actor)
+
+        def action(connection: Connection, row) -> None:
+            parent = self._locked(connection, duplicate_of)
+            while parent.duplicate_of is not None:
+                parent = self._locked(connection, parent.duplicate_of)
+            if parent.pk == row.pk:
+                raise InputError(f"{request_id!r} cannot duplicate {duplicate_of!r}: the link "
+                                 "would make a cycle", field="duplicate_of")
+            connection.execute(update(T).where(T.c.pk == row.pk).values(
+                duplicate_of=parent.service_request_id))
+            connection.execute(update(T).where(T.c.duplicate_of == row.service_request_id)
+                               .values(duplicate_of=parent.service_request_id))
+            self._audit(connection, actor, "link_duplicate", row.service_request_id,
+                        {"duplicate_of": parent.service_request_id})
+            if parent.status == "closed":
+                self._close_children(connection, parent.service_request_id, actor, utc_now())
+
+        return self._write(request_id, action)
+
+    def updates(self, start: datetime | None = None, end: datetime | None = None, *,
+                limit: int = 1000) -> list[StatusUpdate]:
+        """Status changes (not creations) from ``start`` (inclusive) to ``end``
+        (exclusive), oldest first: FixMyStreet ``servicerequestupdates``."""
+        limit = _limit(limit)
+        conditions = [HISTORY.c.from_status.is_not(None)]
+        if start is not None:
+            conditions.append(HISTORY.c.at >= aware_utc(start, "start"))
+        if end is not None:
+            conditions.append(HISTORY.c.at < aware_utc(end, "end"))
+        statement = (select(HISTORY, T.c.service_request_id)
+                     .join(T, T.c.pk == HISTORY.c.request_pk).where(and_(*conditions))
+                     .order_by(HISTORY.c.at, HISTORY.c.pk).limit(limit))
+        with self.engines.read.connect() as connection:
+            rows = connection.execute(statement).all()
+        return [StatusUpdate(str(r.pk), r.service_request_id, r.to_status, r.at, r.note,
+                             r.actor) for r in rows]
+
+    def history(self, request_id: str) -> list[dict[str, Any]]:
+        """Every status row of ``request_id``, oldest first: who, when, from, to, note."""
+        statement = (select(HISTORY).join(T, T.c.pk == HISTORY.c.request_pk)
+                     .where(T.c.service_request_id == str(request_id))
+                     .order_by(HISTORY.c.at, HISTORY.c.pk))
+        with self.engines.read.connect() as connection:
+            rows = connection.execute(statement).all()
+        return [{"at": r.at, "actor": r.actor, "from": r.from_status, "to": r.to_status,
+                 "note": r.note} for r in rows]
+
+    def audit(self, actor: str, action: str, request_id: str | None = None,
+              detail: dict[str, Any] | None = None) -> None:
+        """Record a staff action in the audit log."""
+        with self.engines.write.begin() as connection:
+            self._audit(connection, _actor(actor), str(action), request_id, detail)
+
+    def audit_log(self, *, request_id: str | None = None,
+                  limit: int = 1000) -> list[dict[str, Any]]:
+        """Audit rows, oldest first (of one request when ``request_id`` is given)."""
+        statement = select(AUDIT).order_by(AUDIT.c.pk).limit(_limit(limit))
+        if request_id is not None:
+            statement = statement.where(AUDIT.c.request_id == str(request_id))
+        with self.engines.read.connect() as connection:
+            rows = connection.execute(statement).all()
+        return [{"at": r.at, "actor": r.actor, "action": r.action, "request_id": r.request_id,
+                 "detail": None if r.detail is None else json.loads(r.detail)} for r in rows]
+
+    # -- keys and staff -----------------------------------------------------------------
+
+    def create_api_key(self, name: str, *, staff: bool = False, actor: str = "admin") -> str:
+        """Create an API key and return it (``<key id>.<secret>``): shown once, only an
+        argon2 hash of the secret is stored."""
+        with self.engines.write.begin() as connection:
+            key, key_id = keys.create_key(connection, name, staff)
+            self._audit(connection, _actor(actor), "create_api_key", None,
+                        {"key_id": key_id, "name": name, "staff": bool(staff)})
+        return key
+
+    def check_api_key(self, key: str) -> ApiKeyInfo | None:
+        """The key's id, name and staff flag, or None for an unknown, wrong or revoked key.
+
+        The argon2 check runs once per key and process; later checks of the same key
+        compare its SHA-256 with the cached one (and still refuse a revoked key).
+        """
+        with self.engines.read.connect() as connection:
+            return keys.check_key(connection, key, self._key_cache)
+
+    def revoke_api_key(self, key_id: str, *, actor: str) -> None:
+        """Revoke the key ``key_id`` (NotFoundError if unknown)."""
+        with self.engines.write.begin() as connection:
+            keys.revoke_key(connection, key_id)
+            self._audit(connection, _actor(actor), "revoke_api_key", None, {"key_id": key_id})
+
+    def create_staff_user(self, username: str, password: str, *, actor: str = "admin") -> None:
+        """Create a staff login (argon2 hash of ``password``); InputError if it exists."""
+        with self.engines.write.begin() as connection:
+            keys.create_user(connection, username, password)
+            self._audit(connection, _actor(actor), "create_staff_user", None,
+                        {"username": username})
+
+    def check_staff_password(self, username: str, password: str) -> bool:
+        """Whether ``password`` is the password of the active staff user ``username``."""
+        with self.engines.write.begin() as connection:
+            return keys.check_password(connection, username, password)
+
+    # -- imports --------------------------------------------------------------------------
+
+    def import_requests(self, *args: Any, **kwargs: Any):
+        """Load a historical export (see :func:`geo311.service.store.importer.import_requests`)."""
+        from geo311.service.store.importer import import_requests
+
+        return import_requests(self, *args, **kwargs)
