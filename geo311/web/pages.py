@@ -1,0 +1,427 @@
+"""Pages for people, server-rendered (Jinja): the citizen's pages, agent intake, the dashboard.
+
+Mounted at the site root. Public: ``/`` (start), ``/serves`` ("Who serves this
+address?"), ``/report`` ("Report a problem", rate-limited), ``/status`` and
+``/status/<token>`` ("Status of my request"). Staff (signed in with a staff API key at
+``/staff/login``): ``/intake`` (agent intake, with the live check ``/intake/check`` and the
+fields of a service type, ``/service-form``) and ``/dashboard``. Each view parses the request, makes
+the library call the API makes (the validator, the intake rules, the store) and renders a
+template; Jinja autoescapes everything, data for scripts goes through ``|tojson``, and every
+POST carries the session's CSRF token. Leaflet is served from
+``geo311/render/assets``; no page loads anything from another host.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import replace
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import Babel, gettext
+from werkzeug.exceptions import HTTPException
+
+from geo311.errors import Geo311Error, InputError, NotFoundError
+from geo311.web import wording
+from geo311.web.csrf import check_csrf, csrf_token
+from geo311.web.mapdata import MapShapes
+from geo311.web.staff import current_staff, require_staff, sign_in, sign_out
+
+__all__ = ["LANGUAGES", "blueprint"]
+
+blueprint = Blueprint("pages", __name__, template_folder="templates", static_folder="static",
+                      static_url_path="/pages-static")
+
+LANGUAGES = ("en", "es")
+"""The pages' languages (Flask-Babel catalogs in ``geo311/web/translations``)."""
+
+_VENDOR = {"leaflet.js": "text/javascript", "leaflet.css": "text/css",
+           "layers.png": "image/png", "layers-2x.png": "image/png"}
+_MAX_TEXT = 500
+_MAX_DESCRIPTION = 4000
+_CONTACT = ("first_name", "last_name", "email", "phone")
+
+
+# -- set-up -------------------------------------------------------------------------------
+
+def _locale() -> str:
+    chosen = session.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
+
+
+@blueprint.record_once
+def _setup(state) -> None:
+    """Session secret, Flask-Babel, template helpers and the pages' own state."""
+    app = state.app
+    if not app.secret_key:
+        # one process: a random key is enough; several workers must share GEO311_SECRET_KEY
+        app.secret_key = app.config.get("GEO311_SECRET_KEY") or secrets.token_bytes(32)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
+    app.config.setdefault("GEO311_REPORT_LIMIT", "10 per minute")
+    app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES",
+                          str(Path(__file__).with_name("translations")))
+    Babel(app, locale_selector=_locale)
+    app.jinja_env.globals.update(csrf_token=csrf_token, current_staff=current_staff,
+                                 languages=LANGUAGES)
+    app.jinja_env.filters.update(count=wording.count, percent=wording.percent,
+                                 rate=wording.rate, p_value=wording.p_value,
+                                 match_words=wording.match_words,
+                                 status_words=wording.status_words)
+    app.extensions["geo311_pages"] = {}
+
+
+@blueprint.before_request
+def _before() -> None:
+    lang = request.args.get("lang")
+    if lang in LANGUAGES:
+        session["lang"] = lang
+    check_csrf()
+
+
+_CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'")
+
+
+@blueprint.after_request
+def _page_headers(response: Response) -> Response:
+    """Pages run only the site's own scripts (no inline script runs, whatever a page holds)."""
+    if response.mimetype == "text/html":
+        response.headers.setdefault("Content-Security-Policy", _CSP)
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+    return response
+
+
+@blueprint.errorhandler(HTTPException)
+def _error_page(exc: HTTPException):
+    code = exc.code or 500
+    return render_template("error.html", code=code, description=exc.description), code
+
+
+def _geo311() -> dict[str, Any]:
+    return current_app.extensions["geo311"]
+
+
+def _city():
+    return _geo311()["city"]
+
+
+def _store():
+    store = _geo311()["store"]
+    if store is None:
+        abort(503, gettext("This service has no request store configured."))
+    return store
+
+
+def _shapes() -> MapShapes:
+    own = current_app.extensions["geo311_pages"]
+    if "shapes" not in own:
+        own["shapes"] = MapShapes(_city().locator)
+    return own["shapes"]
+
+
+def _rules():
+    """The intake rules (and definitions): the app's, else built once here."""
+    shared = _geo311()
+    if shared.get("rules") is not None:
+        return shared["rules"]
+    own = current_app.extensions["geo311_pages"]
+    if "rules" not in own:
+        from geo311.service.definitions import load_definitions
+        from geo311.service.intake import IntakeRules
+
+        city = _city()
+        own["rules"] = IntakeRules(city, definitions=load_definitions(city.profile))
+    return own["rules"]
+
+
+def _text(name: str, source=None, *, max_len: int = _MAX_TEXT) -> str | None:
+    """A form or query field as stripped text (None when blank); too long is a 400."""
+    value = (source if source is not None else request.values).get(name, "")
+    value = value.strip()
+    if len(value) > max_len:
+        abort(400, gettext("%(field)s is longer than %(n)s characters", field=name, n=max_len))
+    return value or None
+
+
+# -- assets -------------------------------------------------------------------------------
+
+@blueprint.get("/vendor/images/<name>", endpoint="vendor_image")
+@blueprint.get("/vendor/<name>")
+def vendor(name: str):
+    """Leaflet's script, stylesheet and images, from the package (never a CDN)."""
+    if name not in _VENDOR:
+        abort(404)
+    data = resources.files("geo311.render").joinpath("assets", name).read_bytes()
+    response = Response(data, mimetype=_VENDOR[name])
+    response.cache_control.max_age = 86400
+    return response
+
+
+# -- citizen pages --------------------------------------------------------------------------
+
+@blueprint.get("/")
+def home():
+    """The start page: what a person can do here."""
+    return render_template("home.html", city=_city().profile.jurisdiction)
+
+
+def _card(answer: dict, *, duplicates: list[dict] | None = None) -> dict:
+    """What the answer card shows: the validator's answer with the labels and the map."""
+    location = answer.get("location")
+    labels = {d.key: d.label or d.key for d in _city().profile.districts}
+    points = [{"lon": d["lon"], "lat": d["lat"],
+               "label": f"{d['service_request_id']} ({d['distance_m']:.0f} m)"}
+              for d in duplicates or [] if d.get("lon") is not None]
+    return {"answer": answer, "labels": labels,
+            "map": _shapes().answer(location, duplicates=points) if location else None,
+            "duplicates": duplicates or []}
+
+
+@blueprint.get("/serves")
+def serves():
+    """"Who serves this address?": the card with every district, the agency and a map."""
+    address = _text("address")
+    card = None
+    if address:
+        card = _card(_city().validator.validate(address, zip=_text("zip", max_len=20)))
+    return render_template("serves.html", address=address or "", card=card)
+
+
+def _block(stored: Any) -> str | None:
+    """The request's address rounded to its block ("1200 block of N MAIN ST")."""
+    address = stored.address
+    if not address:
+        return None
+    number, _, street = address.partition(" ")
+    if number.isdigit() and street:
+        return gettext("%(block)s block of %(street)s", block=f"{int(number) // 100 * 100}",
+                       street=street)
+    return address
+
+
+@blueprint.get("/status")
+def status_lookup():
+    """The form asking for a tracking token."""
+    token = _text("token", max_len=100)
+    if token:
+        return redirect(url_for("pages.status", token=token))
+    return render_template("status_lookup.html")
+
+
+@blueprint.get("/status/<token>")
+def status(token: str):
+    """"Status of my request": status, dates, public notes, the block; no personal data."""
+    store = _store()
+    stored = store.get_by_token(token) if len(token) <= 100 else None
+    if stored is None:
+        abort(404, gettext("No request has this tracking number. Check it and try again."))
+    public = stored.public()
+    notes = store.notes(stored.service_request_id, public_only=True)
+    point = None
+    if stored.lon is not None:
+        point = [round(stored.lon, 3), round(stored.lat, 3)]  # ~100 m: the block, not the door
+    return render_template("status.html", request_=public, block=_block(stored), point=point,
+                           notes=notes)
+
+
+def _submission(form, *, service_code: str | None) -> Any:
+    """An intake :class:`Submission` from a page's form."""
+    from geo311.service.intake import Submission
+
+    definitions = _rules().definitions
+    attributes: dict[str, list[str]] = {}
+    if service_code and service_code in definitions:
+        for attribute in definitions.attributes(service_code):
+            values = [v.strip() for v in form.getlist(f"attribute[{attribute.code}]")
+                      if v.strip()]
+            if values:
+                attributes[attribute.code] = values
+    return Submission(
+        service_code=service_code, address_string=_text("address", form),
+        zip=_text("zip", form, max_len=20), attributes=attributes,
+        description=_text("description", form, max_len=_MAX_DESCRIPTION),
+        **{name: _text(name, form, max_len=200) for name in _CONTACT})
+
+
+def _services() -> list[tuple[str, list[dict]]]:
+    """The service list grouped by ``group``, groups and services by name."""
+    groups: dict[str, list[dict]] = {}
+    for row in _rules().definitions.services():
+        groups.setdefault(row.get("group") or gettext("Other"), []).append(row)
+    return [(name, sorted(rows, key=lambda r: r["service_name"]))
+            for name, rows in sorted(groups.items())]
+
+
+def _attributes(code: str | None) -> list:
+    definitions = _rules().definitions
+    if not code or code not in definitions:
+        return []
+    return list(definitions.attributes(code))
+
+
+@blueprint.route("/report", methods=["GET", "POST"])
+def report():
+    """"Report a problem": the public form, checked by the intake rules (rate-limited)."""
+    code = _text("service_code")
+    context: dict[str, Any] = {"services": _services(), "service_code": code,
+                               "attributes": _attributes(code), "form": request.form,
+                               "errors": [], "decision": None}
+    if request.method == "POST":
+        limiter = _geo311()["limiter"]
+        with limiter.limit(lambda: current_app.config["GEO311_REPORT_LIMIT"]):
+            decision = _rules().check(_submission(request.form, service_code=code),
+                                      nearby=_store().nearby_open, source="web")
+        if decision.accepted:
+            stored = _store().create_request(decision.new)
+            return render_template("filed.html", stored=stored, decision=decision), 201
+        context.update(errors=[{"field": e.field, "description": e.description}
+                               for e in decision.errors], decision=decision)
+        return render_template("report.html", fill=True, **context), decision.status
+    return render_template("report.html", **context)
+
+
+# -- staff ----------------------------------------------------------------------------------
+
+def _safe_next(target: str | None) -> str:
+    """A local path to return to after sign-in (never another site)."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("pages.intake")
+
+
+@blueprint.route("/staff/login", methods=["GET", "POST"])
+def login():
+    """Staff sign-in with a staff API key."""
+    error = None
+    if request.method == "POST":
+        if sign_in(request.form.get("api_key", "")):
+            return redirect(_safe_next(request.form.get("next")))
+        error = gettext("This key is not a staff key of this service.")
+    return render_template("login.html", next=request.values.get("next", ""), error=error), (
+        401 if error else 200)
+
+
+@blueprint.post("/staff/logout")
+def logout():
+    """Close the staff session."""
+    sign_out()
+    return redirect(url_for("pages.home"))
+
+
+@blueprint.get("/intake")
+@require_staff
+def intake():
+    """Agent intake: address (checked live), service type, its form, the caller."""
+    code = _text("service_code")
+    return render_template("intake.html", services=_services(), service_code=code,
+                           attributes=_attributes(code), form={}, errors=[], card=None,
+                           staff=True)
+
+
+def _intake_card(address: str, code: str | None, zipcode: str | None) -> dict:
+    answer = _rules().validate(address, zip=zipcode, service_code=code,
+                               nearby=_store().nearby_open)
+    duplicates = answer.get("possible_duplicates") or []
+    if duplicates:
+        store = _store()
+        for row in duplicates:  # the map needs each duplicate's point
+            stored = store.get_request(row["service_request_id"])
+            row.setdefault("lon", stored.lon if stored else None)
+            row.setdefault("lat", stored.lat if stored else None)
+    return _card(answer, duplicates=duplicates)
+
+
+@blueprint.get("/intake/check")
+@require_staff
+def intake_check():
+    """The live check of an address: the card fragment (suggestions, districts, edge
+    warning, redirect, possible duplicates of the chosen service)."""
+    address = _text("address")
+    if not address:
+        return ""
+    try:
+        card = _intake_card(address, _text("service_code"), _text("zip", max_len=20))
+    except InputError as exc:
+        return render_template("_message.html", message=exc.message), 400
+    return render_template("_card.html", card=card, staff=True)
+
+
+@blueprint.get("/service-form")
+def service_form():
+    """The fields of one service type (a fragment), built from its service definition."""
+    return render_template("_attributes.html", attributes=_attributes(_text("service_code")),
+                           form={})
+
+
+def _confirmed_side(decision, side: str | None) -> tuple[Any, str | None]:
+    """Apply the agent's choice of side at a near edge: ``here`` keeps the located districts;
+    ``<key>:<id>`` of a district on the other side files it there. Returns the decision and
+    an error when a near-edge location has no choice."""
+    location = decision.location or {}
+    if not location.get("near_boundary") or not location.get("alternatives"):
+        return decision, None
+    if not side:
+        return decision, gettext("This address is near an edge: confirm which side it is on.")
+    if side == "here":
+        return decision, None
+    key, _, feature = side.partition(":")
+    for other in location["alternatives"]:
+        if other["layer"] == key and other["id"] == feature:
+            if key == "agency":
+                return decision, gettext(
+                    "That side is served by %(name)s: %(contact)s. Give the caller their "
+                    "number instead of filing here.", name=other["name"],
+                    contact=" ".join(str(other.get(k) or "") for k in ("phone", "url")))
+            districts = dict(decision.new.districts, **{key: feature})
+            return replace(decision, new=replace(decision.new, districts=districts)), None
+    return decision, gettext("Pick one of the sides shown.")
+
+
+@blueprint.post("/intake")
+@require_staff
+def intake_submit():
+    """File the request (or attach it to an open one) and give the tracking token."""
+    code = _text("service_code")
+    store = _store()
+    decision = _rules().check(_submission(request.form, service_code=code),
+                              nearby=store.nearby_open, source="web")
+    error = None
+    if decision.accepted:
+        decision, error = _confirmed_side(decision, _text("side", max_len=200))
+    if decision.accepted and error is None:
+        staff = current_staff()["name"]
+        parent = _text("attach_to", max_len=100)
+        stored = store.create_request(decision.new)
+        store.audit(staff, "intake", stored.service_request_id)
+        if parent:
+            stored = store.link_duplicate(stored.service_request_id, parent, actor=staff)
+        return render_template("filed.html", stored=stored, decision=decision,
+                               staff=True), 201
+    errors = [{"field": e.field, "description": e.description} for e in decision.errors]
+    if error:
+        errors.append({"field": "side", "description": error})
+    address = _text("address")
+    card = _intake_card(address, code, _text("zip", max_len=20)) if address else None
+    return render_template("intake.html", services=_services(), service_code=code,
+                           attributes=_attributes(code), form=request.form, errors=errors,
+                           card=card, staff=True), 400 if error else decision.status
+
+
+@blueprint.errorhandler(Geo311Error)
+def _library_error(exc: Geo311Error):
+    code = 404 if isinstance(exc, NotFoundError) else 400
+    return render_template("error.html", code=code, description=exc.message), code
