@@ -78,7 +78,7 @@ def _setup(state) -> None:
     app.jinja_env.globals.update(csrf_token=csrf_token, current_staff=current_staff,
                                  languages=LANGUAGES)
     app.jinja_env.filters.update(count=wording.count, percent=wording.percent,
-                                 rate=wording.rate, p_value=wording.p_value,
+                                 rate=wording.rate, points=wording.points, p_value=wording.p_value,
                                  match_words=wording.match_words,
                                  status_words=wording.status_words)
     app.extensions["geo311_pages"] = {}
@@ -425,3 +425,84 @@ def intake_submit():
 def _library_error(exc: Geo311Error):
     code = 404 if isinstance(exc, NotFoundError) else 400
     return render_template("error.html", code=code, description=exc.message), code
+
+
+# -- planners' dashboard ------------------------------------------------------------------
+
+def _dashboard_choices() -> dict[str, Any]:
+    """What the filters offer: types, districts, departments (from the profile)."""
+    city = _city()
+    types = []
+    if city.has_catalog:
+        catalog = city.catalog
+        types = sorted(zip(catalog["service_code"].astype(str),
+                           catalog["service_name"].astype(str), strict=True),
+                       key=lambda t: t[1])
+    districts = [(d.key, d.label or d.key,
+                  sorted(zip(d.layer.ids.astype(str), d.layer.names.astype(str), strict=True),
+                         key=lambda f: (len(f[0]), f[0])))
+                 for d in city.profile.districts]
+    departments = []
+    if city.profile.services.staffing is not None:
+        departments = sorted(city.staffing["department"].astype(str).unique())
+    return {"types": types, "districts": districts, "departments": departments}
+
+
+def _dashboard_view():
+    from geo311.web import dashboard
+
+    query = dashboard.parse_filters(request.args, _city())
+    return dashboard, query, dashboard.build(_city(), query)
+
+
+@blueprint.get("/dashboard")
+@require_staff
+def dashboard_page():
+    """The planners' dashboard: filters, the map, the district table, the reallocation."""
+    from geo311.web import dashboard
+
+    context: dict[str, Any] = {"choices": _dashboard_choices(), "methods": dashboard.METHODS,
+                               "columns": dashboard.COLUMNS, "view": None, "error": None,
+                               "args": request.args}
+    try:
+        module, query, view = _dashboard_view()
+    except InputError as exc:
+        context["error"] = exc.message
+        return render_template("dashboard.html", **context), 400
+    labels = {d.key: d.label or d.key for d in _city().profile.districts}
+    names = dict(zip(view.table["id"].astype(str), view.table["name"].astype(str), strict=True))
+    context.update(view=view, query=query, layer_label=labels[query.by], district_names=names,
+                   legend=module.legend(view.result),
+                   map={"features": module.map_features(view.result)["features"],
+                        "point": None, "points": [], "fill": True},
+                   downloads=query.args())
+    return render_template("dashboard.html", **context)
+
+
+@blueprint.get("/dashboard/table.csv")
+@require_staff
+def dashboard_csv():
+    """The district table of the dashboard's view, as CSV."""
+    module, query, view = _dashboard_view()
+    labels = {"district": gettext("District")}
+    return Response(module.table_csv(view, labels), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=districts.csv"})
+
+
+@blueprint.get("/dashboard/map.geojson")
+@require_staff
+def dashboard_geojson():
+    """The map cells of the dashboard's view, as GeoJSON."""
+    module, query, view = _dashboard_view()
+    return Response(module.map_geojson(view), mimetype="application/geo+json",
+                    headers={"Content-Disposition": "attachment; filename=map.geojson"})
+
+
+@blueprint.get("/dashboard/map.png")
+@require_staff
+def dashboard_png():
+    """The map of the dashboard's view, as a PNG."""
+    module, query, view = _dashboard_view()
+    title = str(module.METHODS[query.method])
+    return Response(module.map_png(view, _city(), title), mimetype="image/png",
+                    headers={"Content-Disposition": "attachment; filename=map.png"})

@@ -11,7 +11,8 @@ import math
 
 from flask_babel import format_decimal, format_percent, lazy_gettext
 
-__all__ = ["STATUS_WORDS", "count", "match_words", "p_value", "percent", "rate", "status_words"]
+__all__ = ["STATUS_WORDS", "count", "match_words", "p_value", "percent", "points", "rate",
+           "status_words"]
 
 _MATCH = {
     "exact": lazy_gettext("Exact address on file"),
@@ -65,6 +66,12 @@ def percent(value: object, digits: int = 1) -> str:
     if number is None:
         return "–"
     return format_percent(number, format="#,##0." + "0" * digits + "%" if digits else "#,##0%")
+
+
+def points(value: object, digits: int = 1) -> str:
+    """A percentage given in points (0..100) as "79.3%"; "–" when missing."""
+    number = _finite(value)
+    return "–" if number is None else percent(number / 100, digits)
 
 
 def rate(value: object, digits: int = 1) -> str:

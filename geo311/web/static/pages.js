@@ -18,6 +18,7 @@
       if (!box || !box.classList.contains("map") || box.dataset.drawn) { return; }
       var data = JSON.parse(script.textContent);
       box.dataset.drawn = "1";
+      if (data.fill) { drawCells(L.map(box, {attributionControl: false}), data.features || []); return; }
       var here = L.latLng(data.point[1], data.point[0]);
       var map = L.map(box, {attributionControl: false}).setView(here, data.zoom || 16);
       var bounds = L.latLngBounds(here, here);
@@ -46,6 +47,26 @@
       if (!data.zoom && !bounds.getNorthEast().equals(bounds.getSouthWest())) {
         map.fitBounds(bounds.pad(0.1), {maxZoom: 17});
       }
+    });
+  }
+
+  function drawCells(map, features) {
+    var layer = L.geoJSON({type: "FeatureCollection", features: features}, {
+      style: function (f) {
+        return {color: "#555", weight: 0.6, fillColor: f.properties.fill, fillOpacity: 0.75,
+                className: "cell"};
+      },
+      onEachFeature: function (f, cell) {
+        var p = f.properties;
+        cell.bindPopup(textNode([p.name, p.requests + " requests", p["class"]].filter(Boolean).join(" · ")));
+      }
+    }).addTo(map);
+    if (features.length) { map.fitBounds(layer.getBounds()); } else { map.setView([0, 0], 2); }
+  }
+
+  function paintSwatches(root) {
+    root.querySelectorAll(".swatch[data-color]").forEach(function (el) {
+      el.style.background = el.dataset.color;
     });
   }
 
@@ -92,6 +113,7 @@
   }
 
   function enhance(root, input, check) {
+    paintSwatches(root);
     drawMaps(root);
     wireCopy(root);
     if (input) { wireSuggestions(root, input, check); }

@@ -1,0 +1,73 @@
+"""The pages over HTTP without a browser: CSRF, staff sign-in, headers, assets."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+
+ASSETS = Path(__file__).with_name("assets")
+
+
+@pytest.fixture
+def client(pages_app):
+    return pages_app.test_client()
+
+
+def _token(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def test_a_post_without_the_session_csrf_token_is_refused(client, staff_key):
+    assert client.post("/staff/login", data={"api_key": staff_key}).status_code == 400
+    page = client.get("/staff/login").get_data(as_text=True)
+    other = client.post("/staff/login", data={"api_key": staff_key, "csrf_token": "forged"})
+    assert other.status_code == 400
+    assert "did not come from this site" in other.get_data(as_text=True)
+    ok = client.post("/staff/login", data={"api_key": staff_key, "csrf_token": _token(page)})
+    assert ok.status_code == 302 and ok.headers["Location"] == "/intake"
+
+
+def test_staff_pages_need_a_staff_key(client, pages_store):
+    assert client.get("/intake").headers["Location"] == "/staff/login?next=/intake"
+    public_key = pages_store.create_api_key("an app", staff=False)
+    token = _token(client.get("/staff/login").get_data(as_text=True))
+    for key in (public_key, "nope.nope", ""):
+        answer = client.post("/staff/login", data={"api_key": key, "csrf_token": token})
+        assert answer.status_code == 401
+        assert client.get("/intake").status_code == 302
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil"])
+def test_sign_in_never_sends_to_another_site(client, staff_key, target):
+    token = _token(client.get("/staff/login").get_data(as_text=True))
+    answer = client.post("/staff/login", data={"api_key": staff_key, "csrf_token": token,
+                                               "next": target})
+    assert answer.headers["Location"] == "/intake"
+
+
+def test_pages_allow_only_their_own_scripts(client):
+    for url in ("/", "/serves?address=1+main+st", "/status", "/staff/login", "/status/x"):
+        answer = client.get(url)
+        policy = answer.headers["Content-Security-Policy"]
+        assert "default-src 'self'" in policy and "unsafe-inline" not in policy
+        html = answer.get_data(as_text=True)
+        scripts = re.findall(r"<script([^>]*)>", html)
+        assert all('src="/' in attrs or 'type="application/json"' in attrs for attrs in scripts)
+
+
+def test_only_the_vendored_leaflet_files_are_served(client):
+    for name in ("leaflet.js", "leaflet.css"):
+        assert client.get(f"/vendor/{name}").status_code == 200
+    assert client.get("/vendor/images/layers.png").mimetype == "image/png"
+    for name in ("d3.min.js", "SHA256SUMS", "..%2Fmaps.py", "LICENSE.leaflet"):
+        assert client.get(f"/vendor/{name}").status_code == 404
+
+
+def test_the_committed_axe_core_is_the_npm_file():
+    expected = (ASSETS / "SHA256SUMS").read_text().split()
+    digest = hashlib.sha256((ASSETS / "axe.min.js").read_bytes()).hexdigest()
+    assert expected == [digest, "axe.min.js"]
+    assert (ASSETS / "LICENSE.axe-core").read_text().startswith("Mozilla Public License")
