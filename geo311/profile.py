@@ -141,6 +141,7 @@ class AddressSettings:
     zip_field: str | None = None
     lon_field: str | None = None
     lat_field: str | None = None
+    id_field: str | None = None
     full_address_field: str | None = None
     centerlines: str | None = None
     centerline_fields: Mapping[str, str] | None = None
@@ -171,10 +172,12 @@ class AddressSettings:
 
 @dataclass(frozen=True)
 class ServiceSettings:
-    """``[services]``: the service catalog and the staffing table (CSV paths)."""
+    """``[services]``: the service catalog, the staffing table (CSV paths) and the service
+    definitions (a JSON file of Open311 attributes per service code)."""
 
     catalog: str | None = None
     staffing: str | None = None
+    definitions: str | None = None
 
     @classmethod
     def from_table(cls, table: Any, file: Path | None = None) -> ServiceSettings:

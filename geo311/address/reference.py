@@ -28,6 +28,7 @@ from pyproj import CRS, Transformer
 from geo311 import cache
 from geo311.address.normalize import (
     Street,
+    format_line,
     normalize_directional,
     normalize_street_name,
     normalize_suffix,
@@ -43,7 +44,7 @@ from geo311.tables import read_frame, strict_numbers
 __all__ = ["CENTERLINE_FIELDS", "CODE_VERSION", "AddressReference", "StreetKey", "street_key"]
 
 #: Bump when the tables built here change shape or meaning (invalidates caches).
-CODE_VERSION = "1"
+CODE_VERSION = "2"
 #: TIGER/Line field names, the defaults of ``centerline_fields``.
 CENTERLINE_FIELDS = {
     "fullname": "FULLNAME", "predir": "PREDIR", "name": "NAME", "suffix": "SUFFIX",
@@ -129,6 +130,7 @@ class AddressReference:
     point_zip: np.ndarray
     point_lonlat: np.ndarray
     point_xy: np.ndarray
+    point_id: np.ndarray
     street_points: np.ndarray
     number_spans: dict[tuple[int, int], tuple[int, int]]
     segment_street: np.ndarray
@@ -142,6 +144,7 @@ class AddressReference:
     skipped: list[tuple[int, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     cache_hit: bool = False
+    _rows_by_id: dict[str, int] | None = field(default=None, repr=False)
 
     @classmethod
     def from_profile(cls, profile: Profile, cache_dir: Path | None = None) -> AddressReference:
@@ -173,6 +176,20 @@ class AddressReference:
             stored = _build(sources, table, CRS.from_wkt(metric))
             cache.save(path, key, stored)
         return cls(**_expand_stored(stored), cache_hit=hit)
+
+    def point_row(self, address_id: str) -> int | None:
+        """The row of the point whose ``[addresses] id_field`` is ``address_id``, or None
+        (also when the profile names no id field)."""
+        if self._rows_by_id is None:
+            self._rows_by_id = {v: i for i, v in enumerate(self.point_id.tolist()) if v}
+        return self._rows_by_id.get(address_id.strip()) if address_id.strip() else None
+
+    def point_line(self, row: int) -> str:
+        """The canonical delivery line of point ``row`` ("1234 N MAIN ST APT 5")."""
+        number, suffix = int(self.point_number[row]), self.point_number_suffix[row]
+        text = f"{number} {suffix}" if "/" in suffix else f"{number}{suffix}"
+        return format_line(text, self.streets[int(self.point_street[row])],
+                           self.point_unit[row] or None)
 
     def points_of(self, street: int) -> slice:
         """Rows of the points of ``street``."""
@@ -321,7 +338,7 @@ def _build(sources: _Sources, table: dict[str, Any], metric_crs: CRS) -> dict[st
 _STORED = frozenset({
     "street_parts", "aliases", "metric_crs", "skipped", "warnings", "street_zips",
     "point_street", "point_number", "point_number_suffix", "point_unit", "point_zip",
-    "point_lonlat", "point_xy", "street_points", "segment_street", "segment_ranges",
+    "point_lonlat", "point_xy", "point_id", "street_points", "segment_street", "segment_ranges",
     "segment_zips", "segment_vertices", "vertex_lonlat", "vertex_xy", "street_segments",
 })
 
@@ -369,7 +386,7 @@ def _read_points(path: Path, table: dict[str, Any],
     for key in required:
         if not table.get(key):
             raise ProfileError(f"[addresses] needs {key!r}", field=key)
-    optional = ["unit_field", "zip_field"] + (
+    optional = ["unit_field", "zip_field", "id_field"] + (
         [] if full else ["predir_field", "suffix_field", "postdir_field"]
     )
     spec = {key: table.get(key) for key in required + optional}
@@ -382,11 +399,12 @@ def _read_points(path: Path, table: dict[str, Any],
     n = len(frame)
     blank = [""] * n
     unit_col, zip_col = cols["unit_field"] or blank, cols["zip_field"] or blank
+    id_col = cols["id_field"] or blank
     full_street = _full_street(table)
     parts = None if full else [cols[k] or blank for k in
                                ("predir_field", "street_field", "suffix_field", "postdir_field")]
     records: dict[str, list] = {k: [] for k in
-                                ("key", "number", "suffix", "unit", "zip", "lon", "lat")}
+                                ("key", "number", "suffix", "unit", "zip", "lon", "lat", "id")}
     skipped: list[tuple[int, str]] = []
     for i in range(n):
         lon, lat = lonlat[i]
@@ -418,6 +436,7 @@ def _read_points(path: Path, table: dict[str, Any],
         records["zip"].append(_zip(zip_col[i]) or zip_code)
         records["lon"].append(lon)
         records["lat"].append(lat)
+        records["id"].append((id_col[i] or "").strip())
     return records, skipped
 
 
@@ -531,6 +550,7 @@ def _point_tables(points: dict[str, list], ids: dict[StreetKey, int],
         "point_zip": np.array(points["zip"], dtype=object)[order],
         "point_lonlat": lonlat,
         "point_xy": xy,
+        "point_id": np.array(points["id"], dtype=object)[order],
         "street_points": np.searchsorted(sid, np.arange(len(ids) + 1)),
     }
 

@@ -26,8 +26,10 @@ from geo311.demo._boundaries import (
     build_region,
 )
 from geo311.demo._catalog import CATALOG, EVEN_DEPARTMENT, catalog_table, staffing_table
+from geo311.demo._definitions import definitions
 from geo311.demo._districts import Districts, build_districts
 from geo311.demo._frame import UTM_CRS, stream, to_lonlat
+from geo311.demo._repeats import add_repeats
 from geo311.demo._service_requests import DAYS, START, UTC_OFFSET, Requests, build_requests
 from geo311.demo._streets import ALIASES, StreetNetwork, build_streets
 from geo311.demo._writer import (
@@ -94,6 +96,7 @@ def generate_demo(
         for alias, street in ALIASES:
             aliases.setdefault(street, []).append(alias)
         requests = build_requests(seed, region, book, districts.address_ward, aliases, n_requests)
+        requests = add_repeats(seed, book, districts.address_ward, aliases, requests)
         staffing = staffing_table(
             stream(seed, "staffing"),
             list(districts.wards["ward"]),
@@ -147,6 +150,7 @@ def _write(
     write_csv(out / "address_points.csv", book.table[list(COLUMNS)])
     write_csv(out / "aliases.csv", pd.DataFrame(ALIASES, columns=["alias", "street"]))
     write_csv(out / "service_catalog.csv", catalog_table())
+    write_json(out / "service_definitions.json", definitions())
     write_csv(out / "staffing.csv", staffing)
     write_csv(out / "requests.csv", requests.table)
     write_csv(out / "requests_truth.csv", requests.truth)
@@ -190,6 +194,7 @@ def _summary(
         "service_types": len(CATALOG),
         "requests": len(requests.table),
         "requests_outside_city": int((~truth["in_city"]).sum()),
+        "repeat_requests": int((truth["problem_id"] != truth["service_request_id"]).sum()),
         "hotspots": len(requests.hotspots),
         "period": [str(START.astype("datetime64[D]")), str(last)],
         "utc_offset": UTC_OFFSET,

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from geo311.demo._definitions import catalog_columns
+
 #: The department whose crews are spread evenly over the wards although its
 #: demand is not (one ward files a third of its requests, another a sixth).
 EVEN_DEPARTMENT = "Code Enforcement"
@@ -124,8 +126,9 @@ HTML_SNIPPETS = (
 
 
 def catalog_table() -> pd.DataFrame:
-    """Return ``service_catalog.csv`` as a DataFrame."""
-    return pd.DataFrame(
+    """Return ``service_catalog.csv`` as a DataFrame: the service columns, then the Open311
+    and duplicate-rule columns of :func:`~geo311.demo._definitions.catalog_columns`."""
+    table = pd.DataFrame(
         {
             "service_code": [s.code for s in CATALOG],
             "service_name": [s.name for s in CATALOG],
@@ -135,6 +138,8 @@ def catalog_table() -> pd.DataFrame:
             "description": [s.description for s in CATALOG],
         }
     )
+    extra = pd.DataFrame([catalog_columns(s.code) for s in CATALOG])
+    return pd.concat([table, extra], axis=1)
 
 
 def staffing_table(

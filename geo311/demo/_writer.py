@@ -124,12 +124,14 @@ unit_field = "Unit"
 zip_field = "ZipCode"
 lon_field = "Longitude"
 lat_field = "Latitude"
+id_field = "address_id"
 centerlines = "streets.gpkg"
 aliases = "aliases.csv"
 
 [services]
 catalog = "service_catalog.csv"
 staffing = "staffing.csv"
+definitions = "service_definitions.json"
 
 [requests]
 file = "requests.csv"
@@ -167,10 +169,11 @@ EPSG:4326 except `sanitation.gpkg` (EPSG:32611, UTM zone 11N).
 | `streets.gpkg` | {s["street_segments"]} street segments, layer `streets`, TIGER/Line fields |
 | `address_points.csv` | {s["address_points"]} points, {s["address_points_in_city"]} in the city |
 | `aliases.csv` | street aliases (`alias,street`) |
-| `service_catalog.csv` | {s["service_types"]} request types |
+| `service_catalog.csv` | {s["service_types"]} request types, Open311 columns, duplicate rules |
+| `service_definitions.json` | Open311 attributes of the request types, by service code |
 | `staffing.csv` | crews per ward and department |
 | `requests.csv` | {s["requests"]} requests, {s["period"][0]} to {s["period"][1]} |
-| `requests_truth.csv` | true address, perturbation, in-city flag, hot spot of each request |
+| `requests_truth.csv` | true address, perturbation, in-city, hot spot, problem of each request |
 | `hotspots_truth.json` | the {s["hotspots"]} planted hot spots |
 
 - Enclave: {s["enclave"]}; neighbors: {neighbors}; unincorporated county:
@@ -182,6 +185,9 @@ EPSG:4326 except `sanitation.gpkg` (EPSG:32611, UTM zone 11N).
 - Request times are local with a fixed offset ({s["utc_offset"]}). About
   {s["requests_outside_city"]} requests lie outside the city; about 3% have no
   coordinates; about 5% of addresses carry a typing error (see `requests_truth.csv`).
+- {s["repeat_requests"]} requests re-report an earlier open problem of the same type from
+  within tens of metres, minutes to days later (`problem_id` in `requests_truth.csv`: the
+  id of the problem's first report).
 - `staffing.csv`: {s["even_department"]} has the same crews in every ward, while two
   wards file about 33% and 16% of its requests.
 """

@@ -25,7 +25,7 @@ FILES = {
     "profile.toml", "README.md", "city.geojson", "places.geojson", "contacts.csv",
     "wards.geojson", "police.geojson", "sanitation.gpkg", "streets.gpkg",
     "address_points.csv", "aliases.csv", "service_catalog.csv", "staffing.csv",
-    "requests.csv", "requests_truth.csv", "hotspots_truth.json",
+    "requests.csv", "requests_truth.csv", "hotspots_truth.json", "service_definitions.json",
 }
 
 
@@ -334,7 +334,8 @@ def test_profile_references_existing_files(demo_dir: Path) -> None:
 def test_catalog_and_staffing(demo_dir: Path, requests: pd.DataFrame) -> None:
     catalog = pd.read_csv(demo_dir / "service_catalog.csv")
     assert list(catalog.columns) == ["service_code", "service_name", "group", "department",
-                                     "sla_days", "description"]
+                                     "sla_days", "description", "type", "keywords",
+                                     "duplicate_radius_m", "duplicate_days"]
     assert catalog["service_code"].is_unique
     assert set(requests["service_code"]) == set(catalog["service_code"])
     share = requests["service_code"].value_counts(normalize=True)

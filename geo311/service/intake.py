@@ -1,0 +1,538 @@
+"""The intake rules: is a submitted service request acceptable, where is it, and who else
+reported it?
+
+:meth:`IntakeRules.check` takes a :class:`Submission` (the raw fields of an Open311
+``POST requests`` or of an API call, as text) and returns an :class:`IntakeDecision`:
+either accepted, with the :class:`~geo311.service.records.NewRequest` ready for the
+store, or refused with every :class:`IntakeError` found (the HTTP status inside). It
+never raises for bad input. The rules, in order:
+
+- **service**: ``service_code`` is required and must be in the catalog; a
+  ``jurisdiction_id``, when given, must be the profile's (404 otherwise).
+- **attributes** (``attribute[code]``, a list of values each): a required attribute
+  must have a value; a ``number`` is a plain decimal, a ``datetime`` ISO 8601, a
+  ``singlevaluelist`` exactly one of its keys, a ``multivaluelist`` one or more of its
+  keys (repeats are kept once), a ``string`` or ``text`` one value. Codes the service
+  does not define are refused. Empty values count as absent (so does every empty
+  optional argument).
+- **location**: ``lat``/``long`` (both, plain decimals in range; a pair that looks
+  swapped is named so), else ``address_id`` (a point of the address reference), else
+  ``address_string`` (+ ``zip``) through the address validator. Outside the city: 400
+  whose description is the redirect message (the serving agency's name, phone and
+  URL). An ambiguous address: 400 listing the suggestions; an address not found: 400
+  with the closest suggestions.
+- **notices** (accepted): a point near a district edge or the city limit (named on both
+  sides), an address the validator corrected, and likely duplicates: the open requests
+  of the same service within the service's :class:`~geo311.service.definitions.
+  DuplicateRule`, nearest first, in ``possible_duplicates``.
+
+Every text field is refused when it holds a NUL or another control character (tabs and
+line breaks aside) or a lone surrogate; ``media_url`` must be an http(s) URL.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from geo311.address.validate import redirect_message
+from geo311.errors import InputError
+from geo311.service.definitions import Attribute, ServiceDefinitions
+from geo311.service.duplicates import rank_candidates
+from geo311.service.records import Contact, NewRequest
+
+if TYPE_CHECKING:
+    from geo311.city import City
+
+__all__ = ["CONTACT_FIELDS", "IntakeDecision", "IntakeError", "IntakeRules", "NearbyOpen",
+           "Submission"]
+
+CONTACT_FIELDS = ("email", "phone", "first_name", "last_name", "device_id", "account_id")
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_BAD_CHAR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SUGGESTIONS = 5
+
+NearbyOpen = Callable[..., Sequence[tuple[Any, float]]]
+"""``nearby(lon, lat, radius_m, *, service_code=None, since=None, limit=20)``: open
+requests within ``radius_m`` metres, nearest first, as ``(request, distance_m)`` pairs
+(the shape of ``Store.nearby_open``)."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A request as submitted: every field the raw text (or None when absent).
+
+    ``attributes`` maps an attribute code to its values (``attribute[code]`` may be
+    given several times for a multivaluelist). ``lat`` and ``long`` may also be numbers.
+    """
+
+    service_code: str | None = None
+    address_string: str | None = None
+    zip: str | None = None
+    lat: str | float | None = None
+    long: str | float | None = None
+    address_id: str | None = None
+    attributes: Mapping[str, Sequence[str]] = field(default_factory=dict)
+    description: str | None = None
+    media_url: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    device_id: str | None = None
+    account_id: str | None = None
+    jurisdiction_id: str | None = None
+
+
+@dataclass(frozen=True)
+class IntakeError:
+    """Why a submission is refused: the HTTP status, the field at fault, the sentence."""
+
+    code: int
+    field: str | None
+    description: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The Open311 error body item: ``{"code", "description"}`` (and the field)."""
+        return {"code": self.code, "description": self.description, "field": self.field}
+
+
+@dataclass
+class IntakeDecision:
+    """What :meth:`IntakeRules.check` decided (see the module docstring)."""
+
+    accepted: bool
+    errors: list[IntakeError] = field(default_factory=list)
+    new: NewRequest | None = None
+    service_notice: str | None = None
+    redirect: dict[str, Any] | None = None
+    suggestions: list[dict[str, Any]] = field(default_factory=list)
+    possible_duplicates: list[dict[str, Any]] = field(default_factory=list)
+    location: dict[str, Any] | None = None
+
+    @property
+    def status(self) -> int:
+        """The HTTP status of the answer: 201 when accepted, else the first error's (a 404
+        wins over 400s)."""
+        if self.accepted:
+            return 201
+        return 404 if any(e.code == 404 for e in self.errors) else self.errors[0].code
+
+
+class _Refused(Exception):
+    """Internal: a location rule refused the submission (carries the partial decision)."""
+
+    def __init__(self, error: IntakeError, **extra: Any) -> None:
+        super().__init__(error.description)
+        self.error = error
+        self.extra = extra
+
+
+@dataclass
+class _Place:
+    lon: float
+    lat: float
+    address: str | None
+    zipcode: str | None
+    address_id: str | None
+    location: dict[str, Any]
+    notes: list[str]
+
+
+class IntakeRules:
+    """The intake rules of one city; build once (after the city's engines), call often.
+
+    Parameters
+    ----------
+    city : the :class:`~geo311.city.City` (its locator and, for addresses, validator).
+    definitions : the services (:func:`~geo311.service.definitions.load_definitions`).
+    """
+
+    def __init__(self, city: City, *, definitions: ServiceDefinitions) -> None:
+        self.city = city
+        self.definitions = definitions
+
+    # ------------------------------------------------------------------ public
+
+    def check(self, sub: Submission, *, nearby: NearbyOpen | None = None,
+              now: datetime | None = None, source: str = "open311") -> IntakeDecision:
+        """Decide on ``sub``; see the module docstring. ``nearby`` finds open requests
+        (default: no duplicate search); ``now`` is the filing time (aware; default now)."""
+        now = _aware_now(now)
+        errors = self._text_errors(sub)
+        if errors:
+            return IntakeDecision(False, errors)
+        errors = self._service_errors(sub)
+        if errors:
+            return IntakeDecision(False, errors)
+        code = _blank(sub.service_code)
+        assert code is not None
+        attributes, errors = self._attributes(code, sub.attributes)
+        media_url = _blank(sub.media_url)
+        if media_url is not None and not _http_url(media_url):
+            errors.append(IntakeError(400, "media_url",
+                                      "media_url must be an http or https URL"))
+        try:
+            place = self._place(sub)
+        except _Refused as refused:
+            return IntakeDecision(False, [*errors, refused.error], **refused.extra)
+        if errors:
+            return IntakeDecision(False, errors, location=place.location)
+        duplicates = self._duplicates(code, place.lon, place.lat, nearby, now)
+        notes = list(place.notes)
+        if duplicates:
+            first = duplicates[0]
+            more = len(duplicates) - 1
+            notes.append(
+                f"This may already be reported: open request {first['service_request_id']} "
+                f"is {first['distance_m']:.0f} m away"
+                + (f" (and {more} more nearby)" if more else "") + ".")
+        notice = " ".join(notes) or None
+        service = self.definitions.service(code)
+        new = NewRequest(
+            service_code=code,
+            service_name=service["service_name"],
+            lon=place.lon,
+            lat=place.lat,
+            address=place.address,
+            address_id=place.address_id,
+            zipcode=place.zipcode,
+            districts={key: (value or {}).get("id")
+                       for key, value in place.location["districts"].items()},
+            description=_blank(sub.description),
+            requested_datetime=now,
+            attributes=attributes,
+            media_url=media_url,
+            contact=Contact(**{name: _blank(getattr(sub, name)) for name in CONTACT_FIELDS}),
+            service_notice=notice,
+            source=source,
+            agency_responsible=self._department(code),
+        )
+        return IntakeDecision(True, [], new=new, service_notice=notice,
+                              possible_duplicates=duplicates, location=place.location)
+
+    def validate(self, address: str, *, zip: str | None = None, city: str | None = None,
+                 service_code: str | None = None, nearby: NearbyOpen | None = None,
+                 now: datetime | None = None) -> dict[str, Any]:
+        """The validator's answer for ``address`` (see ``Validator.validate``), plus
+        ``possible_duplicates`` (open requests of ``service_code`` within its rule of the
+        located address, nearest first) when a service code is given.
+
+        Raises
+        ------
+        InputError
+            If ``address`` is not text or ``service_code`` is not in the catalog.
+        """
+        code = _blank(service_code)
+        if code is not None and code not in self.definitions:
+            raise InputError(f"unknown service_code {code!r}", field="service_code")
+        answer: dict[str, Any] = dict(self.city.validator.validate(address, zip=zip, city=city))
+        if code is not None:
+            located = answer.get("lon") is not None and answer.get("location") is not None \
+                and answer["location"]["in_jurisdiction"]
+            answer["possible_duplicates"] = self._duplicates(
+                code, answer["lon"], answer["lat"], nearby, _aware_now(now)) if located else []
+        return answer
+
+    # ------------------------------------------------------------------ rules
+
+    def _text_errors(self, sub: Submission) -> list[IntakeError]:
+        errors = []
+        texts: list[tuple[str, Any]] = [(name, getattr(sub, name)) for name in (
+            "service_code", "address_string", "zip", "lat", "long", "address_id",
+            "description", "media_url", *CONTACT_FIELDS, "jurisdiction_id")]
+        if not isinstance(sub.attributes, Mapping):
+            errors.append(IntakeError(400, "attribute", "attributes must map codes to values"))
+        else:
+            for code, values in sub.attributes.items():
+                if isinstance(values, str | bytes) or not isinstance(values, Sequence):
+                    errors.append(IntakeError(400, f"attribute[{code}]",
+                                              f"attribute[{code}] must be a list of values"))
+                    continue
+                texts.append((f"attribute[{code}]", code))
+                texts += [(f"attribute[{code}]", v) for v in values]
+        for name, value in texts:
+            if value is None or (name in ("lat", "long") and isinstance(value, int | float)
+                                 and not isinstance(value, bool)):
+                continue
+            if not isinstance(value, str):
+                errors.append(IntakeError(400, name, f"{name} must be text"))
+            elif _BAD_CHAR.search(value) or not _encodable(value):
+                errors.append(IntakeError(400, name, f"{name} holds a control character or "
+                                          "text that is not valid Unicode"))
+        return _first_per_field(errors)
+
+    def _service_errors(self, sub: Submission) -> list[IntakeError]:
+        jurisdiction = _blank(sub.jurisdiction_id)
+        own = self.city.profile.jurisdiction.id
+        if jurisdiction is not None and jurisdiction != own:
+            return [IntakeError(404, "jurisdiction_id",
+                                f"unknown jurisdiction_id {jurisdiction!r} (this is {own!r})")]
+        code = _blank(sub.service_code)
+        if code is None:
+            return [IntakeError(400, "service_code", "service_code is required")]
+        if code not in self.definitions:
+            return [IntakeError(400, "service_code", f"unknown service_code {code!r} (see "
+                                "GET services for the list)")]
+        return []
+
+    def _attributes(self, code: str, raw: Mapping[str, Sequence[str]]
+                    ) -> tuple[dict[str, list[str]], list[IntakeError]]:
+        defined = {a.code: a for a in self.definitions.attributes(code) if a.variable}
+        given = {k: [v.strip() for v in values if v.strip()] for k, values in raw.items()}
+        errors = []
+        unknown = sorted(k for k, v in given.items() if k not in defined and v)
+        if unknown:
+            known = ", ".join(defined) or "none"
+            errors.append(IntakeError(400, f"attribute[{unknown[0]}]",
+                                      f"service {code} has no attribute(s) "
+                                      f"{', '.join(unknown)} (its attributes: {known})"))
+        out = {}
+        for attribute in defined.values():
+            values = given.get(attribute.code, [])
+            if not values:
+                if attribute.required:
+                    errors.append(IntakeError(
+                        400, f"attribute[{attribute.code}]",
+                        f"attribute[{attribute.code}] is required for service {code}"
+                        + (f" ({attribute.description})" if attribute.description else "")))
+                continue
+            problem = _attribute_problem(attribute, values)
+            if problem:
+                errors.append(IntakeError(400, f"attribute[{attribute.code}]",
+                                          f"attribute[{attribute.code}] {problem}"))
+                continue
+            out[attribute.code] = list(dict.fromkeys(values))
+        return out, errors
+
+    def _place(self, sub: Submission) -> _Place:
+        lat, lon = _blank_value(sub.lat), _blank_value(sub.long)
+        address_id, text = _blank(sub.address_id), _blank(sub.address_string)
+        zipcode = _blank(sub.zip)
+        if lat is not None or lon is not None:
+            return self._at_point(lat, lon, text, zipcode)
+        if address_id is not None:
+            reference = self.city.validator.reference
+            row = reference.point_row(address_id)
+            if row is None:
+                raise _Refused(IntakeError(400, "address_id",
+                                           f"unknown address_id {address_id!r}"))
+            place = self._at_address(reference.point_line(row), zipcode, "address_id")
+            place.address_id = address_id
+            return place
+        if text is not None:
+            return self._at_address(text, zipcode, "address_string")
+        raise _Refused(IntakeError(400, "lat", "a location is required: lat and long, "
+                                   "address_string or address_id"))
+
+    def _at_point(self, lat: str | float | None, lon: str | float | None, text: str | None,
+                  zipcode: str | None) -> _Place:
+        if lat is None or lon is None:
+            missing = "long" if lon is None else "lat"
+            raise _Refused(IntakeError(400, missing, f"{missing} is missing: give both lat "
+                                       "and long"))
+        y, x = _coordinate(lat, "lat"), _coordinate(lon, "long")
+        if not (-90 <= y <= 90 and -180 <= x <= 180):
+            hint = " (lat and long look swapped)" if -90 <= x <= 90 and -180 <= y <= 180 else ""
+            raise _Refused(IntakeError(400, "lat" if not -90 <= y <= 90 else "long",
+                                       f"lat {y:g}, long {x:g}: out of range (lat -90 to 90, "
+                                       f"long -180 to 180){hint}"))
+        try:
+            location = dict(self.city.locator.locate(x, y))
+        except InputError as exc:
+            raise _Refused(IntakeError(400, "lat", exc.message)) from None
+        if not location["in_jurisdiction"]:
+            hint = ""
+            if -90 <= x <= 90 and self._inside(y, x):
+                hint = " (lat and long look swapped: the swapped point is in the city)"
+            label = f"The location ({y:.6f}, {x:.6f})"
+            raise self._outside(label, location, hint)
+        address = None
+        if text is not None:
+            answer = self.city.validator.validate(text, zip=zipcode)
+            address = answer["address"] if answer["status"] in ("valid", "corrected") else text
+        return _Place(x, y, address, zipcode, None, location, self._edge_notes(location))
+
+    def _at_address(self, text: str, zipcode: str | None, field_name: str) -> _Place:
+        answer = self.city.validator.validate(text, zip=zipcode)
+        status = answer["status"]
+        suggestions = [dict(s) for s in answer["suggestions"][:_SUGGESTIONS]]
+        listed = "; ".join(s["address"] for s in suggestions)
+        if status == "ambiguous":
+            raise _Refused(IntakeError(400, field_name, f"{text!r} is ambiguous: did you mean "
+                                       f"{listed}?"), suggestions=suggestions,
+                           location=answer["location"])
+        if status == "not_found":
+            raise _Refused(IntakeError(400, field_name, f"address {text!r} not found"
+                                       + (f"; closest: {listed}" if listed else "")),
+                           suggestions=suggestions)
+        if status == "needs_review":
+            reasons = "; ".join(answer["review_reasons"]) or "not understood"
+            raise _Refused(IntakeError(400, field_name, f"address {text!r} could not be read "
+                                       f"with confidence ({reasons}); give lat and long or "
+                                       "a plainer address"), suggestions=suggestions)
+        if status == "rejected":
+            raise _Refused(IntakeError(400, field_name, f"{text!r} is not a service location "
+                                       "(a PO box): give the street address"))
+        location = dict(answer["location"] or {})
+        if not location.get("in_jurisdiction"):
+            redirect = answer["redirect"]
+            if redirect is not None:
+                raise _Refused(IntakeError(400, field_name, redirect["message"]),
+                               redirect=dict(redirect), location=location)
+            raise self._outside(answer["address"] or text, location, "")
+        notes = self._edge_notes(location)
+        if status == "corrected":
+            notes.insert(0, f"Address read as {answer['address']}.")
+        return _Place(answer["lon"], answer["lat"], answer["address"],
+                      zipcode or (suggestions[0]["zip"] if suggestions else None), None,
+                      location, notes)
+
+    def _outside(self, label: str, location: dict[str, Any], hint: str) -> _Refused:
+        agency, nearest = location.get("agency"), location.get("nearest_agency")
+        message = redirect_message(label, self.city.profile.jurisdiction.name, agency,
+                                   nearest) + hint
+        source = agency or nearest or {}
+        redirect = {"id": source.get("id"), "name": source.get("name"),
+                    "phone": source.get("phone"), "url": source.get("url"),
+                    "message": message}
+        field_name = "lat" if label.startswith("The location") else "address_string"
+        return _Refused(IntakeError(400, field_name, message), redirect=redirect,
+                        location=location)
+
+    def _inside(self, lon: float, lat: float) -> bool:
+        try:
+            return bool(self.city.locator.locate(lon, lat)["in_jurisdiction"])
+        except InputError:
+            return False
+
+    def _edge_notes(self, location: dict[str, Any]) -> list[str]:
+        """Sentences naming both sides of each edge the point is near."""
+        if not location.get("near_boundary"):
+            return []
+        labels = {d.key: d.label for d in self.city.profile.districts}
+        notes = []
+        for alt in location.get("alternatives") or []:
+            if alt.get("layer") == "agency":
+                city = self.city.profile.jurisdiction.name
+                notes.append(f"Near the limit of {city}: {alt['name']} is "
+                             f"{alt['distance_m']:.0f} m away.")
+                continue
+            here = (location["districts"].get(alt.get("layer")) or {}).get("name")
+            label = labels.get(alt.get("layer"), alt.get("layer"))
+            notes.append(f"Near the edge between {label} {here or '(none)'} and "
+                         f"{alt['name']} ({alt['distance_m']:.0f} m): check which serves it.")
+        return notes
+
+    def _duplicates(self, code: str, lon: float, lat: float, nearby: NearbyOpen | None,
+                    now: datetime) -> list[dict[str, Any]]:
+        if nearby is None:
+            return []
+        rule = self.definitions.duplicate_rule(code)
+        since = now - timedelta(days=rule.days)
+        found = nearby(lon, lat, rule.radius_m, service_code=code, since=since, limit=20)
+        return rank_candidates(found, now=now, radius_m=rule.radius_m, since=since)
+
+    def _department(self, code: str) -> str | None:
+        if not self.city.has_catalog or "department" not in self.city.catalog:
+            return None
+        rows = self.city.catalog.loc[self.city.catalog["service_code"] == code, "department"]
+        value = rows.iloc[0] if len(rows) else None
+        return value if isinstance(value, str) and value.strip() else None
+
+
+# ------------------------------------------------------------------ helpers
+
+
+def _aware_now(now: datetime | None) -> datetime:
+    if now is None:
+        return datetime.now(UTC)
+    if now.tzinfo is None:
+        raise InputError("now must be timezone-aware", field="now")
+    return now
+
+
+def _blank(value: Any) -> str | None:
+    """The stripped text, None when absent or empty (an empty optional argument)."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _blank_value(value: str | float | None) -> str | float | None:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) \
+        else _blank(value)
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _first_per_field(errors: list[IntakeError]) -> list[IntakeError]:
+    seen, out = set(), []
+    for error in errors:
+        if error.field not in seen:
+            seen.add(error.field)
+            out.append(error)
+    return out
+
+
+def _coordinate(value: str | float, name: str) -> float:
+    if isinstance(value, str):
+        if not value.isascii() or not _NUMBER.fullmatch(value):
+            raise _Refused(IntakeError(400, name, f"{name} {value!r} is not a decimal number"))
+        value = float(value)
+    number = float(value)
+    if not math.isfinite(number):
+        raise _Refused(IntakeError(400, name, f"{name} must be a finite number"))
+    return number
+
+
+def _attribute_problem(attribute: Attribute, values: list[str]) -> str | None:
+    """Why ``values`` do not fit ``attribute``, or None."""
+    kind = attribute.datatype
+    if kind == "multivaluelist":
+        bad = [v for v in values if v not in attribute.keys]
+        return None if not bad else (f"has value(s) not in its list: {', '.join(map(repr, bad))}"
+                                     f" (keys: {', '.join(k for k, _ in attribute.values)})")
+    if len(set(values)) > 1:
+        return f"takes one value, not {len(set(values))}"
+    value = values[0]
+    if kind == "singlevaluelist" and value not in attribute.keys:
+        return (f"{value!r} is not in its list (keys: "
+                f"{', '.join(k for k, _ in attribute.values)})")
+    if kind == "number" and not (value.isascii() and _NUMBER.fullmatch(value)
+                                 and math.isfinite(float(value))):
+        return f"{value!r} is not a number"
+    if kind == "datetime" and _iso_datetime(value) is None:
+        return f"{value!r} is not an ISO 8601 date and time (e.g. 2025-03-01T14:30:00-08:00)"
+    return None
+
+
+def _iso_datetime(value: str) -> datetime | None:
+    if not value.isascii() or len(value) < 10:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def _http_url(value: str) -> bool:
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.netloc) and \
+        not any(unicodedata.category(c) == "Zs" for c in value)
