@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 _METRIC = "EPSG:32611"  # UTM 11N: the demo region is near 120° W
@@ -22,6 +23,7 @@ class Place:
     lon: float
     lat: float
     ward: str | None           # ward name, inside the city
+    other_ward: str | None     # the nearest other ward
     agency: str | None         # serving neighbor's name, outside the city
     phone: str | None
     url: str | None
@@ -62,7 +64,20 @@ def classified(demo: Path) -> gpd.GeoDataFrame:
     metric = points.to_crs(_METRIC)
     points["city_edge_m"] = metric.distance(city.to_crs(_METRIC).boundary.union_all())
     points["ward_edge_m"] = metric.distance(wards.to_crs(_METRIC).boundary.union_all())
+    edges = [gpd.read_file(demo / name).to_crs(_METRIC).boundary.union_all()
+             for name in ("police.geojson", "sanitation.gpkg")]
+    points["edge_m"] = np.minimum.reduce([points["ward_edge_m"].to_numpy(),
+                                          points["city_edge_m"].to_numpy(),
+                                          *(metric.distance(e).to_numpy() for e in edges)])
+    points["other_ward"] = _second_ward(metric, wards.to_crs(_METRIC))
     return points
+
+
+def _second_ward(metric: gpd.GeoDataFrame, wards: gpd.GeoDataFrame) -> pd.Series:
+    """The name of the nearest ward not holding each point."""
+    distances = pd.DataFrame({name: metric.distance(shape) for name, shape
+                              in zip(wards["name"], wards.geometry, strict=True)})
+    return distances.where(distances > 0).idxmin(axis=1)
 
 
 def place(row) -> Place:
@@ -71,14 +86,15 @@ def place(row) -> Place:
         return None if pd.isna(value) else str(value)
     return Place(address=row["Address"], lon=row.geometry.x, lat=row.geometry.y,
                  ward=text(row["ward"]) if row["in_city"] else None,
+                 other_ward=text(row["other_ward"]),
                  agency=None if row["in_city"] else text(row["place"]),
                  phone=text(row["phone"]), url=text(row["url"]))
 
 
 def inside(points: gpd.GeoDataFrame, n: int = 0) -> Place:
-    """The n-th address well inside the city and a ward (200 m from every edge)."""
-    rows = points[points["in_city"] & points["ward"].notna() & (points["city_edge_m"] > 200)
-                  & (points["ward_edge_m"] > 200)]
+    """The n-th address well inside the city and a ward (200 m from every edge of every
+    layer)."""
+    rows = points[points["in_city"] & points["ward"].notna() & (points["edge_m"] > 200)]
     return place(rows.iloc[n])
 
 
@@ -91,6 +107,6 @@ def outside(points: gpd.GeoDataFrame) -> Place:
 
 def near_ward_edge(points: gpd.GeoDataFrame) -> Place:
     """An address inside the city within 10 m of a ward edge (200 m from the city limit)."""
-    rows = points[points["in_city"] & (points["ward_edge_m"] < 10)
+    rows = points[points["in_city"] & points["ward"].notna() & (points["ward_edge_m"] < 10)
                   & (points["city_edge_m"] > 200)]
     return place(rows.iloc[0])

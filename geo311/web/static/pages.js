@@ -156,17 +156,22 @@
     if (filter) {
       filter.addEventListener("input", function () {
         var words = filter.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
-        var first = null;
+        var first = null, named = null;
         select.querySelectorAll("option[data-search]").forEach(function (option) {
           var hit = words.every(function (w) { return option.dataset.search.indexOf(w) >= 0; });
+          var byName = hit && words.every(function (w) {
+            return option.textContent.toLowerCase().indexOf(w) >= 0;
+          });
           option.hidden = !hit;
           option.disabled = !hit;
           if (hit && !first) { first = option; }
+          if (byName && !named) { named = option; }
         });
+        first = named || first;
         select.querySelectorAll("optgroup").forEach(function (group) {
           group.hidden = !group.querySelector("option:not([hidden])");
         });
-        if (first && (select.selectedIndex <= 0 || select.options[select.selectedIndex].hidden)) {
+        if (first && select.value !== first.value) {
           select.value = first.value;
           select.dispatchEvent(new Event("change"));
         }
@@ -176,10 +181,13 @@
       });
     }
     var box = document.getElementById("attributes");
+    var serial = 0;
     select.addEventListener("change", function () {
       if (!box) { return; }
+      var mine = ++serial;
       var url = select.dataset.formUrl + "?" + new URLSearchParams({service_code: select.value});
       fetch(url, {credentials: "same-origin"}).then(function (r) { return r.text(); }).then(function (html) {
+        if (mine !== serial) { return; }
         box.innerHTML = html;               /* server-rendered, autoescaped */
         box.dataset.service = select.value;
       });
