@@ -14,10 +14,13 @@ POST carries the session's CSRF token. Leaflet is served from
 from __future__ import annotations
 
 import secrets
+import threading
+from collections import OrderedDict
 from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import (
     Blueprint,
@@ -30,7 +33,7 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import Babel, gettext
+from flask_babel import Babel, get_locale, gettext
 from werkzeug.exceptions import HTTPException
 
 from geo311.errors import Geo311Error, InputError, NotFoundError
@@ -63,6 +66,13 @@ def _locale() -> str:
     return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
 
 
+def _language_url(code: str) -> str:
+    """This page in language ``code`` (a GET keeps its query)."""
+    args = request.args.to_dict(flat=False) if request.method == "GET" else {}
+    args["lang"] = [code]
+    return request.path + "?" + urlencode(args, doseq=True)
+
+
 @blueprint.record_once
 def _setup(state) -> None:
     """Session secret, Flask-Babel, template helpers and the pages' own state."""
@@ -76,7 +86,8 @@ def _setup(state) -> None:
                           str(Path(__file__).with_name("translations")))
     Babel(app, locale_selector=_locale)
     app.jinja_env.globals.update(csrf_token=csrf_token, current_staff=current_staff,
-                                 languages=LANGUAGES)
+                                 languages=LANGUAGES, get_locale=get_locale,
+                                 language_url=_language_url)
     app.jinja_env.filters.update(count=wording.count, percent=wording.percent,
                                  rate=wording.rate, points=wording.points, p_value=wording.p_value,
                                  match_words=wording.match_words,
@@ -448,11 +459,29 @@ def _dashboard_choices() -> dict[str, Any]:
     return {"types": types, "districts": districts, "departments": departments}
 
 
+_VIEWS_KEPT = 8
+_views_lock = threading.Lock()
+
+
 def _dashboard_view():
+    """The dashboard's view of the query string, the last few kept (the downloads of a view
+    reuse the page's analysis while the requests file is unchanged)."""
+    from geo311.service.requests import requests_file
     from geo311.web import dashboard
 
-    query = dashboard.parse_filters(request.args, _city())
-    return dashboard, query, dashboard.build(_city(), query)
+    city = _city()
+    query = dashboard.parse_filters(request.args, city)
+    key = (query, requests_file(city.profile).stat().st_mtime_ns)
+    kept = current_app.extensions["geo311_pages"].setdefault("views", OrderedDict())
+    with _views_lock:
+        view = kept.get(key)
+    if view is None:
+        view = dashboard.build(city, query)
+        with _views_lock:
+            kept[key] = view
+            while len(kept) > _VIEWS_KEPT:
+                kept.popitem(last=False)
+    return dashboard, query, view
 
 
 @blueprint.get("/dashboard")

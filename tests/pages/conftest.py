@@ -37,6 +37,14 @@ def pages_city(demo_dir):
 
 
 @pytest.fixture(scope="session")
+def points(demo_dir):
+    """The demo's address points classified by the geopandas oracle (tests.pages.places)."""
+    from tests.pages.places import classified
+
+    return classified(demo_dir)
+
+
+@pytest.fixture(scope="session")
 def pages_store(tmp_path_factory):
     """A SQLite request store for the session."""
     from geo311.service.store import open_store
@@ -57,7 +65,7 @@ def pages_app(pages_city, pages_store):
     from geo311.web import create_app
 
     return create_app(pages_city, pages_store,
-                      config={"GEO311_REPORT_LIMIT": "5 per minute", "TESTING": False})
+                      config={"GEO311_REPORT_LIMIT": "30 per minute", "TESTING": False})
 
 
 @pytest.fixture(scope="session")

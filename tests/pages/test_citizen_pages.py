@@ -9,14 +9,9 @@ from playwright.sync_api import expect
 
 from geo311.service.records import Contact, NewRequest
 from tests.pages.conftest import axe_check
-from tests.pages.places import classified, inside, outside
+from tests.pages.places import inside, outside
 
 HOSTILE = '<script>alert("x")</script>"><img src=x onerror=alert(1)>'
-
-
-@pytest.fixture(scope="module")
-def points(demo_dir):
-    return classified(demo_dir)
 
 
 def test_who_serves_an_address_shows_its_ward_and_agency_on_a_map(page, guard, live_server,

@@ -6,12 +6,11 @@ from urllib.parse import quote
 
 import geopandas as gpd
 import pandas as pd
-import pytest
 from playwright.sync_api import expect
 
 from geo311.service.records import NewRequest
 from tests.pages.conftest import SCREENSHOTS, axe_check
-from tests.pages.places import classified, inside, outside
+from tests.pages.places import inside, outside
 
 
 def test_the_dashboard_map_draws_and_its_table_matches_an_independent_count(
@@ -66,11 +65,6 @@ def test_the_dashboard_draws_gi_star_hot_spots_with_a_legend(signed_in, live_ser
     legend = page.locator(".legend").inner_text()
     assert "Hot spot, 99% confidence" in legend
     assert axe_check(page) == []
-
-
-@pytest.fixture(scope="module")
-def points(demo_dir):
-    return classified(demo_dir)
 
 
 def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, staff_key, points,

@@ -11,14 +11,9 @@ from playwright.sync_api import expect
 
 from geo311.service.records import NewRequest
 from tests.pages.conftest import axe_check
-from tests.pages.places import classified, inside, near_ward_edge, outside
+from tests.pages.places import inside, near_ward_edge, outside
 
 HOSTILE = '<script>alert("x")</script>"><img src=x onerror=alert(1)>'
-
-
-@pytest.fixture(scope="module")
-def points(demo_dir):
-    return classified(demo_dir)
 
 
 @pytest.fixture(scope="module")

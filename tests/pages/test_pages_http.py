@@ -71,3 +71,20 @@ def test_the_committed_axe_core_is_the_npm_file():
     digest = hashlib.sha256((ASSETS / "axe.min.js").read_bytes()).hexdigest()
     assert expected == [digest, "axe.min.js"]
     assert (ASSETS / "LICENSE.axe-core").read_text().startswith("Mozilla Public License")
+
+
+def test_the_public_report_form_is_rate_limited_per_client(pages_city, pages_store):
+    from geo311.web import create_app
+
+    app = create_app(pages_city, pages_store, config={"GEO311_REPORT_LIMIT": "2 per minute"})
+    client = app.test_client()
+    token = _token(client.get("/report").get_data(as_text=True))
+    form = {"csrf_token": token, "address": "", "service_code": ""}
+    codes = [client.post("/report", data=form).status_code for _ in range(3)]
+    assert codes == [400, 400, 429]
+    refused = client.post("/report", data=form)
+    assert refused.status_code == 429 and refused.mimetype == "text/html"
+    assert client.get("/report").status_code == 200  # reading the form is not limited
+    other = app.test_client()  # another session from the same address: the limit holds
+    token = _token(other.get("/report").get_data(as_text=True))
+    assert other.post("/report", data={**form, "csrf_token": token}).status_code == 429
