@@ -85,8 +85,14 @@ class MapShapes:
                                          contact=_contact(other)))
         points = [{"lon": round(float(d["lon"]), _ROUND), "lat": round(float(d["lat"]), _ROUND),
                    "label": str(d["label"])} for d in duplicates or []]
+        # inside the city: street zoom (the basemap names the streets); outside: fit the point
+        # and the agency serving it
+        zoom = None
+        if location["in_jurisdiction"]:
+            zoom = 17 if location.get("near_boundary") else 16
         return {"point": [round(location["lon"], _ROUND), round(location["lat"], _ROUND)],
-                "features": [f for f in features if f is not None], "points": points}
+                "features": [f for f in features if f is not None], "points": points,
+                "zoom": zoom}
 
 
 def _contact(agency: dict) -> str | None:

@@ -13,6 +13,7 @@ POST carries the session's CSRF token. Leaflet is served from
 
 from __future__ import annotations
 
+import math
 import secrets
 import threading
 from collections import OrderedDict
@@ -180,6 +181,38 @@ def vendor(name: str):
     response = Response(data, mimetype=_VENDOR[name])
     response.cache_control.max_age = 86400
     return response
+
+
+_BASEMAP_SPAN = 0.03  # degrees (~3 km): wider views get no streets (zoom in for them)
+
+
+def _basemap():
+    own = current_app.extensions["geo311_pages"]
+    if "basemap" not in own:
+        from geo311.render.basemap import Basemap
+
+        own["basemap"] = Basemap.from_profile(_city().profile)
+    return own["basemap"]
+
+
+@blueprint.get("/basemap/streets.json")
+def basemap_streets():
+    """The named streets in ``bbox=west,south,east,north`` (the offline basemap), with one
+    label point per street; none for a view wider than about 3 km."""
+    parts = (request.args.get("bbox") or "").split(",")
+    try:
+        west, south, east, north = (float(p) for p in parts)
+    except ValueError:
+        abort(400, gettext("bbox must be west,south,east,north"))
+    if not (west < east and south < north and all(map(math.isfinite, (west, south, east,
+                                                                      north)))):
+        abort(400, gettext("bbox must be west,south,east,north"))
+    if east - west > _BASEMAP_SPAN or north - south > _BASEMAP_SPAN:
+        return {"streets": {"type": "FeatureCollection", "features": []}, "labels": []}
+    basemap = _basemap()
+    bbox = (west, south, east, north)
+    return {"streets": basemap.streets(bbox),
+            "labels": [{"name": n, "lon": x, "lat": y} for n, x, y in basemap.label_points(bbox)]}
 
 
 # -- citizen pages --------------------------------------------------------------------------

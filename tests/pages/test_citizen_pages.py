@@ -30,6 +30,11 @@ def test_who_serves_an_address_shows_its_ward_and_agency_on_a_map(page, guard, l
     page.wait_for_selector(".map path.point-here")
     assert page.locator(".map path.shape-city").count() == 1
     assert page.locator(".map path.shape-district").count() == len(pages_city.profile.districts)
+    # the offline basemap names the street of the address (from the profile's centerlines)
+    street = here.address.split(" ", 1)[1].lower()
+    page.locator(".street-label").first.wait_for()
+    labels = [text.lower() for text in page.locator(".street-label").all_inner_texts()]
+    assert street in labels
     assert axe_check(page) == []
 
 

@@ -18,9 +18,16 @@
       if (!box || !box.classList.contains("map") || box.dataset.drawn) { return; }
       var data = JSON.parse(script.textContent);
       box.dataset.drawn = "1";
-      if (data.fill) { drawCells(L.map(box, {attributionControl: false}), data.features || []); return; }
+      var streets = document.body.dataset.basemap;
+      if (data.fill) {
+        var cells = L.map(box, {attributionControl: false});
+        drawCells(cells, data.features || []);
+        addBasemap(cells, streets);
+        return;
+      }
       var here = L.latLng(data.point[1], data.point[0]);
       var map = L.map(box, {attributionControl: false}).setView(here, data.zoom || 16);
+      addBasemap(map, streets);
       var bounds = L.latLngBounds(here, here);
       (data.features || []).forEach(function (f) {
         var p = f.properties || {};
@@ -48,6 +55,33 @@
         map.fitBounds(bounds.pad(0.1), {maxZoom: 17});
       }
     });
+  }
+
+  var STREET_ZOOM = 15;
+
+  function addBasemap(map, url) {
+    if (!url) { return; }
+    map.createPane("basemap").style.zIndex = 350;
+    var group = L.layerGroup().addTo(map);
+    var serial = 0;
+    function refresh() {
+      var mine = ++serial;
+      if (map.getZoom() < STREET_ZOOM) { group.clearLayers(); return; }
+      var b = map.getBounds();
+      var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(5); });
+      fetch(url + "?bbox=" + bbox.join(","), {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (data) {
+        if (mine !== serial) { return; }
+        group.clearLayers();
+        L.geoJSON(data.streets, {pane: "basemap", interactive: false,
+          style: {color: "#a8a8a8", weight: 3, opacity: 0.9, className: "street"}}).addTo(group);
+        data.labels.forEach(function (label) {
+          L.tooltip({permanent: true, direction: "center", className: "street-label", pane: "basemap"})
+            .setLatLng([label.lat, label.lon]).setContent(textNode(label.name)).addTo(group);
+        });
+      });
+    }
+    map.on("moveend", refresh);
+    refresh();
   }
 
   function drawCells(map, features) {
