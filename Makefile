@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export GEO311_SHARED ?= $(abspath ../shared)
 DEMO := data/boundaries/demo
+DEMO_DB := sqlite:///var/geo311.sqlite
 
 .PHONY: setup demo test bench lint assets mutate
 
@@ -35,6 +36,14 @@ demo: setup
 	@echo "located requests: out/demo_requests_located.csv"
 	@echo "validated addresses (first 5,000 requests): out/demo_requests_validated.csv"
 	@echo "maps and the reallocation report (open offline): maps/demo_*.html, PNG copies maps/demo_*.png"
+	$(BIN)/geo311 import --db $(DEMO_DB) --profile $(DEMO) $(DEMO)/requests.csv --preset demo
+	@echo "a staff API key for trying the service (shown once; only its hash is stored):"
+	@$(BIN)/geo311 keys create --db $(DEMO_DB) demo-$$(date +%s) --staff
+	@echo "service: http://127.0.0.1:8311/api/v1/openapi.json (geo311 API),"
+	@echo "  http://127.0.0.1:8311/open311/discovery.json and /open311/v2/services.json (Open311);"
+	@echo "  try: curl 'http://127.0.0.1:8311/api/v1/validate?address=1200+n+main+street'"
+	@echo "  Ctrl-C stops it"
+	$(BIN)/geo311 serve --profile $(DEMO) --db $(DEMO_DB)
 
 lint: setup
 	$(BIN)/ruff check geo311 tests bench testsupport
@@ -52,6 +61,7 @@ bench: setup
 	$(BIN)/python bench/bench_validate.py
 	$(BIN)/python bench/bench_hotspots.py
 	$(BIN)/python bench/bench_units.py
+	$(BIN)/python bench/bench_store.py
 
 # Mutation testing of the core modules ([tool.mutmut] in pyproject.toml); not part of CI (slow).
 # `make mutate MUTANTS='geo311.hotspots.gistar*'` runs the mutants of one module only.

@@ -436,10 +436,61 @@ def reallocation(profile_path, requests_path, preset, types, start, end, status,
     click.echo(result.table[columns].to_string(index=False, float_format=lambda v: f"{v:.3f}"))
 
 
+db_option = click.option(
+    "--db", "db_url", default=lambda: os.environ.get("GEO311_DB"),
+    show_default="$GEO311_DB or var/geo311.sqlite",
+    help="Store URL: sqlite:///path or postgresql://user@host:port/db.")
+
+
+@main.command("import")
+@db_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--preset", type=click.Choice(["demo", "open311", "myla311", "nyc311"]),
+              default="demo", show_default=True, help="Column names of the export.")
+@profile_option
+@click.option("--name", help="Source name (default: the preset); ids are unique per source.")
+@click.option("--tz", help="Time zone of naive times in the file (default: the preset's).")
+@click.option("--no-locate", is_flag=True, help="Store no districts (no profile needed).")
+@click.option("--batch-rows", type=click.IntRange(min=1), default=2000, show_default=True,
+              help="Rows per committed batch.")
+@encoding_option
+def import_(db_url, file, preset, profile_path, name, tz, no_locate, batch_rows,
+            encoding) -> None:
+    """Load a historical request export into the store (idempotent, resumable).
+
+    \b
+      geo311 import --db sqlite:///var/geo311.sqlite data/boundaries/demo/requests.csv
+    """
+    from geo311.service.store import open_store
+
+    locator = None if no_locate else _open_city(profile_path).locator
+    with _progress(file, "import") as bar:
+        report = open_store(db_url).import_requests(
+            file, preset, locator=locator, name=name, tz=tz, batch_rows=batch_rows,
+            encoding=encoding, progress=bar.update)
+    click.echo(json.dumps(report.as_dict(), indent=2), err=True)
+    click.echo(report.summary())
+
+
+@main.group()
+def keys() -> None:
+    """API keys of the service."""
+
+
+@keys.command("create")
+@db_option
+@click.argument("name")
+@click.option("--staff", is_flag=True, help="A staff key (status changes, contact details).")
+def keys_create(db_url, name, staff) -> None:
+    """Create an API key named NAME and print it (once: only its hash is stored)."""
+    from geo311.service.store import open_store
+
+    click.echo(open_store(db_url).create_api_key(name, staff=staff, actor="cli"))
+
+
 @main.command()
 @profile_option
-@click.option("--db", "db_url", help="Store URL: sqlite:///PATH or postgresql://... "
-                                     "(default: $GEO311_DB, else var/geo311.sqlite).")
+@db_option
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(1, 65535), default=8311, show_default=True)
 @click.option("--workers", type=click.IntRange(1, 64),

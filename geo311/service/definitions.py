@@ -33,7 +33,8 @@ from geo311.profile import Profile
 from geo311.service.catalog import load_catalog
 
 __all__ = ["DATATYPES", "DEFAULT_RULE", "LIST_DATATYPES", "SERVICE_TYPES", "Attribute",
-           "DuplicateRule", "ServiceDefinitions", "load_definitions"]
+           "DuplicateRule", "ServiceDefinitions", "catalog_services", "load_definitions",
+           "parse_definitions"]
 
 DATATYPES = ("string", "number", "datetime", "text", "singlevaluelist", "multivaluelist")
 LIST_DATATYPES = ("singlevaluelist", "multivaluelist")

@@ -187,14 +187,16 @@ def replay_flags(history: pd.DataFrame, metric_crs: CRS | str,
     return out
 
 
-def measure_duplicates(history: pd.DataFrame, flags: Sequence[Sequence[str]]) -> dict[str, Any]:
+def measure_duplicates(history: pd.DataFrame, flags: Sequence[Sequence[str]],
+                       within: np.ndarray | None = None) -> dict[str, Any]:
     """Recall and precision of ``flags`` (per row, the ids flagged as possible duplicates)
     against the truth in ``history["problem_id"]`` (rows sharing one repeat a problem; the
     first filed is the original), per service and overall.
 
     A row is a *true repeat* when an earlier filed row has its ``problem_id``; it is
     *flagged* when its flags are not empty, and *rightly flagged* when a flagged id
-    has its ``problem_id``. Rows not filed count in ``not_filed`` only.
+    has its ``problem_id``. Rows not filed count in ``not_filed`` only. ``within`` (a
+    boolean mask) counts only those rows, their truth still read from the whole history.
     """
     problem = history["problem_id"].astype(str).to_numpy()
     filed = history["filed"].to_numpy(bool) if "filed" in history else \
@@ -222,5 +224,6 @@ def measure_duplicates(history: pd.DataFrame, flags: Sequence[Sequence[str]]) ->
                 "recall": round(hit / true_n, 4) if true_n else None,
                 "precision": round(right_n / flag_n, 4) if flag_n else None}
 
-    return {"overall": figures(np.ones(len(history), bool)),
-            "by_service": {code: figures(codes == code) for code in sorted(set(codes))}}
+    rows = np.ones(len(history), bool) if within is None else np.asarray(within, bool)
+    return {"overall": figures(rows),
+            "by_service": {code: figures(rows & (codes == code)) for code in sorted(set(codes))}}

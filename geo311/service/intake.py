@@ -38,6 +38,7 @@ import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -212,7 +213,7 @@ class IntakeRules:
             contact=Contact(**{name: _blank(getattr(sub, name)) for name in CONTACT_FIELDS}),
             service_notice=notice,
             source=source,
-            agency_responsible=self._department(code),
+            agency_responsible=self._departments.get(code),
         )
         return IntakeDecision(True, [], new=new, service_notice=notice,
                               possible_duplicates=duplicates, location=place.location)
@@ -426,8 +427,8 @@ class IntakeRules:
                 continue
             here = (location["districts"].get(alt.get("layer")) or {}).get("name")
             label = labels.get(alt.get("layer"), alt.get("layer"))
-            notes.append(f"Near the edge between {label} {here or '(none)'} and "
-                         f"{alt['name']} ({alt['distance_m']:.0f} m): check which serves it.")
+            notes.append(f"Near the edge of {label} {here or '(none)'} and {alt['name']} "
+                         f"({alt['distance_m']:.0f} m away): check which serves it.")
         return notes
 
     def _duplicates(self, code: str, lon: float, lat: float, nearby: NearbyOpen | None,
@@ -439,12 +440,14 @@ class IntakeRules:
         found = nearby(lon, lat, rule.radius_m, service_code=code, since=since, limit=20)
         return rank_candidates(found, now=now, radius_m=rule.radius_m, since=since)
 
-    def _department(self, code: str) -> str | None:
+    @cached_property
+    def _departments(self) -> dict[str, str]:
+        """The catalog's department of each service code (read once)."""
         if not self.city.has_catalog or "department" not in self.city.catalog:
-            return None
-        rows = self.city.catalog.loc[self.city.catalog["service_code"] == code, "department"]
-        value = rows.iloc[0] if len(rows) else None
-        return value if isinstance(value, str) and value.strip() else None
+            return {}
+        pairs = zip(self.city.catalog["service_code"], self.city.catalog["department"],
+                    strict=True)
+        return {str(c): d.strip() for c, d in pairs if isinstance(d, str) and d.strip()}
 
 
 # ------------------------------------------------------------------ helpers

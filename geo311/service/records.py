@@ -196,6 +196,14 @@ class StoredRequest(NewRequest):
     assignee: str | None = None
     duplicate_of: str | None = None
 
+    @classmethod
+    def from_store(cls, **fields: Any) -> StoredRequest:
+        """A request from values the store checked when it wrote them (not checked again:
+        a page of 1,000 rows is built without re-validating each)."""
+        request = object.__new__(cls)
+        request.__dict__.update(fields)
+        return request
+
     def _value(self, name: str) -> Any:
         value = self.lon if name == "long" else getattr(self, name)
         if isinstance(value, datetime):

@@ -10,11 +10,14 @@ serializes the answer.
 from __future__ import annotations
 
 import importlib
+import secrets
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from flask_limiter import Limiter
 
+from geo311.service.definitions import load_definitions
+from geo311.service.intake import IntakeRules
 from geo311.web.errors import register_error_handlers
 from geo311.web.limits import init_limiter, limit_public_posts
 
@@ -29,6 +32,9 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "GEO311_POST_LIMIT": "120 per minute",  # public POSTs per client address
     "RATELIMIT_STORAGE_URI": "memory://",  # per process; e.g. redis://... to share across workers
     "RATELIMIT_HEADERS_ENABLED": True,
+    "SECRET_KEY": None,                    # signs staff sessions; None: random per app
+    "SESSION_COOKIE_SAMESITE": "Strict",
+    "SESSION_COOKIE_HTTPONLY": True,
 }
 """The service's settings; ``create_app(config=...)`` overrides any of them."""
 
@@ -37,18 +43,23 @@ def create_app(city: City, store: Any = None, *, config: dict[str, Any] | None =
     """The WSGI application serving ``city`` (and ``store``'s requests, when given).
 
     ``app.extensions["geo311"]`` holds ``{"city", "store", "definitions", "rules",
-    "limiter"}`` for the views. Build the city's engines first (``city.validator``) to share them
+    "limiter"}`` for the views (``definitions`` and ``rules`` are None for a city without
+    a service catalog). Build the city's engines first (``city.validator``) to share them
     between forked workers.
     """
     app = Flask("geo311.web")
     app.config.update(DEFAULT_CONFIG)
     app.config.update(config or {})
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
     app.json.sort_keys = False          # keep the answers' declared key order
     app.json.ensure_ascii = False
     register_error_handlers(app)
     limiter = init_limiter(app)
-    app.extensions["geo311"] = {"city": city, "store": store, "definitions": None,
-                                "rules": None, "limiter": limiter}
+    definitions = load_definitions(city.profile) if city.has_catalog else None
+    rules = None if definitions is None else IntakeRules(city, definitions=definitions)
+    app.extensions["geo311"] = {"city": city, "store": store, "definitions": definitions,
+                                "rules": rules, "limiter": limiter}
     _register_blueprints(app, limiter)
     app.after_request(_security_headers)
     return app
@@ -65,6 +76,7 @@ def _security_headers(response):
 
 BLUEPRINTS: tuple[tuple[str, str, bool], ...] = (
     ("geo311.web.api", "/api/v1", False),
+    ("geo311.web.open311", "/open311", True),
     ("geo311.web.pages", "", False),  # HTML pages; the public report form limits itself
 )
 """Each blueprint as (module with a ``blueprint``, URL prefix, whether its POSTs are public

@@ -2,8 +2,9 @@
 
 Public: ``validate``, ``locate``, ``reverse``, ``districts``, ``nearby``, ``hotspots``,
 ``reallocation`` (GET). Staff (a staff API key, :mod:`geo311.web.auth`): listing and
-reading requests with contact details, status changes with a note, assignment and
-duplicate links, each written to the audit log. The OpenAPI document of all of them is
+reading requests with contact details, status changes with a note, assignment,
+duplicate links and notes; the store writes each to its audit log, the key's name as
+the actor. The OpenAPI document of all of them is
 ``/api/v1/openapi.json`` (:mod:`geo311.web.openapi`).
 """
 
@@ -17,7 +18,7 @@ from werkzeug.exceptions import ServiceUnavailable
 
 from geo311.errors import InputError, NotFoundError
 from geo311.tables import parse_number
-from geo311.web.auth import staff_required
+from geo311.web.auth import log_in, log_out, staff_required
 from geo311.web.openapi import openapi_document
 
 __all__ = ["blueprint"]
@@ -126,16 +127,19 @@ def _body() -> dict[str, Any]:
 @blueprint.get("/validate")
 def validate():
     """Validate one address: ``address`` (required), ``zip``, ``city``; with
-    ``service_code`` and a store, also the open requests it may duplicate."""
-    answer = dict(_city().validator.validate(_text_arg("address", required=True),
-                                             zip=_text_arg("zip", max_len=20),
-                                             city=_text_arg("city", max_len=100)))
+    ``service_code``, also the open requests it may duplicate (from the store)."""
+    address = _text_arg("address", required=True)
+    zip_code, city = _text_arg("zip", max_len=20), _text_arg("city", max_len=100)
     code = _text_arg("service_code", max_len=100)
-    if code is not None and _state()["store"] is not None:
-        from geo311.web.duplicates import possible_duplicates
-
-        answer["possible_duplicates"] = possible_duplicates(_state(), code, answer)
-    return jsonify(answer)
+    if code is None:
+        return jsonify(_city().validator.validate(address, zip=zip_code, city=city))
+    rules = _state()["rules"]
+    if rules is None:
+        raise InputError("this city has no service catalog: leave service_code out",
+                         field="service_code")
+    store = _state()["store"]
+    return jsonify(rules.validate(address, zip=zip_code, city=city, service_code=code,
+                                  nearby=None if store is None else store.nearby_open))
 
 
 @blueprint.get("/locate")
@@ -203,13 +207,13 @@ def _request_filter():
 def hotspots():
     """The library's hot spot analysis over the stored requests (a small summary)."""
     from geo311.hotspots.analysis import METHODS, analyze
-    from geo311.web.history import stored_requests
+    from geo311.service.history import stored_requests
 
     method = _text_arg("method", max_len=20) or "counts"
     if method not in METHODS:
         raise InputError(f"method must be one of {', '.join(METHODS)}", field="method")
     rows = _request_filter()
-    requests = stored_requests(_store(), _city(), rows)
+    requests = stored_requests(_store(), rows, _city().locator)
     result = analyze(requests, _city().locator, by=_text_arg("by", max_len=100) or "hex",
                      method=method, permutations=999, start=rows.start, end=rows.end)
     top = result.cells.sort_values("count", ascending=False).head(_int_arg("top", 10, 1, 100))
@@ -225,12 +229,12 @@ def hotspots():
 def reallocation():
     """The library's crew reallocation for ``department`` over the stored requests."""
     from geo311.crews.reallocation import reallocate
-    from geo311.web.history import stored_requests
+    from geo311.service.history import stored_requests
 
     department = _text_arg("department", required=True, max_len=200)
     rows = _request_filter()
     city = _city()
-    result = reallocate(stored_requests(_store(), city, rows), city.locator, department,
+    result = reallocate(stored_requests(_store(), rows, city.locator), city.locator, department,
                         catalog=city.catalog, staffing=city.staffing,
                         key=_text_arg("by", max_len=100) or "ward",
                         weight=_text_arg("weight", max_len=20) or "requests",
@@ -273,6 +277,22 @@ def _stored(request_id: str):
     return stored
 
 
+@blueprint.post("/staff/login")
+def staff_login():
+    """Log a staff member in (``username``, ``password``): a session cookie follows."""
+    body = _body()
+    user = log_in(_text_arg("username", required=True, max_len=200, source=body),
+                  _text_arg("password", required=True, max_len=1000, source=body))
+    return jsonify({"username": user.name})
+
+
+@blueprint.post("/staff/logout")
+def staff_logout():
+    """End the staff session."""
+    log_out()
+    return jsonify({"logged_out": True})
+
+
 @blueprint.get("/staff/requests")
 @staff_required
 def staff_list():
@@ -292,8 +312,11 @@ def staff_list():
 @blueprint.get("/staff/requests/<request_id>")
 @staff_required
 def staff_get(request_id: str):
-    """One stored request with contact details, notes and history."""
-    return jsonify(_stored(request_id).private())
+    """One stored request with contact details, notes and status history."""
+    stored = _stored(request_id)
+    history = [{**row, "at": row["at"].isoformat()} for row in _store().history(request_id)]
+    return jsonify({**stored.private(), "history": history,
+                    "notes": _store().notes(request_id, public_only=False)})
 
 
 @blueprint.post("/staff/requests/<request_id>/status")
@@ -305,7 +328,6 @@ def staff_status(request_id: str):
     note = _text_arg("note", max_len=4000, source=body)
     _stored(request_id)
     changed = _store().change_status(request_id, status, actor=g.staff.name, note=note)
-    _store().audit(g.staff.name, "status", request_id, {"status": status, "note": note})
     return jsonify(changed.private())
 
 
@@ -316,7 +338,6 @@ def staff_assign(request_id: str):
     assignee = _text_arg("assignee", max_len=200, source=_body())
     _stored(request_id)
     changed = _store().assign(request_id, assignee, actor=g.staff.name)
-    _store().audit(g.staff.name, "assign", request_id, {"assignee": assignee})
     return jsonify(changed.private())
 
 
@@ -328,8 +349,19 @@ def staff_duplicate(request_id: str):
     _stored(request_id)
     _stored(parent)
     changed = _store().link_duplicate(request_id, parent, actor=g.staff.name)
-    _store().audit(g.staff.name, "duplicate", request_id, {"duplicate_of": parent})
     return jsonify(changed.private())
+
+
+@blueprint.post("/staff/requests/<request_id>/notes")
+@staff_required
+def staff_note(request_id: str):
+    """Add a ``note`` to a request (``public=true`` shows it with the request)."""
+    body = _body()
+    note = _text_arg("note", required=True, max_len=4000, source=body)
+    public = str(body.get("public", "")).lower() in ("1", "true", "yes")
+    _stored(request_id)
+    _store().add_note(request_id, note, actor=g.staff.name, public=public)
+    return jsonify(_store().notes(request_id, public_only=False)), 201
 
 
 # -- the document -------------------------------------------------------------------------------

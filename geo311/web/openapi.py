@@ -194,6 +194,18 @@ _PATHS: dict[str, Any] = {
                        _query("crews", {"type": "integer", "minimum": 0, "maximum": 100000},
                               "crews to share (default: current)")],
         "responses": {"200": _ok({"type": "object"}), **_COMMON}}},
+    "/staff/login": {"post": {
+        "summary": "Staff login (a session cookie)", "operationId": "staffLogin",
+        "requestBody": _body({"username": {"type": "string", "minLength": 1, "maxLength": 200},
+                              "password": {"type": "string", "minLength": 1,
+                                           "maxLength": 1000}}, ["username", "password"]),
+        "responses": {"200": _ok({"type": "object", "required": ["username"]}),
+                      "400": _BAD, "403": _error("unknown user or wrong password"),
+                      "415": _error("body neither form nor JSON"),
+                      "503": _error("no request store")}}},
+    "/staff/logout": {"post": {
+        "summary": "End the staff session", "operationId": "staffLogout",
+        "responses": {"200": _ok({"type": "object"})}}},
     "/staff/requests": {"get": {
         "summary": "Stored requests with contact details", "operationId": "staffList",
         "security": _STAFF,
@@ -211,7 +223,9 @@ _PATHS: dict[str, Any] = {
     "/staff/requests/{request_id}": {"get": {
         "summary": "One stored request with contact details", "operationId": "staffGet",
         "security": _STAFF, "parameters": [_REQUEST_ID],
-        "responses": {"200": _ok(_PRIVATE_REQUEST), **_STAFF_ERRORS}}},
+        "responses": {"200": _ok({**_PRIVATE_REQUEST,
+                                  "required": ["service_request_id", "status", "history",
+                                               "notes"]}), **_STAFF_ERRORS}}},
     "/staff/requests/{request_id}/status": {"post": {
         "summary": "Change a request's status", "operationId": "staffStatus",
         "security": _STAFF, "parameters": [_REQUEST_ID],
@@ -232,6 +246,13 @@ _PATHS: dict[str, Any] = {
                                                "maxLength": 100}}, ["duplicate_of"]),
         "responses": {"200": _ok(_PRIVATE_REQUEST), **_STAFF_ERRORS,
                       "415": _error("body neither form nor JSON")}}},
+    "/staff/requests/{request_id}/notes": {"post": {
+        "summary": "Add a note to a request", "operationId": "staffNote",
+        "security": _STAFF, "parameters": [_REQUEST_ID],
+        "requestBody": _body({"note": {"type": "string", "minLength": 1, "maxLength": 4000},
+                              "public": {"type": "boolean"}}, ["note"]),
+        "responses": {"201": _ok({"type": "array", "items": {"type": "object"}}),
+                      **_STAFF_ERRORS, "415": _error("body neither form nor JSON")}}},
     "/openapi.json": {"get": {
         "summary": "This document", "operationId": "openapi",
         "responses": {"200": _ok({"type": "object", "required": ["openapi", "paths"]})}}},

@@ -10,6 +10,7 @@ master, before any worker starts.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Callable
 from typing import Any
 
@@ -64,6 +65,8 @@ def serve(city: City, db_url: str | None = None, *, host: str = "127.0.0.1",
 
     preload_city(city)
     open_store(db_url).close()      # migrations, once, before the fork
+    # one session key for every worker (a login stays valid whichever worker answers)
+    config = {"SECRET_KEY": secrets.token_hex(32), **(config or {})}
 
     def make_app():
         return create_app(city, open_store(db_url), config=config)

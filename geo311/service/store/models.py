@@ -88,6 +88,7 @@ class Request(Base):
     address: Mapped[str | None] = mapped_column(Text)
     address_id: Mapped[str | None] = mapped_column(String(128))
     zipcode: Mapped[str | None] = mapped_column(String(16))
+    districts_json: Mapped[str | None] = mapped_column(Text)  # request_districts, as read
     requested_datetime: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_datetime: Mapped[datetime] = mapped_column(UTCDateTime)
     expected_datetime: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -104,16 +105,18 @@ class Request(Base):
 
 
 class RequestDistrict(Base):
-    """The district of each layer holding a request (located once, at intake or import)."""
+    """The district of each layer holding a request (located once, at intake or import),
+    with the request's time: a district and a date window are one index range."""
 
     __tablename__ = "request_districts"
-    __table_args__ = (Index("ix_request_districts_layer_district", "layer", "district",
-                            "request_pk"),)
+    __table_args__ = (Index("ix_request_districts_layer_district_requested", "layer",
+                            "district", "requested_datetime", "request_pk"),)
 
     request_pk: Mapped[int] = mapped_column(
         Key, ForeignKey("requests.pk", ondelete="CASCADE"), primary_key=True)
     layer: Mapped[str] = mapped_column(String(64), primary_key=True)
     district: Mapped[str | None] = mapped_column(String(128))
+    requested_datetime: Mapped[datetime] = mapped_column(UTCDateTime)  # the request's, copied
 
 
 class RequestAttribute(Base):

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections import defaultdict
 from collections.abc import Sequence
@@ -45,21 +46,24 @@ def request_row(new: NewRequest, service_request_id: str, token: str,
         "description", "status", "requested_datetime", "service_notice", "source",
         "external_id", "agency_responsible", "closed_datetime")}
     row.update(new.contact.as_dict())
+    row["districts_json"] = json.dumps(new.districts, sort_keys=True)
     row.update(service_request_id=service_request_id, token=token, updated_datetime=updated,
                status_notes=None, expected_datetime=None, assignee=None, duplicate_of=None)
     return row
 
 
 def child_rows(pk: int, new: NewRequest, actor: str,
-               at: datetime) -> dict[Any, list[dict[str, Any]]]:
-    """The rows of ``new`` in the child tables (districts, attributes, media, history)."""
+               updated: datetime) -> dict[Any, list[dict[str, Any]]]:
+    """The rows of ``new`` in the child tables (districts, attributes, media, history:
+    its creation, and its closing at ``updated`` when it comes closed)."""
     history = [{"request_pk": pk, "at": new.requested_datetime, "actor": actor,
                 "from_status": None, "to_status": "open", "note": None}]
     if new.status == "closed":
-        history.append({"request_pk": pk, "at": new.closed_datetime or at, "actor": actor,
+        history.append({"request_pk": pk, "at": updated, "actor": actor,
                         "from_status": "open", "to_status": "closed", "note": None})
     return {
-        DISTRICTS: [{"request_pk": pk, "layer": k, "district": v}
+        DISTRICTS: [{"request_pk": pk, "layer": k, "district": v,
+                     "requested_datetime": new.requested_datetime}
                     for k, v in new.districts.items()],
         ATTRIBUTES: [{"request_pk": pk, "code": code, "value": value, "position": i}
                      for code, values in new.attributes.items()
@@ -69,17 +73,12 @@ def child_rows(pk: int, new: NewRequest, actor: str,
     }
 
 
-def _children(connection: Connection, pks: Sequence[int]) -> tuple[dict, dict, dict]:
-    """Districts, attributes and first media URL of the requests ``pks``."""
-    districts: dict[int, dict[str, str | None]] = defaultdict(dict)
+def _children(connection: Connection, pks: Sequence[int]) -> tuple[dict, dict]:
+    """Attributes and first media URL of the requests ``pks``."""
     attributes: dict[int, dict[str, list[str]]] = defaultdict(dict)
     media: dict[int, str] = {}
     if not pks:
-        return districts, attributes, media
-    for pk, layer, district in connection.execute(
-            select(DISTRICTS.c.request_pk, DISTRICTS.c.layer, DISTRICTS.c.district)
-            .where(DISTRICTS.c.request_pk.in_(pks))):
-        districts[pk][layer] = district
+        return attributes, media
     for pk, code, value in connection.execute(
             select(ATTRIBUTES.c.request_pk, ATTRIBUTES.c.code, ATTRIBUTES.c.value)
             .where(ATTRIBUTES.c.request_pk.in_(pks))
@@ -89,7 +88,7 @@ def _children(connection: Connection, pks: Sequence[int]) -> tuple[dict, dict, d
             select(MEDIA.c.request_pk, MEDIA.c.url).where(MEDIA.c.request_pk.in_(pks))
             .order_by(MEDIA.c.pk)):
         media.setdefault(pk, url)
-    return districts, attributes, media
+    return attributes, media
 
 
 _FIELDS = ("service_code", "service_name", "lon", "lat", "address", "address_id", "zipcode",
@@ -101,13 +100,14 @@ _FIELDS = ("service_code", "service_name", "lon", "lat", "address", "address_id"
 
 def stored_requests(connection: Connection, rows: Sequence[Row]) -> list[StoredRequest]:
     """The :class:`StoredRequest` of each ``requests`` row, in order."""
-    districts, attributes, media = _children(connection, [row.pk for row in rows])
+    attributes, media = _children(connection, [row.pk for row in rows])
     answers = []
     for row in rows:
         values = row._mapping
-        answers.append(StoredRequest(
+        answers.append(StoredRequest.from_store(
             **{name: values[name] for name in _FIELDS},
-            districts=districts.get(row.pk, {}), attributes=attributes.get(row.pk, {}),
+            districts=json.loads(values["districts_json"] or "{}"),
+            attributes=attributes.get(row.pk, {}),
             media_url=media.get(row.pk),
             contact=Contact(**{name: values[name] for name in CONTACT_FIELDS}),
         ))

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, and_, insert, select, update
+from sqlalchemy import Connection, and_, func, insert, select, update
 
 from geo311.errors import InputError, NotFoundError
 from geo311.service.records import (
@@ -46,6 +46,11 @@ T = Request.__table__
 DISTRICTS = RequestDistrict.__table__
 NOTES = Note.__table__
 AUDIT = AuditEntry.__table__
+
+
+LIVE_SOURCES = ("api", "open311")
+STORED_FIELDS = ("service_request_id", "token", "updated_datetime", "status_notes",
+                 "expected_datetime", "assignee", "duplicate_of")
 
 
 def open_store(url: str | None = None) -> Store:
@@ -91,30 +96,39 @@ class Store:
 
     # -- writing requests ---------------------------------------------------------------
 
-    def _insert(self, connection: Connection, new: NewRequest, actor: str) -> StoredRequest:
+    def _insert(self, connection: Connection, news: list[NewRequest],
+                actor: str | None) -> list[StoredRequest]:
+        """Insert ``news`` (one statement per table); ``actor`` None: each one's source."""
         now = utc_now()
-        updated = new.closed_datetime or (now if new.source in ("api", "open311")
-                                          else new.requested_datetime)
-        row = request_row(new, new_id(), new_id(), updated)
-        pk = connection.execute(insert(T).returning(T.c.pk), row).scalar_one()
-        for table, rows in child_rows(pk, new, actor, now).items():
-            if rows:
-                connection.execute(insert(table), rows)
-        return StoredRequest(**{**new.__dict__, **{k: row[k] for k in (
-            "service_request_id", "token", "updated_datetime", "status_notes",
-            "expected_datetime", "assignee", "duplicate_of")}})
+        rows = [request_row(new, new_id(), new_id(), new.closed_datetime or (
+            now if new.source in LIVE_SOURCES else new.requested_datetime)) for new in news]
+        connection.execute(insert(T), rows)  # executemany: no RETURNING, read the keys back
+        ids = [row["service_request_id"] for row in rows]
+        pks = dict(connection.execute(select(T.c.service_request_id, T.c.pk).where(
+            T.c.service_request_id.in_(ids))).all())
+        children: dict[Any, list[dict[str, Any]]] = {}
+        for new, row in zip(news, rows, strict=True):
+            pk = pks[row["service_request_id"]]
+            for table, table_rows in child_rows(pk, new, actor or new.source,
+                                                row["updated_datetime"]).items():
+                children.setdefault(table, []).extend(table_rows)
+        for table, table_rows in children.items():
+            if table_rows:
+                connection.execute(insert(table), table_rows)
+        return [StoredRequest(**{**new.__dict__, **{k: row[k] for k in STORED_FIELDS}})
+                for new, row in zip(news, rows, strict=True)]
 
     def create_request(self, new: NewRequest) -> StoredRequest:
         """Store ``new`` and return it with its random id and token (committed on return)."""
         with self.engines.write.begin() as connection:
-            return self._insert(connection, new, new.source)
+            return self._insert(connection, [new], None)[0]
 
-    def insert_many(self, requests: list[NewRequest], actor: str) -> int:
-        """Store ``requests`` in one transaction (all or none); return how many."""
+    def insert_many(self, requests: list[NewRequest], actor: str) -> list[StoredRequest]:
+        """Store ``requests`` in one transaction (all or none) and return them."""
+        if not requests:
+            return []
         with self.engines.write.begin() as connection:
-            for new in requests:
-                self._insert(connection, new, actor)
-        return len(requests)
+            return self._insert(connection, list(requests), actor)
 
     # -- reading requests ---------------------------------------------------------------
 
@@ -131,43 +145,54 @@ class Store:
         """The request whose token is ``token``, or None."""
         return self._one(T.c.token == str(token))
 
-    def _conditions(self, query: RequestQuery) -> list:
-        conditions = []
+    def _selection(self, query: RequestQuery, *columns):
+        """``SELECT columns`` of the requests ``query`` selects, and its newest-first order.
+
+        With a district filter the first layer is joined: its rows carry the request
+        time, so one district in a date window is one index range read in order.
+        """
+        conditions, source = [], T
+        newest = (T.c.requested_datetime.desc(), T.c.pk.desc())
+        times = T.c.requested_datetime
+        layers = list(query.districts.items())
+        if layers:
+            layer, ids = layers[0]
+            first = DISTRICTS.alias("first_district")
+            source = T.join(first, and_(first.c.request_pk == T.c.pk, first.c.layer == layer,
+                                        first.c.district.in_(ids)))
+            newest = (first.c.requested_datetime.desc(), first.c.request_pk.desc())
+            times = first.c.requested_datetime
+        for layer, ids in layers[1:]:
+            conditions.append(T.c.pk.in_(
+                select(DISTRICTS.c.request_pk).where(DISTRICTS.c.layer == layer,
+                                                     DISTRICTS.c.district.in_(ids))))
         if query.ids:
             conditions.append(T.c.service_request_id.in_(query.ids))
         if query.service_codes:
             conditions.append(T.c.service_code.in_(query.service_codes))
         if query.statuses:
             conditions.append(T.c.status.in_(query.statuses))
-        for column, start, end in ((T.c.requested_datetime, query.start, query.end),
+        for column, start, end in ((times, query.start, query.end),
                                    (T.c.updated_datetime, query.updated_start,
                                     query.updated_end)):
             if start is not None:
                 conditions.append(column >= start)
             if end is not None:
                 conditions.append(column < end)
-        for layer, ids in query.districts.items():
-            conditions.append(T.c.pk.in_(
-                select(DISTRICTS.c.request_pk).where(DISTRICTS.c.layer == layer,
-                                                     DISTRICTS.c.district.in_(ids))))
         if query.bbox is not None:
             conditions.append(box_condition(self.dialect, query.bbox))
-        return conditions
+        return select(*columns).select_from(source).where(*conditions), newest
 
     def list_requests(self, query: RequestQuery) -> list[StoredRequest]:
         """The requests ``query`` selects, newest first (at most ``query.limit``)."""
-        statement = (select(T).where(*self._conditions(query))
-                     .order_by(T.c.requested_datetime.desc(), T.c.pk.desc())
-                     .limit(query.limit).offset(query.offset))
+        statement, newest = self._selection(query, T)
+        statement = statement.order_by(*newest).limit(query.limit).offset(query.offset)
         with self.engines.read.connect() as connection:
             return stored_requests(connection, connection.execute(statement).all())
 
     def count_requests(self, query: RequestQuery | None = None) -> int:
         """How many requests ``query`` selects, ignoring its limit (default: all)."""
-        from sqlalchemy import func
-
-        query = query or RequestQuery()
-        statement = select(func.count()).select_from(T).where(*self._conditions(query))
+        statement, _ = self._selection(query or RequestQuery(), func.count())
         with self.engines.read.connect() as connection:
             return connection.execute(statement).scalar_one()
 
@@ -381,10 +406,10 @@ class Store:
                              r.actor) for r in rows]
 
     def history(self, request_id: str) -> list[dict[str, Any]]:
-        """Every status row of ``request_id``, oldest first: who, when, from, to, note."""
+        """Every status row of ``request_id`` in the order written: who, when, from, to, note."""
         statement = (select(HISTORY).join(T, T.c.pk == HISTORY.c.request_pk)
                      .where(T.c.service_request_id == str(request_id))
-                     .order_by(HISTORY.c.at, HISTORY.c.pk))
+                     .order_by(HISTORY.c.pk))
         with self.engines.read.connect() as connection:
             rows = connection.execute(statement).all()
         return [{"at": r.at, "actor": r.actor, "from": r.from_status, "to": r.to_status,

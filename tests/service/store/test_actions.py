@@ -1,0 +1,154 @@
+"""Staff actions on SQLite and PostgreSQL: status history, notes, assignment, duplicates,
+updates, audit log; API keys and staff passwords (argon2)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from geo311.errors import InputError, NotFoundError
+from geo311.service.records import NewRequest
+from geo311.service.store import keys as key_module
+from geo311.service.store import open_store
+from geo311.service.store.models import ApiKey, StaffUser
+
+
+@pytest.fixture(scope="module")
+def store(store_url):
+    store = open_store(store_url)
+    yield store
+    store.close()
+
+
+def _new(store, code="ACT"):
+    return store.create_request(NewRequest(code, lon=-118.2, lat=34.0))
+
+
+def test_status_changes_keep_who_when_from_to_note(store):
+    request = _new(store)
+    at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    closed = store.change_status(request.service_request_id, "closed", actor="maria",
+                                 note="filled", at=at)
+    assert (closed.status, closed.status_notes, closed.updated_datetime,
+            closed.closed_datetime) == ("closed", "filled", at, at)
+    reopened = store.change_status(request.service_request_id, "OPEN", actor="li")
+    assert reopened.status == "open" and reopened.closed_datetime is None
+    history = store.history(request.service_request_id)
+    assert [(h["actor"], h["from"], h["to"], h["note"]) for h in history] == [
+        ("api", None, "open", None), ("maria", "open", "closed", "filled"),
+        ("li", "closed", "open", None)]
+    assert history[1]["at"] == at
+    audit = store.audit_log(request_id=request.service_request_id)
+    assert [(a["actor"], a["action"], a["detail"]["to"]) for a in audit] == [
+        ("maria", "change_status", "closed"), ("li", "change_status", "open")]
+    with pytest.raises(InputError):
+        store.change_status(request.service_request_id, "done", actor="li")
+    with pytest.raises(InputError):
+        store.change_status(request.service_request_id, "closed", actor=" ")
+    with pytest.raises(NotFoundError):
+        store.change_status("nope", "closed", actor="li")
+
+
+def test_notes_and_assignment(store):
+    request = _new(store)
+    rid = request.service_request_id
+    store.add_note(rid, "crew on the way", actor="maria", public=True)
+    store.add_note(rid, "caller was rude", actor="maria", public=False)
+    assert [n["text"] for n in store.notes(rid)] == ["crew on the way"]
+    staff = store.notes(rid, public_only=False)
+    assert [(n["text"], n["public"], n["actor"]) for n in staff] == [
+        ("crew on the way", True, "maria"), ("caller was rude", False, "maria")]
+    assert store.assign(rid, "crew 7", actor="lead").assignee == "crew 7"
+    assert store.assign(rid, None, actor="lead").assignee is None
+    actions = [(a["action"], a["detail"]) for a in store.audit_log(request_id=rid)]
+    assert actions == [("add_note", {"public": True}), ("add_note", {"public": False}),
+                       ("assign", {"from": None, "to": "crew 7"}),
+                       ("assign", {"from": "crew 7", "to": None})]
+    assert "assignee" not in store.get_request(rid).public()
+    with pytest.raises(InputError):
+        store.add_note(rid, "  ", actor="maria", public=True)
+
+
+def test_closing_the_parent_closes_its_duplicates(store):
+    parent, a, b, c = (_new(store, "DUP") for _ in range(4))
+    store.link_duplicate(a.service_request_id, parent.service_request_id, actor="li")
+    store.link_duplicate(b.service_request_id, a.service_request_id, actor="li")  # -> root
+    assert store.get_request(b.service_request_id).duplicate_of == parent.service_request_id
+    store.change_status(c.service_request_id, "closed", actor="li")
+    with pytest.raises(InputError, match="cycle"):
+        store.link_duplicate(parent.service_request_id, b.service_request_id, actor="li")
+    store.change_status(parent.service_request_id, "closed", actor="maria", note="fixed")
+    for child in (a, b):
+        again = store.get_request(child.service_request_id)
+        assert again.status == "closed"
+        last = store.history(child.service_request_id)[-1]
+        assert (last["actor"], last["from"], last["to"]) == ("maria", "open", "closed")
+        assert parent.service_request_id in last["note"]
+    # linking to a closed request closes the new duplicate at once
+    late = _new(store, "DUP")
+    assert store.link_duplicate(late.service_request_id, parent.service_request_id,
+                                actor="li").status == "closed"
+    assert store.get_request(c.service_request_id).duplicate_of is None
+
+
+def test_updates_are_the_status_changes_in_a_window(store):
+    start = datetime(2030, 1, 1, tzinfo=UTC)
+    request = _new(store)
+    for day, status in ((1, "closed"), (3, "open"), (5, "closed")):
+        store.change_status(request.service_request_id, status, actor="x", note=f"d{day}",
+                            at=start + timedelta(days=day))
+    got = store.updates(start + timedelta(days=2), start + timedelta(days=6))
+    assert [(u.status, u.description, u.service_request_id) for u in got] == [
+        ("open", "d3", request.service_request_id), ("closed", "d5", request.service_request_id)]
+    assert got[0].public()["updated_datetime"] == "2030-01-04T00:00:00+00:00"
+    assert "actor" not in got[0].public()
+    assert len(store.updates(start, limit=2)) == 2
+
+
+def test_api_keys_are_hashed_cached_and_revocable(store, monkeypatch):
+    key = store.create_api_key("crm", staff=True)
+    key_id, secret = key.split(".")
+    with store.engines.read.connect() as connection:
+        row = connection.execute(select(ApiKey.__table__).where(
+            ApiKey.__table__.c.key_id == key_id)).one()
+    assert secret not in " ".join(str(v) for v in row)
+    assert row.secret_hash.startswith("$argon2id$")
+    verified = []
+
+    class Counting:
+        def verify(self, *args):
+            verified.append(1)
+            return real.verify(*args)
+
+        def hash(self, secret):
+            return real.hash(secret)
+
+    real = key_module.HASHER
+    monkeypatch.setattr(key_module, "HASHER", Counting())
+    for _ in range(5):
+        info = store.check_api_key(key)
+        assert (info.key_id, info.name, info.staff) == (key_id, "crm", True)
+    assert len(verified) == 1  # argon2 once; then the SHA-256 cache
+    assert store.check_api_key(f"{key_id}.{secret[:-1]}x") is None
+    assert store.check_api_key("garbage") is None and store.check_api_key("") is None
+    plain = store.create_api_key("app")
+    assert store.check_api_key(plain).staff is False
+    store.revoke_api_key(key_id, actor="admin")
+    assert store.check_api_key(key) is None  # the cache does not outlive a revocation
+    assert any(a["action"] == "revoke_api_key" for a in store.audit_log())
+    with pytest.raises(NotFoundError):
+        store.revoke_api_key("nope", actor="admin")
+
+
+def test_staff_passwords(store):
+    store.create_staff_user("maria", "correct horse battery")
+    with store.engines.read.connect() as connection:
+        stored = connection.execute(select(StaffUser.__table__.c.password_hash)).scalar_one()
+    assert stored.startswith("$argon2id$") and "correct horse" not in stored
+    assert store.check_staff_password("maria", "correct horse battery")
+    assert not store.check_staff_password("maria", "wrong")
+    assert not store.check_staff_password("nobody", "correct horse battery")
+    with pytest.raises(InputError, match="exists"):
+        store.create_staff_user("maria", "other")
