@@ -68,7 +68,7 @@ def queries(frame: pd.DataFrame, n: int, seed: int) -> list[tuple[str, pd.Timest
     wards = sorted(frame["ward_id"].dropna().unique())
     first, last = frame["created"].min(), frame["created"].max() - pd.Timedelta(days=30)
     span = (last - first).total_seconds()
-    return [(str(rng.choice(wards)), first + pd.Timedelta(seconds=float(rng.random() * span)))
+    return [(str(rng.choice(wards)), first + pd.Timedelta(seconds=int(rng.random() * span)))
             for _ in range(n)]
 
 

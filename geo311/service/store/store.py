@@ -115,7 +115,7 @@ class Store:
         for table, table_rows in children.items():
             if table_rows:
                 connection.execute(insert(table), table_rows)
-        return [StoredRequest(**{**new.__dict__, **{k: row[k] for k in STORED_FIELDS}})
+        return [StoredRequest.from_store(**new.__dict__, **{k: row[k] for k in STORED_FIELDS})
                 for new, row in zip(news, rows, strict=True)]
 
     def create_request(self, new: NewRequest) -> StoredRequest:
