@@ -2,13 +2,14 @@
 
 Mounted at the site root. Public: ``/`` (start), ``/serves`` ("Who serves this
 address?"), ``/report`` ("Report a problem", rate-limited), ``/status`` and
-``/status/<token>`` ("Status of my request"). Staff (signed in with a staff API key at
-``/staff/login``): ``/intake`` (agent intake, with the live check ``/intake/check`` and the
-fields of a service type, ``/service-form``) and ``/dashboard``. Each view parses the request, makes
-the library call the API makes (the validator, the intake rules, the store) and renders a
-template; Jinja autoescapes everything, data for scripts goes through ``|tojson``, and every
-POST carries the session's CSRF token. Leaflet is served from
-``geo311/render/assets``; no page loads anything from another host.
+``/status/<token>`` ("Status of my request"), the fields of a service type
+(``/service-form``) and the offline basemap's streets (``/basemap/streets.json``). Staff
+(signed in at ``/staff/login`` with the service's staff login): ``/intake`` (agent intake,
+with the live check ``/intake/check``) and ``/dashboard`` (with its downloads). Each view
+parses the request, makes the library call the API makes (the validator, the intake rules,
+the store, the analyses) and renders a template; Jinja autoescapes everything, data for
+scripts goes through ``|tojson``, and every POST carries the session's CSRF token. Leaflet
+is served from ``geo311/render/assets``; no page loads anything from another host.
 """
 
 from __future__ import annotations
@@ -349,12 +350,12 @@ def _safe_next(target: str | None) -> str:
 
 @blueprint.route("/staff/login", methods=["GET", "POST"])
 def login():
-    """Staff sign-in with a staff API key."""
+    """Staff sign-in (the service's staff users)."""
     error = None
     if request.method == "POST":
-        if sign_in(request.form.get("api_key", "")):
+        if sign_in(request.form.get("username", "")[:200], request.form.get("password", "")):
             return redirect(_safe_next(request.form.get("next")))
-        error = gettext("This key is not a staff key of this service.")
+        error = gettext("Unknown user or wrong password.")
     return render_template("login.html", next=request.values.get("next", ""), error=error), (
         401 if error else 200)
 

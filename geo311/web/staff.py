@@ -1,40 +1,43 @@
-"""Staff sign-in for the pages: a staff API key (``geo311 keys create --staff``) opens a session.
+"""Staff sign-in for the pages: the staff login of the service (:mod:`geo311.web.auth`).
 
-The key is checked once by the store (:meth:`Store.check_api_key`); the session then holds
-the key's id and name, never the key. :func:`require_staff` sends anyone else to the sign-in
-page.
+A staff member signs in with the user name and password of ``geo311`` staff users (checked
+by the store against an argon2 hash); the signed session cookie then stands for them on the
+pages and on the staff endpoints of ``/api/v1`` alike. :func:`require_staff` sends anyone
+else to the sign-in page.
 """
 
 from __future__ import annotations
 
 from functools import wraps
 
-from flask import current_app, redirect, request, session, url_for
+from flask import redirect, request, session, url_for
+from werkzeug.exceptions import Forbidden
+
+from geo311.web import auth
 
 __all__ = ["current_staff", "require_staff", "sign_in", "sign_out"]
 
-_KEY = "geo311_staff"
-
 
 def current_staff() -> dict | None:
-    """The signed-in staff member (``{"key_id", "name"}``), or None."""
-    return session.get(_KEY)
+    """The signed-in staff member (``{"name"}``), or None."""
+    user = session.get(auth.SESSION_KEY)
+    return {"name": user} if isinstance(user, str) else None
 
 
-def sign_in(key: str) -> dict | None:
-    """Open a staff session for a staff API key; None when the key is unknown or not staff."""
-    store = current_app.extensions["geo311"]["store"]
-    info = store.check_api_key(key.strip()) if store is not None and key.strip() else None
-    if info is None or not info.staff:
+def sign_in(username: str, password: str) -> dict | None:
+    """Open a staff session; None when the user is unknown or the password wrong."""
+    if not username.strip() or not password:
         return None
-    session.clear()
-    session[_KEY] = {"key_id": info.key_id, "name": info.name}
-    return session[_KEY]
+    try:
+        auth.log_in(username.strip(), password)
+    except Forbidden:
+        return None
+    return current_staff()
 
 
 def sign_out() -> None:
     """Close the session."""
-    session.clear()
+    auth.log_out()
 
 
 def require_staff(view):

@@ -54,9 +54,19 @@ def pages_store(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def staff_key(pages_store) -> str:
-    """A staff API key of the store (what ``geo311 keys create --staff`` prints)."""
-    return pages_store.create_api_key("Agent Smith", staff=True)
+def staff_login(pages_store) -> tuple[str, str]:
+    """A staff user of the store: (user name, password)."""
+    pages_store.create_staff_user("agent.smith", "correct horse battery staple")
+    return "agent.smith", "correct horse battery staple"
+
+
+def sign_in(page, live_server: str, login: tuple[str, str]) -> None:
+    """Sign ``page`` in through the sign-in form."""
+    page.goto(f"{live_server}/staff/login")
+    page.fill("#username", login[0])
+    page.fill("#password", login[1])
+    page.click("button[type=submit] >> text=Sign in")
+    page.wait_for_url(f"{live_server}/intake")
 
 
 @pytest.fixture(scope="session")
@@ -154,10 +164,7 @@ def axe_check(page) -> list[dict]:
 
 
 @pytest.fixture
-def signed_in(page, live_server, staff_key, guard):
+def signed_in(page, live_server, staff_login, guard):
     """``page`` signed in as staff through the sign-in form."""
-    page.goto(f"{live_server}/staff/login")
-    page.fill("#api_key", staff_key)
-    page.click("button[type=submit] >> text=Sign in")
-    page.wait_for_url(f"{live_server}/intake")
+    sign_in(page, live_server, staff_login)
     return page

@@ -9,7 +9,7 @@ import pandas as pd
 from playwright.sync_api import expect
 
 from geo311.service.records import NewRequest
-from tests.pages.conftest import SCREENSHOTS, axe_check
+from tests.pages.conftest import SCREENSHOTS, axe_check, sign_in
 from tests.pages.places import inside, outside
 
 
@@ -67,7 +67,7 @@ def test_the_dashboard_draws_gi_star_hot_spots_with_a_legend(signed_in, live_ser
     assert axe_check(page) == []
 
 
-def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, staff_key, points,
+def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, staff_login, points,
                                                  pages_store):
     """Screenshots at 375 px go to out/screenshots/ (CI keeps them as artifacts)."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -93,10 +93,7 @@ def test_every_page_fits_a_phone_and_passes_axe(browser, live_server, staff_key,
     for name, url in pages.items():
         page.goto(f"{live_server}{url}")
         _check_phone(page, name)
-    page.goto(f"{live_server}/staff/login")
-    page.fill("#api_key", staff_key)
-    page.click("button[type=submit] >> text=Sign in")
-    page.wait_for_url(f"{live_server}/intake")
+    sign_in(page, live_server, staff_login)
     for name, url in {"intake": "/intake?service_code=BULKY",
                       "dashboard": "/dashboard?type=POTHOLE&method=lisa"}.items():
         page.goto(f"{live_server}{url}")

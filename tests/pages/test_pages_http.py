@@ -20,31 +20,39 @@ def _token(html: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
 
 
-def test_a_post_without_the_session_csrf_token_is_refused(client, staff_key):
-    assert client.post("/staff/login", data={"api_key": staff_key}).status_code == 400
+def _login(staff_login, **extra) -> dict:
+    return {"username": staff_login[0], "password": staff_login[1], **extra}
+
+
+def test_a_post_without_the_session_csrf_token_is_refused(client, staff_login):
+    assert client.post("/staff/login", data=_login(staff_login)).status_code == 400
     page = client.get("/staff/login").get_data(as_text=True)
-    other = client.post("/staff/login", data={"api_key": staff_key, "csrf_token": "forged"})
+    other = client.post("/staff/login", data=_login(staff_login, csrf_token="forged"))
     assert other.status_code == 400
     assert "did not come from this site" in other.get_data(as_text=True)
-    ok = client.post("/staff/login", data={"api_key": staff_key, "csrf_token": _token(page)})
+    ok = client.post("/staff/login", data=_login(staff_login, csrf_token=_token(page)))
     assert ok.status_code == 302 and ok.headers["Location"] == "/intake"
+    assert client.get("/intake").status_code == 200
+    # the same session stands for the staff member on the API's staff endpoints
+    assert client.get("/api/v1/staff/requests").status_code == 200
 
 
-def test_staff_pages_need_a_staff_key(client, pages_store):
+def test_staff_pages_need_a_staff_login(client, staff_login):
     assert client.get("/intake").headers["Location"] == "/staff/login?next=/intake"
-    public_key = pages_store.create_api_key("an app", staff=False)
     token = _token(client.get("/staff/login").get_data(as_text=True))
-    for key in (public_key, "nope.nope", ""):
-        answer = client.post("/staff/login", data={"api_key": key, "csrf_token": token})
+    for user, password in ((staff_login[0], "wrong"), ("nobody", staff_login[1]), ("", "")):
+        answer = client.post("/staff/login", data={"username": user, "password": password,
+                                                   "csrf_token": token})
         assert answer.status_code == 401
         assert client.get("/intake").status_code == 302
+        assert client.get("/dashboard").status_code == 302
 
 
 @pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil"])
-def test_sign_in_never_sends_to_another_site(client, staff_key, target):
+def test_sign_in_never_sends_to_another_site(client, staff_login, target):
     token = _token(client.get("/staff/login").get_data(as_text=True))
-    answer = client.post("/staff/login", data={"api_key": staff_key, "csrf_token": token,
-                                               "next": target})
+    answer = client.post("/staff/login", data=_login(staff_login, csrf_token=token,
+                                                     next=target))
     assert answer.headers["Location"] == "/intake"
 
 
