@@ -178,3 +178,13 @@ def test_the_public_report_form_files_a_request_and_redirects_outside(page, guar
     stored = pages_store.get_by_token(page.locator("[data-testid=token]").inner_text())
     assert stored.address == here.address and stored.contact.first_name == HOSTILE
     assert axe_check(page) == []
+
+
+def test_hostile_text_typed_into_intake_stays_text(signed_in):
+    page = signed_in
+    page.fill("#address", f"12 main st {HOSTILE}")
+    page.press("#address", "Enter")
+    page.locator("#check .card").wait_for()
+    assert page.locator("#check img, #check script:not([type='application/json'])").count() == 0
+    page.fill("#service-filter", HOSTILE)  # the service search takes it as text too
+    assert page.locator("main img").count() == 0
