@@ -147,18 +147,13 @@ def _shapes() -> MapShapes:
 
 
 def _rules():
-    """The intake rules (and definitions): the app's, else built once here."""
-    shared = _geo311()
-    if shared.get("rules") is not None:
-        return shared["rules"]
-    own = current_app.extensions["geo311_pages"]
-    if "rules" not in own:
-        from geo311.service.definitions import load_definitions
-        from geo311.service.intake import IntakeRules
-
-        city = _city()
-        own["rules"] = IntakeRules(city, definitions=load_definitions(city.profile))
-    return own["rules"]
+    """The app's intake rules (with their service definitions); 503 for a city without a
+    service catalog, where nothing can be filed."""
+    rules = _geo311().get("rules")
+    if rules is None:
+        abort(503, gettext("This service has no service catalog: requests cannot be filed "
+                           "here."))
+    return rules
 
 
 def _text(name: str, source=None, *, max_len: int = _MAX_TEXT) -> str | None:

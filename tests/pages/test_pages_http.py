@@ -96,3 +96,21 @@ def test_the_public_report_form_is_rate_limited_per_client(pages_city, pages_sto
     other = app.test_client()  # another session from the same address: the limit holds
     token = _token(other.get("/report").get_data(as_text=True))
     assert other.post("/report", data={**form, "csrf_token": token}).status_code == 429
+
+
+def test_a_city_without_a_service_catalog_says_nothing_can_be_filed(demo_dir, tmp_path,
+                                                                    pages_store):
+    from geo311.city import City
+    from geo311.web import create_app
+
+    for item in demo_dir.iterdir():
+        if item.name != "profile.toml":
+            (tmp_path / item.name).symlink_to(item)
+    text = (demo_dir / "profile.toml").read_text()
+    services = text[text.index("[services]"):].split("\n\n")[0]
+    (tmp_path / "profile.toml").write_text(text.replace(services, ""))
+    client = create_app(City.open(tmp_path), pages_store).test_client()
+    answer = client.get("/report")
+    assert answer.status_code == 503 and answer.mimetype == "text/html"
+    assert "no service catalog" in answer.get_data(as_text=True)
+    assert client.get("/serves?address=1200+n+main+st").status_code == 200
