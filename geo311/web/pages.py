@@ -15,7 +15,6 @@ is served from ``geo311/render/assets``; no page loads anything from another hos
 from __future__ import annotations
 
 import math
-import secrets
 import threading
 from collections import OrderedDict
 from dataclasses import replace
@@ -77,12 +76,9 @@ def _language_url(code: str) -> str:
 
 @blueprint.record_once
 def _setup(state) -> None:
-    """Session secret, Flask-Babel, template helpers and the pages' own state."""
+    """Flask-Babel, template helpers and the pages' own state (the session's secret and
+    cookie settings are create_app's)."""
     app = state.app
-    if not app.secret_key:
-        # one process: a random key is enough; several workers must share GEO311_SECRET_KEY
-        app.secret_key = app.config.get("GEO311_SECRET_KEY") or secrets.token_bytes(32)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("GEO311_REPORT_LIMIT", "10 per minute")
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES",
                           str(Path(__file__).with_name("translations")))
