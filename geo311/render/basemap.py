@@ -109,12 +109,26 @@ class Basemap:
                            tooltip=html.escape(name)).add_to(limits)
         limits.add_to(m)
         if len(self.street_lines):
-            west, south, east, north = shapely.total_bounds(self.street_lines)
-            streets = folium.GeoJson(self.streets((west, south, east, north)), name="Streets",
-                                     style_function=lambda _f: _STREET_STYLE,
-                                     tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False))
-            streets.add_to(m)
+            folium.GeoJson(self.merged_streets(), name="Streets",
+                           style_function=lambda _f: _STREET_STYLE,
+                           tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False)
+                           ).add_to(m)
         return m
+
+    def merged_streets(self) -> dict:
+        """Every street as one feature (its segments merged, simplified to ~5 m):
+        the whole city in a page of modest size."""
+        order = np.argsort(self.street_names, kind="stable")
+        names, starts = np.unique(self.street_names[order].astype(str), return_index=True)
+        groups = np.split(order, starts[1:])
+        features = []
+        for name, members in zip(names, groups, strict=True):
+            merged = shapely.line_merge(shapely.multilinestrings(self.street_lines[members]))
+            merged = shapely.transform(shapely.simplify(merged, 2.5 * _SIMPLIFY_DEG),
+                                       lambda c: np.round(c, _ROUND))
+            features.append({"type": "Feature", "geometry": json.loads(shapely.to_geojson(merged)),
+                             "properties": {"name": str(name)}})
+        return {"type": "FeatureCollection", "features": features}
 
 
 def _read_streets(path, mapping: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
