@@ -26,15 +26,23 @@ case "${1:-}" in
       as_owner "$BIN/initdb" -D "$DIR/data" -U geo311 --auth=trust -E UTF8 >"$DIR/initdb.log"
     fi
     if ! as_owner "$BIN/pg_ctl" -D "$DIR/data" status >/dev/null 2>&1; then
+      # pg_ctl's own wait has been seen to give up on a loaded machine while the server came
+      # up: wait for it to accept connections, and show its log if it never does
       as_owner "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 start \
-        -o "-p $PORT -k $DIR/socket -c listen_addresses=127.0.0.1" >/dev/null
+        -o "-p $PORT -k $DIR/socket -c listen_addresses=127.0.0.1" >/dev/null || true
+      for _ in $(seq 60); do
+        as_owner "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT" && break
+        sleep 1
+      done
+      as_owner "$BIN/pg_isready" -q -h 127.0.0.1 -p "$PORT" \
+        || { echo "PostgreSQL did not start:" >&2; tail -20 "$DIR/server.log" >&2; exit 1; }
     fi
     if ! as_owner "$BIN/psql" -h 127.0.0.1 -p "$PORT" -U geo311 -d postgres -tAc \
         "SELECT 1 FROM pg_database WHERE datname = 'geo311'" | grep -q 1; then
       as_owner "$BIN/createdb" -h 127.0.0.1 -p "$PORT" -U geo311 geo311
     fi
     as_owner "$BIN/psql" -h 127.0.0.1 -p "$PORT" -U geo311 -d template1 -qc \
-      "CREATE EXTENSION IF NOT EXISTS postgis" >/dev/null
+      "CREATE EXTENSION IF NOT EXISTS postgis" >/dev/null 2>&1
     echo "export GEO311_TEST_PG=$URL"
     ;;
   stop)

@@ -33,6 +33,7 @@ __all__ = [
     "StatusUpdate",
     "StoredRequest",
     "aware_utc",
+    "check_text",
     "utc_now",
 ]
 
@@ -51,6 +52,11 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def _parsed(value: Any, name: str) -> datetime:
+    """A date or time text as a datetime (to the microsecond)."""
+    return parse_bound(value, name).floor("us").to_pydatetime()
+
+
 def aware_utc(value: Any, name: str = "time") -> datetime:
     """Return ``value`` (datetime or ISO 8601 text) as an aware UTC datetime.
 
@@ -61,7 +67,7 @@ def aware_utc(value: Any, name: str = "time") -> datetime:
     InputError
         If ``value`` is not a date or time, or has no time zone.
     """
-    stamp = value if isinstance(value, datetime) else parse_bound(value, name).to_pydatetime()
+    stamp = value if isinstance(value, datetime) else _parsed(value, name)
     if stamp.tzinfo is None or stamp.utcoffset() is None:
         raise InputError(f"{name} {value!r} has no time zone (give an offset, e.g. +00:00)",
                          field=name)
@@ -72,10 +78,18 @@ def _bound(value: Any, name: str) -> datetime | None:
     """A query bound as aware UTC; a naive bound is read as UTC (the store's zone)."""
     if value is None or value == "":
         return None
-    stamp = value if isinstance(value, datetime) else parse_bound(value, name).to_pydatetime()
+    stamp = value if isinstance(value, datetime) else _parsed(value, name)
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=UTC)
     return stamp.astimezone(UTC)
+
+
+def check_text(value: Any, name: str) -> Any:
+    """Return ``value``; InputError if it is text holding a NUL character (no field may:
+    PostgreSQL cannot store one, and SQLite must answer the same)."""
+    if isinstance(value, str) and "\x00" in value:
+        raise InputError(f"{name} holds a NUL character", field=name)
+    return value
 
 
 def _text(value: Any) -> str | None:
@@ -171,6 +185,15 @@ class NewRequest:
                                   for k, values in dict(self.attributes).items()})
         if not str(self.source).strip():
             raise InputError("a request needs a source", field="source")
+        for name, value in self.__dict__.items():
+            check_text(value, name)
+        for name, value in self.contact.as_dict().items():
+            check_text(value, name)
+        for mapping, name in ((self.districts, "districts"), (self.attributes, "attributes")):
+            for key, values in mapping.items():
+                check_text(key, name)
+                for value in (values if isinstance(values, list) else [values]):
+                    check_text(value, name)
 
 
 # Open311 GeoReport v2 request fields, in the spec's order, then geo311's own.
@@ -259,6 +282,12 @@ class RequestQuery:
         set_ = object.__setattr__
         set_(self, "ids", filter_values(self.ids))
         set_(self, "service_codes", filter_values(self.service_codes))
+        for name in ("ids", "service_codes", "statuses"):
+            for value in filter_values(getattr(self, name)) or ():
+                check_text(value, name)
+        for key, values in dict(self.districts).items():
+            for value in (key, *(filter_values(values) or ())):
+                check_text(value, "districts")
         statuses = filter_values(self.statuses)
         if statuses is not None:
             statuses = tuple(s.strip().lower() for s in statuses)

@@ -63,8 +63,8 @@ def serve(city: City, db_url: str | None = None, *, host: str = "127.0.0.1",
     from geo311.service.store import open_store
     from geo311.web import create_app
 
+    open_store(db_url).close()      # migrations, once, before the fork (a bad URL fails fast)
     preload_city(city)
-    open_store(db_url).close()      # migrations, once, before the fork
     # one session key for every worker (a login stays valid whichever worker answers)
     config = {"SECRET_KEY": secrets.token_hex(32), **(config or {})}
 

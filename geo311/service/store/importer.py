@@ -216,10 +216,11 @@ def import_requests(
         stored = set(connection.execute(select(table.c.external_id).where(
             table.c.source == source)).scalars())
     rows = _records(frame, extras, layers)
+    refused = reason.notna().to_numpy()
     for start in range(0, len(frame), batch_rows):
         batch = []
         for i in range(start, min(start + batch_rows, len(frame))):
-            if pd.notna(reason[i]):
+            if refused[i]:
                 continue
             if rows[i]["external_id"] in stored:
                 report.already += 1

@@ -17,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Connection, insert, select, update
 
 from geo311.errors import InputError, NotFoundError
-from geo311.service.records import ApiKeyInfo, utc_now
+from geo311.service.records import ApiKeyInfo, check_text, utc_now
 from geo311.service.store.models import ApiKey, StaffUser
 
 __all__ = ["check_key", "check_password", "create_key", "create_user", "revoke_key"]
@@ -31,7 +31,7 @@ _MAX_CACHE = 10_000
 
 def create_key(connection: Connection, name: str, staff: bool) -> tuple[str, str]:
     """Insert a new key named ``name``; return ``(key, key_id)``."""
-    name = str(name or "").strip()
+    name = check_text(str(name or "").strip(), "name")
     if not name:
         raise InputError("an API key needs a name", field="name")
     key_id = secrets.token_urlsafe(9)
@@ -45,7 +45,7 @@ def create_key(connection: Connection, name: str, staff: bool) -> tuple[str, str
 def check_key(connection: Connection, key: str, cache: dict[bytes, str]) -> ApiKeyInfo | None:
     """The :class:`ApiKeyInfo` of a valid, unrevoked ``key``, else None (see module doc)."""
     key_id, sep, secret = str(key or "").strip().partition(SEPARATOR)
-    if not sep or not key_id or not secret:
+    if not sep or not key_id or not secret or "\x00" in key_id:
         return None
     row = connection.execute(select(KEYS).where(KEYS.c.key_id == key_id)).first()
     if row is None or row.revoked is not None:
@@ -73,7 +73,7 @@ def revoke_key(connection: Connection, key_id: str) -> None:
 def create_user(connection: Connection, username: str, password: str) -> None:
     """Insert the staff user ``username``; InputError on a blank name or password or an
     existing user."""
-    username = str(username or "").strip()
+    username = check_text(str(username or "").strip(), "username")
     if not username or not password:
         raise InputError("a staff user needs a username and a password", field="username")
     if connection.execute(select(USERS.c.pk).where(USERS.c.username == username)).first():
@@ -86,8 +86,9 @@ def create_user(connection: Connection, username: str, password: str) -> None:
 def check_password(connection: Connection, username: str, password: str) -> bool:
     """Whether ``password`` is that of the active user ``username`` (rehashed when the
     argon2 parameters changed)."""
-    row = connection.execute(select(USERS).where(
-        USERS.c.username == str(username or "").strip())).first()
+    username = str(username or "").strip()
+    row = None if "\x00" in username else connection.execute(select(USERS).where(
+        USERS.c.username == username)).first()
     if row is None or not row.active:
         HASHER.hash(str(password))  # about the same time either way
         return False

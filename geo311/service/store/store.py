@@ -26,6 +26,7 @@ from geo311.service.records import (
     StatusUpdate,
     StoredRequest,
     aware_utc,
+    check_text,
     utc_now,
 )
 from geo311.service.store import keys
@@ -76,7 +77,7 @@ def _limit(limit: int, name: str = "limit") -> int:
 
 
 def _actor(actor: str) -> str:
-    actor = str(actor or "").strip()
+    actor = check_text(str(actor or "").strip(), "actor")
     if not actor:
         raise InputError("a staff action needs an actor", field="actor")
     return actor
@@ -133,16 +134,21 @@ class Store:
     # -- reading requests ---------------------------------------------------------------
 
     def _one(self, condition) -> StoredRequest | None:
+        """The request matching ``condition`` on an id or token (text without NUL)."""
         with self.engines.read.connect() as connection:
             rows = connection.execute(select(T).where(condition)).all()
             return stored_requests(connection, rows)[0] if rows else None
 
     def get_request(self, request_id: str) -> StoredRequest | None:
         """The request ``request_id``, or None."""
+        if "\x00" in str(request_id):  # no id holds one (they are URL-safe)
+            return None
         return self._one(T.c.service_request_id == str(request_id))
 
     def get_by_token(self, token: str) -> StoredRequest | None:
         """The request whose token is ``token``, or None."""
+        if "\x00" in str(token):
+            return None
         return self._one(T.c.token == str(token))
 
     def _selection(self, query: RequestQuery, *columns):
@@ -222,7 +228,8 @@ class Store:
         conditions = [T.c.status == "open",
                       box_condition(self.dialect, radius_box(lon, lat, radius))]
         if service_code is not None:
-            conditions.append(T.c.service_code == str(service_code))
+            conditions.append(T.c.service_code == check_text(str(service_code),
+                                                             "service_code"))
         if since is not None:
             conditions.append(T.c.requested_datetime >= aware_utc(since, "since"))
         with self.engines.read.connect() as connection:
@@ -246,7 +253,7 @@ class Store:
         statement = select(T).where(T.c.service_request_id == str(request_id))
         if self.dialect == "postgresql":
             statement = statement.with_for_update()
-        row = connection.execute(statement).first()
+        row = None if "\x00" in str(request_id) else connection.execute(statement).first()
         if row is None:
             raise NotFoundError(f"no request {request_id!r}", request_id=str(request_id))
         return row
@@ -304,7 +311,7 @@ class Store:
             raise InputError(f"status {status!r}: use one of {', '.join(STATUSES)}",
                              field="status")
         when = utc_now() if at is None else aware_utc(at, "at")
-        note = (str(note).strip() or None) if note is not None else None
+        note = check_text((str(note).strip() or None) if note is not None else None, "note")
 
         def action(connection: Connection, row) -> None:
             self._set_status(connection, row, status, actor, note, when)
@@ -316,7 +323,7 @@ class Store:
     def add_note(self, request_id: str, note: str, *, actor: str, public: bool) -> None:
         """Add a note (public: shown with the request; private: staff only)."""
         actor = _actor(actor)
-        text = str(note or "").strip()
+        text = check_text(str(note or "").strip(), "note")
         if not text:
             raise InputError("the note is empty", field="note")
 
@@ -347,6 +354,7 @@ class Store:
         """Assign ``request_id`` to ``assignee`` (None: unassign)."""
         actor = _actor(actor)
         assignee = (str(assignee).strip() or None) if assignee is not None else None
+        check_text(assignee, "assignee")
 
         def action(connection: Connection, row) -> None:
             connection.execute(update(T).where(T.c.pk == row.pk).values(assignee=assignee))

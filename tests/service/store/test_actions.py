@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from geo311.errors import InputError, NotFoundError
-from geo311.service.records import NewRequest
+from geo311.service.records import NewRequest, RequestQuery
 from geo311.service.store import keys as key_module
 from geo311.service.store import open_store
 from geo311.service.store.models import ApiKey, StaffUser
@@ -152,3 +152,26 @@ def test_staff_passwords(store):
     assert not store.check_staff_password("nobody", "correct horse battery")
     with pytest.raises(InputError, match="exists"):
         store.create_staff_user("maria", "other")
+
+
+def test_a_nul_character_is_refused_alike_on_both_databases(store):
+    """PostgreSQL cannot store a NUL: both stores refuse it up front, or find nothing."""
+    request = _new(store, "NUL")
+    rid = request.service_request_id
+    assert store.get_request(rid + "\x00") is None and store.get_by_token("\x00") is None
+    with pytest.raises(InputError, match="NUL"):
+        NewRequest("NUL", lon=1.0, lat=1.0, description="a\x00b")
+    with pytest.raises(InputError, match="NUL"):
+        NewRequest("NUL", lon=1.0, lat=1.0, attributes={"SIZE": ["x\x00"]})
+    for call in (lambda: store.add_note(rid, "x\x00", actor="a", public=True),
+                 lambda: store.assign(rid, "crew\x00", actor="a"),
+                 lambda: store.change_status(rid, "closed", actor="a\x00"),
+                 lambda: store.nearby_open(-118.2, 34.0, 10, service_code="\x00")):
+        with pytest.raises(InputError, match="NUL"):
+            call()
+    with pytest.raises(NotFoundError):
+        store.change_status(rid + "\x00", "closed", actor="a")
+    assert store.check_api_key("a\x00.b") is None
+    assert not store.check_staff_password("x\x00", "y")
+    with pytest.raises(InputError, match="NUL"):
+        RequestQuery(ids=["a\x00"])
