@@ -67,6 +67,8 @@ def test_notes_and_assignment(store):
                        ("assign", {"from": None, "to": "crew 7"}),
                        ("assign", {"from": "crew 7", "to": None})]
     assert "assignee" not in store.get_request(rid).public()
+    store.audit("maria", "export_contacts", rid, {"rows": 1})
+    assert store.audit_log(request_id=rid)[-1]["action"] == "export_contacts"
     with pytest.raises(InputError):
         store.add_note(rid, "  ", actor="maria", public=True)
 

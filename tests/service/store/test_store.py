@@ -202,6 +202,9 @@ def test_list_requests_pages(store, population):
     pages = [r for offset in range(0, 600, 250) for r in store.list_requests(
         RequestQuery(service_codes=codes, limit=250, offset=offset))]
     assert [r.service_request_id for r in pages] == [r.service_request_id for r in everything]
+    assert store.count_requests(RequestQuery(service_codes=codes, limit=1)) == 600
+    assert store.count_requests(RequestQuery(service_codes=codes, districts={"ward": ["1"]})) \
+        == (population.ward == "1").sum()
     newest = population.sort_values("created", ascending=False).id.head(5).tolist()
     assert [r.service_request_id for r in everything[:5]] == newest
 
