@@ -3,8 +3,8 @@
 ``definitions()`` is the ``service_definitions.json`` of the demo (attributes per service
 code, GeoReport v2 keys); ``catalog_columns()`` the Open311 columns the catalog adds
 (``type``, ``keywords``) and each service's duplicate rule (``duplicate_radius_m``,
-``duplicate_days``; blank where the default of 50 m and 14 days holds). The rules were
-chosen by measurement on the demo history (``bench/bench_duplicates.py --sweep``).
+``duplicate_days``). The rules were chosen by measurement on the demo history
+(``bench/bench_duplicates.py --sweep``).
 """
 
 from __future__ import annotations
@@ -135,9 +135,18 @@ _KEYWORDS = {
     "TRAFFIC_SIGNAL": "signal,traffic light,intersection",
     "STORM_DRAIN": "drain,flooding,catch basin",
 }
-#: Per-service duplicate rules (radius in metres, window in days) where the default of
-#: 50 m / 14 days does not fit; chosen from ``bench/bench_duplicates.py --sweep``.
-DUPLICATE_RULES: dict[str, tuple[float, float]] = {}
+#: Per-service duplicate rules (radius in metres, window in days): the best F1 on the first
+#: year of the seed-311 demo in ``bench/bench_duplicates.py --sweep`` (radius 25-150 m,
+#: window 1-30 days); the second year is the held-out check. The windows are short because
+#: the generator's repeats come within days (see ``_repeats``): a real city would measure
+#: its own.
+DUPLICATE_RULES: dict[str, tuple[int, int]] = {
+    "BULKY": (25, 3), "GRAFFITI": (50, 3), "ILLEGAL_DUMP": (50, 3), "ABANDONED_VEH": (50, 3),
+    "POTHOLE": (75, 7), "STREETLIGHT": (75, 3), "ENCAMPMENT": (100, 3), "NOISE": (100, 3),
+    "DEAD_ANIMAL": (75, 7), "TREE": (50, 3), "SIDEWALK": (75, 3), "WEEDS": (75, 3),
+    "EXT_NUISANCE": (50, 3), "WATER_LEAK": (100, 3), "TRAFFIC_SIGNAL": (100, 3),
+    "STORM_DRAIN": (100, 7),
+}
 
 
 def definitions() -> dict[str, dict]:
