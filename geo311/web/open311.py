@@ -136,8 +136,9 @@ def _refuse_nul() -> None:
 
 
 def _answer(value: Any, root: str, fmt: str) -> Response:
+    """``value`` in ``fmt``, with the content types the spec shows (UTF-8 declared)."""
     body, mimetype = render(value, root, fmt)
-    return Response(body, mimetype=mimetype)
+    return Response(body, content_type=f"{mimetype}; charset=utf-8")
 
 
 def _args() -> Mapping[str, str]:

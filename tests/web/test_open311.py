@@ -74,7 +74,8 @@ def both(client, path, **kwargs):
     assert json_answer.status_code == xml_answer.status_code
     assert json_answer.mimetype == "application/json"
     if json_answer.status_code == 200:
-        assert xml_answer.mimetype == "text/xml"
+        assert json_answer.content_type == "application/json; charset=utf-8"
+        assert xml_answer.content_type == "text/xml; charset=utf-8"
         assert xml_answer.get_data().startswith(b"<?xml version='1.0' encoding='utf-8'?>")
     return json_answer, xml_answer
 
