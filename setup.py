@@ -9,7 +9,8 @@ setup(
     python_requires=">=3.11",
     packages=find_packages(include=["geo311", "geo311.*"]),
     package_data={"geo311.render": ["assets/*"],  # Leaflet & co. from npm, for offline maps
-                  "geo311.service.store": ["migrations/script.py.mako"]},
+                  "geo311.service.store": ["migrations/script.py.mako"],
+                  "geo311.web": ["templates/*", "static/*", "translations/*/LC_MESSAGES/*"]},
     include_package_data=True,
     install_requires=[
         "shapely>=2.0",

@@ -19,6 +19,7 @@ from geo311.hotspots.aggregate import point_hexes
 from geo311.hotspots.analysis import HotspotResult
 from geo311.jurisdiction import Locator
 from geo311.render import maps
+from geo311.render.basemap import Basemap
 from geo311.service.requests import Requests
 
 __all__ = ["hotspot_folium", "hotspot_map"]
@@ -77,9 +78,11 @@ def hotspot_folium(result: HotspotResult, requests: Requests, locator: Locator, 
     """Return the folium map of ``result``: counts, the method's classes, density, types.
 
     Every string from the data is escaped; only the cells with requests, and of the
-    classes only the notable ones (significant, with a pattern), are drawn.
+    classes only the notable ones (significant, with a pattern), are drawn, over the
+    profile's own streets and limits (:class:`~geo311.render.basemap.Basemap`).
     """
     m = maps.base_map(locator.boundary.bounds, tiles=tiles)
+    Basemap.from_profile(locator.profile).add_to(m)  # named streets and limits, offline
     label = "district" if result.by not in ("hex", "grid") else result.by
     # page size: empty cells stay off the count layer, non-significant ones off the classes
     shown = (result.cells["count"] > 0).to_numpy()

@@ -77,6 +77,7 @@ def _security_headers(response):
 BLUEPRINTS: tuple[tuple[str, str, bool], ...] = (
     ("geo311.web.api", "/api/v1", False),
     ("geo311.web.open311", "/open311", True),
+    ("geo311.web.pages", "", False),  # HTML pages; the public report form limits itself
 )
 """Each blueprint as (module with a ``blueprint``, URL prefix, whether its POSTs are public
 and rate-limited); mounting one more is one line here."""

@@ -1,0 +1,241 @@
+/* geo311 pages: maps (Leaflet, local), the live address check, copy buttons, the service
+   filter. Text from the server is set with textContent; HTML comes only from the server's
+   escaped templates. */
+(function () {
+  "use strict";
+  var COLORS = {city: "#123c69", serving: "#a4000f", district: "#2a7f62", "other-side": "#b35c00"};
+
+  function textNode(text) {
+    var el = document.createElement("div");
+    el.textContent = text;
+    return el;
+  }
+
+  function drawMaps(root) {
+    if (typeof L === "undefined") { return; }
+    root.querySelectorAll("script.map-data").forEach(function (script) {
+      var box = script.previousElementSibling;
+      if (!box || !box.classList.contains("map") || box.dataset.drawn) { return; }
+      var data = JSON.parse(script.textContent);
+      box.dataset.drawn = "1";
+      var streets = document.body.dataset.basemap;
+      if (data.fill) {
+        var cells = L.map(box, {attributionControl: false});
+        drawCells(cells, data.features || []);
+        addBasemap(cells, streets);
+        return;
+      }
+      var here = L.latLng(data.point[1], data.point[0]);
+      var map = L.map(box, {attributionControl: false}).setView(here, data.zoom || 16);
+      addBasemap(map, streets);
+      var bounds = L.latLngBounds(here, here);
+      (data.features || []).forEach(function (f) {
+        var p = f.properties || {};
+        var layer = L.geoJSON(f, {style: {color: COLORS[p.role] || "#333", weight: p.role === "city" ? 3 : 2,
+          fillOpacity: p.role === "city" ? 0.04 : 0.12, dashArray: p.role === "other-side" ? "6 4" : null, className: "shape-" + p.role}});
+        var label = [p.layer, p.name, p.contact].filter(Boolean).join(" · ");
+        layer.bindPopup(textNode(label));
+        layer.addTo(map);
+        if (p.role !== "city") { bounds.extend(layer.getBounds()); }
+      });
+      if (data.area) {
+        L.circle(here, {radius: 120, color: "#a4000f", className: "shape-block"}).addTo(map);
+      } else {
+        L.circleMarker(here, {radius: 7, color: "#fff", weight: 2, fillColor: "#a4000f", fillOpacity: 1,
+          className: "point-here"})
+          .bindPopup(textNode(box.dataset.here || "")).addTo(map);
+      }
+      (data.points || []).forEach(function (pt) {
+        L.circleMarker([pt.lat, pt.lon], {radius: 6, color: "#123c69", fillColor: "#ffd166", fillOpacity: 1,
+          className: "point-other"})
+          .bindPopup(textNode(pt.label)).addTo(map);
+        bounds.extend([pt.lat, pt.lon]);
+      });
+      if (!data.zoom && !bounds.getNorthEast().equals(bounds.getSouthWest())) {
+        map.fitBounds(bounds.pad(0.1), {maxZoom: 17});
+      }
+    });
+  }
+
+  var STREET_ZOOM = 15;
+
+  function addBasemap(map, url) {
+    if (!url) { return; }
+    map.createPane("basemap").style.zIndex = 350;
+    var group = L.layerGroup().addTo(map);
+    var serial = 0;
+    function refresh() {
+      var mine = ++serial;
+      if (map.getZoom() < STREET_ZOOM) { group.clearLayers(); return; }
+      var b = map.getBounds();
+      var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(5); });
+      fetch(url + "?bbox=" + bbox.join(","), {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (data) {
+        if (mine !== serial) { return; }
+        group.clearLayers();
+        L.geoJSON(data.streets, {pane: "basemap", interactive: false,
+          style: {color: "#a8a8a8", weight: 3, opacity: 0.9, className: "street"}}).addTo(group);
+        data.labels.forEach(function (label) {
+          L.tooltip({permanent: true, direction: "center", className: "street-label", pane: "basemap"})
+            .setLatLng([label.lat, label.lon]).setContent(textNode(label.name)).addTo(group);
+        });
+      });
+    }
+    map.on("moveend", refresh);
+    refresh();
+  }
+
+  function drawCells(map, features) {
+    var layer = L.geoJSON({type: "FeatureCollection", features: features}, {
+      style: function (f) {
+        return {color: "#555", weight: 0.6, fillColor: f.properties.fill, fillOpacity: 0.75,
+                className: "cell"};
+      },
+      onEachFeature: function (f, cell) {
+        var p = f.properties;
+        cell.bindPopup(textNode([p.name, p.requests + " requests", p["class"]].filter(Boolean).join(" · ")));
+      }
+    }).addTo(map);
+    if (features.length) { map.fitBounds(layer.getBounds()); } else { map.setView([0, 0], 2); }
+  }
+
+  function paintSwatches(root) {
+    root.querySelectorAll(".swatch[data-color]").forEach(function (el) {
+      el.style.background = el.dataset.color;
+    });
+  }
+
+  function wireCopy(root) {
+    root.querySelectorAll("button.copy").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var source = document.getElementById(button.dataset.copy);
+        var status = button.nextElementSibling;
+        var text = source ? source.textContent.trim() : "";
+        function done(ok) { if (status) { status.textContent = ok ? "✓" : "✗"; } }
+        if (navigator.clipboard && navigator.clipboard.writeText) {
+          navigator.clipboard.writeText(text).then(function () { done(true); }, function () {
+            done(fallbackCopy(text));
+          });
+        } else {
+          done(fallbackCopy(text));
+        }
+      });
+    });
+  }
+
+  function fallbackCopy(text) {
+    var area = document.createElement("textarea");
+    area.value = text;
+    area.setAttribute("readonly", "");
+    area.style.position = "absolute";
+    area.style.left = "-9999px";
+    document.body.appendChild(area);
+    area.select();
+    var ok = false;
+    try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+    document.body.removeChild(area);
+    return ok;
+  }
+
+  function wireSuggestions(root, input, check) {
+    root.querySelectorAll("button.suggestion").forEach(function (button) {
+      button.addEventListener("click", function () {
+        input.value = button.dataset.address;
+        input.focus();
+        if (check) { check(); }
+      });
+    });
+  }
+
+  function enhance(root, input, check) {
+    paintSwatches(root);
+    drawMaps(root);
+    wireCopy(root);
+    if (input) { wireSuggestions(root, input, check); }
+  }
+
+  function liveCheck(form) {
+    var input = form.querySelector("input[data-check-url]");
+    if (!input) { return null; }
+    var target = document.getElementById("check");
+    var zip = form.querySelector("#zip");
+    var service = form.querySelector("#service_code");
+    var timer = null;
+    var serial = 0;
+    function check() {
+      clearTimeout(timer);
+      var mine = ++serial;
+      var text = input.value.trim();
+      if (!text) { target.innerHTML = ""; return; }
+      var url = input.dataset.checkUrl + "?" + new URLSearchParams({address: text,
+        zip: zip ? zip.value : "", service_code: service ? service.value : ""});
+      fetch(url, {credentials: "same-origin"}).then(function (r) { return r.text(); }).then(function (html) {
+        if (mine !== serial) { return; }
+        target.innerHTML = html;            /* server-rendered, autoescaped */
+        target.dataset.checked = text;
+        enhance(target, input, check);
+      });
+    }
+    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(check, 100); });
+    input.addEventListener("keydown", function (e) {
+      if (e.key === "Enter") { e.preventDefault(); check(); }
+    });
+    if (service) { service.addEventListener("change", check); }
+    return check;
+  }
+
+  function serviceChooser(form, onChange) {
+    var select = form.querySelector("#service_code");
+    if (!select) { return; }
+    var filter = form.querySelector(".service-filter");
+    if (filter) {
+      filter.addEventListener("input", function () {
+        var words = filter.value.trim().toLowerCase().split(/\s+/).filter(Boolean);
+        var first = null, named = null;
+        select.querySelectorAll("option[data-search]").forEach(function (option) {
+          var hit = words.every(function (w) { return option.dataset.search.indexOf(w) >= 0; });
+          var byName = hit && words.every(function (w) {
+            return option.textContent.toLowerCase().indexOf(w) >= 0;
+          });
+          option.hidden = !hit;
+          option.disabled = !hit;
+          if (hit && !first) { first = option; }
+          if (byName && !named) { named = option; }
+        });
+        first = named || first;
+        select.querySelectorAll("optgroup").forEach(function (group) {
+          group.hidden = !group.querySelector("option:not([hidden])");
+        });
+        if (first && select.value !== first.value) {
+          select.value = first.value;
+          select.dispatchEvent(new Event("change"));
+        }
+      });
+      filter.addEventListener("keydown", function (e) {
+        if (e.key === "Enter") { e.preventDefault(); select.focus(); }
+      });
+    }
+    var box = document.getElementById("attributes");
+    var serial = 0;
+    select.addEventListener("change", function () {
+      if (!box) { return; }
+      var mine = ++serial;
+      var url = select.dataset.formUrl + "?" + new URLSearchParams({service_code: select.value});
+      fetch(url, {credentials: "same-origin"}).then(function (r) { return r.text(); }).then(function (html) {
+        if (mine !== serial) { return; }
+        box.innerHTML = html;               /* server-rendered, autoescaped */
+        box.dataset.service = select.value;
+      });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var input = null, check = null;
+    document.querySelectorAll("form").forEach(function (form) {
+      var c = liveCheck(form);
+      if (c) { check = c; input = form.querySelector("input[data-check-url]"); }
+      serviceChooser(form);
+    });
+    if (!input) { input = document.querySelector("form #address"); }
+    enhance(document, input, check);
+  });
+})();

@@ -1,0 +1,116 @@
+"""The pages over HTTP without a browser: CSRF, staff sign-in, headers, assets."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+import pytest
+
+ASSETS = Path(__file__).with_name("assets")
+
+
+@pytest.fixture
+def client(pages_app):
+    return pages_app.test_client()
+
+
+def _token(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+def _login(staff_login, **extra) -> dict:
+    return {"username": staff_login[0], "password": staff_login[1], **extra}
+
+
+def test_a_post_without_the_session_csrf_token_is_refused(client, staff_login):
+    assert client.post("/staff/login", data=_login(staff_login)).status_code == 400
+    page = client.get("/staff/login").get_data(as_text=True)
+    other = client.post("/staff/login", data=_login(staff_login, csrf_token="forged"))
+    assert other.status_code == 400
+    assert "did not come from this site" in other.get_data(as_text=True)
+    ok = client.post("/staff/login", data=_login(staff_login, csrf_token=_token(page)))
+    assert ok.status_code == 302 and ok.headers["Location"] == "/intake"
+    assert client.get("/intake").status_code == 200
+    # the same session stands for the staff member on the API's staff endpoints
+    assert client.get("/api/v1/staff/requests").status_code == 200
+
+
+def test_staff_pages_need_a_staff_login(client, staff_login):
+    assert client.get("/intake").headers["Location"] == "/staff/login?next=/intake"
+    token = _token(client.get("/staff/login").get_data(as_text=True))
+    for user, password in ((staff_login[0], "wrong"), ("nobody", staff_login[1]), ("", "")):
+        answer = client.post("/staff/login", data={"username": user, "password": password,
+                                                   "csrf_token": token})
+        assert answer.status_code == 401
+        assert client.get("/intake").status_code == 302
+        assert client.get("/dashboard").status_code == 302
+
+
+@pytest.mark.parametrize("target", ["//evil.example/x", "https://evil.example/", "/\\evil"])
+def test_sign_in_never_sends_to_another_site(client, staff_login, target):
+    token = _token(client.get("/staff/login").get_data(as_text=True))
+    answer = client.post("/staff/login", data=_login(staff_login, csrf_token=token,
+                                                     next=target))
+    assert answer.headers["Location"] == "/intake"
+
+
+def test_pages_allow_only_their_own_scripts(client):
+    for url in ("/", "/serves?address=1+main+st", "/status", "/staff/login", "/status/x"):
+        answer = client.get(url)
+        policy = answer.headers["Content-Security-Policy"]
+        assert "default-src 'self'" in policy and "unsafe-inline" not in policy
+        html = answer.get_data(as_text=True)
+        scripts = re.findall(r"<script([^>]*)>", html)
+        assert all('src="/' in attrs or 'type="application/json"' in attrs for attrs in scripts)
+
+
+def test_only_the_vendored_leaflet_files_are_served(client):
+    for name in ("leaflet.js", "leaflet.css"):
+        assert client.get(f"/vendor/{name}").status_code == 200
+    assert client.get("/vendor/images/layers.png").mimetype == "image/png"
+    for name in ("d3.min.js", "SHA256SUMS", "..%2Fmaps.py", "LICENSE.leaflet"):
+        assert client.get(f"/vendor/{name}").status_code == 404
+
+
+def test_the_committed_axe_core_is_the_npm_file():
+    expected = (ASSETS / "SHA256SUMS").read_text().split()
+    digest = hashlib.sha256((ASSETS / "axe.min.js").read_bytes()).hexdigest()
+    assert expected == [digest, "axe.min.js"]
+    assert (ASSETS / "LICENSE.axe-core").read_text().startswith("Mozilla Public License")
+
+
+def test_the_public_report_form_is_rate_limited_per_client(pages_city, pages_store):
+    from geo311.web import create_app
+
+    app = create_app(pages_city, pages_store, config={"GEO311_REPORT_LIMIT": "2 per minute"})
+    client = app.test_client()
+    token = _token(client.get("/report").get_data(as_text=True))
+    form = {"csrf_token": token, "address": "", "service_code": ""}
+    codes = [client.post("/report", data=form).status_code for _ in range(3)]
+    assert codes == [400, 400, 429]
+    refused = client.post("/report", data=form)
+    assert refused.status_code == 429 and refused.mimetype == "text/html"
+    assert client.get("/report").status_code == 200  # reading the form is not limited
+    other = app.test_client()  # another session from the same address: the limit holds
+    token = _token(other.get("/report").get_data(as_text=True))
+    assert other.post("/report", data={**form, "csrf_token": token}).status_code == 429
+
+
+def test_a_city_without_a_service_catalog_says_nothing_can_be_filed(demo_dir, tmp_path,
+                                                                    pages_store):
+    from geo311.city import City
+    from geo311.web import create_app
+
+    for item in demo_dir.iterdir():
+        if item.name != "profile.toml":
+            (tmp_path / item.name).symlink_to(item)
+    text = (demo_dir / "profile.toml").read_text()
+    services = text[text.index("[services]"):].split("\n\n")[0]
+    (tmp_path / "profile.toml").write_text(text.replace(services, ""))
+    client = create_app(City.open(tmp_path), pages_store).test_client()
+    answer = client.get("/report")
+    assert answer.status_code == 503 and answer.mimetype == "text/html"
+    assert "no service catalog" in answer.get_data(as_text=True)
+    assert client.get("/serves?address=1200+n+main+st").status_code == 200
