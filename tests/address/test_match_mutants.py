@@ -12,6 +12,7 @@ import dataclasses
 
 import pandas as pd
 import pytest
+from pyproj import Geod
 
 from geo311.address.match import Matcher, MatchType
 from geo311.address.parse import parse
@@ -60,6 +61,22 @@ def point(address: str) -> tuple[float, float]:
     return float(row["x"]), float(row["y"])
 
 
+def street_points(street: str) -> list[tuple[float, float]]:
+    frame = town_points()
+    on = frame[frame["address"].str.split(" ", n=1).str[1] == street]
+    return list(zip(on["x"].astype(float), on["y"].astype(float), strict=True))
+
+
+def metres(lon0: float, lat0: float, lon1: float, lat1: float) -> float:
+    """Oracle: the geodesic distance (pyproj), not the matcher's flat approximation."""
+    return float(Geod(ellps="WGS84").inv(lon0, lat0, lon1, lat1)[2])
+
+
+def gap_weight(gap: int) -> float:
+    """The street-only weight by the difference to the nearest number (match._GAP_WEIGHTS)."""
+    return 2.9 if gap < 10 else 0.5 if gap < 100 else 0.03
+
+
 def best(town: Matcher, text: str):
     return town.match(parse(text)).best
 
@@ -83,7 +100,7 @@ def test_an_address_point_is_exact_with_its_place_and_zip(town: Matcher) -> None
     ("5 Broadway St", "5 BROADWAY", 0.9, "suffix not on this street"),
     ("116 N Main Ave", "116 N MAIN ST", 0.85, "suffix differs"),
     ("116 Main", "116 N MAIN ST", 0.9, "directional missing; suffix missing"),
-    ("116 N Main St, 93699", "116 N MAIN ST", 0.95, "ZIP differs"),
+    ("116 N Main St, 93699", "116 N MAIN ST", 0.6, "ZIP differs"),  # sharply lower
 ])
 def test_each_difference_costs_its_score_and_names_its_reason(town, text, address, score,
                                                                reason) -> None:
@@ -101,7 +118,7 @@ def test_the_zip_decides_between_streets_of_one_name(town: Matcher) -> None:
     assert [(c.address, c.reason) for c in result.suggestions[:2]] == [
         ("104 S MAIN ST", "directional missing"),
         ("104 N MAIN ST", "directional missing; ZIP differs")]
-    assert result.suggestions[1].score == pytest.approx(0.95 * 0.95)
+    assert result.suggestions[1].score == pytest.approx(0.95 * 0.6)
     assert town.match(parse("104 Main St"), limit=1).suggestions[0].address == "104 N MAIN ST"
     assert len(town.match(parse("104 Main St"), limit=1).suggestions) == 1
 
@@ -146,13 +163,15 @@ def test_a_number_beyond_the_street_is_street_only_with_the_nearest_numbers(town
     first = result.best
     assert (first.address, first.number) == ("N MAIN ST", None)
     assert first.reason == f"number out of range, nearest is {nearest[0]}"
-    assert first.score == pytest.approx(0.3)
+    weight = gap_weight(abs(nearest[0] - number))
+    assert first.score == pytest.approx(0.3 * weight)
+    assert first.precision_m == pytest.approx(30 + 2.5 * abs(nearest[0] - number))
     assert (first.lon, first.lat) == point(f"{nearest[0]} N MAIN ST")
     rest = result.suggestions[1:]
     assert [c.number for c in rest] == nearest[:4]
     for k, c in enumerate(rest):
         assert c.address == f"{c.number} N MAIN ST"
-        assert c.score == pytest.approx(0.3 * (0.99 - 0.01 * k))
+        assert c.score == pytest.approx(0.3 * weight * (0.99 - 0.01 * k))
         assert c.reason == f"nearest existing number to {number}"
         assert (c.lon, c.lat) == point(c.address) and c.zip == "93690"
 
@@ -163,7 +182,9 @@ def test_a_street_without_a_number_is_placed_at_its_middle_number(town: Matcher)
     c = result.best
     assert (c.address, c.reason, c.zip) == ("N MAIN ST", "no house number", "93690")
     assert (c.lon, c.lat) == point("111 N MAIN ST")  # the 12th of 22 numbers 100..121
-    assert c.score == pytest.approx(0.3)
+    assert c.score == pytest.approx(0.1)  # a third of a street-only score
+    assert c.precision_m == pytest.approx(max(max(metres(*p, c.lon, c.lat) for p in
+                                                  street_points("N MAIN ST")), 30.0), abs=0.1)
 
 
 def test_a_gap_between_close_points_is_interpolated(town: Matcher) -> None:
@@ -172,10 +193,18 @@ def test_a_gap_between_close_points_is_interpolated(town: Matcher) -> None:
     assert c.score == pytest.approx(0.85) and c.zip == "93695"  # the ZIP of the number below
     (x0, y0), (x1, y1) = point("20 OAK ST"), point("24 OAK ST")
     assert (c.lon, c.lat) == pytest.approx(((x0 + x1) / 2, (y0 + y1) / 2), abs=1e-12)
-    # 24 and 30 are more than 400 m apart: no interpolation, the street only
+    # 24 and 30 are more than 400 m apart: a street-level interpolation, its precision a
+    # share of their distance, its spread the line between them
     far = town.match(parse("26 Oak St"))
-    assert far.match_type is MatchType.STREET_ONLY
-    assert far.best.reason == "number out of range, nearest is 24"
+    assert far.match_type is MatchType.STREET_INTERPOLATED and far.best.reason is None
+    (x2, y2) = point("30 OAK ST")
+    t = (26 - 24) / (30 - 24)
+    assert (far.best.lon, far.best.lat) == pytest.approx((x1 + t * (x2 - x1), y1 + t * (y2 - y1)),
+                                                         abs=1e-12)
+    span = metres(x1, y1, x2, y2)
+    assert span > 400
+    assert far.best.precision_m == pytest.approx(10 + 0.15 * span, rel=0.01)
+    assert far.best.spread[0].tolist() == [x1, y1] and far.best.spread[-1].tolist() == [x2, y2]
     # an odd number has no odd neighbors on Oak St
     assert town.match(parse("23 Oak St")).match_type is MatchType.STREET_ONLY
 
