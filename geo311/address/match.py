@@ -340,7 +340,8 @@ class Matcher:
             fuzzy = self._candidates(self._fuzzy_hits(street), parsed, limit)
             if candidates:  # the street exists: fuzzy finds are only suggestions
                 fuzzy = [c for c in fuzzy if c.match_type not in STREET_LEVEL]
-                candidates = candidates[:1] + sorted(candidates[1:] + fuzzy, key=_rank)
+                candidates = (candidates + sorted(fuzzy, key=_rank) if ambiguous is not None
+                              else candidates[:1] + sorted(candidates[1:] + fuzzy, key=_rank))
             else:
                 candidates = fuzzy
         if not candidates:
@@ -371,9 +372,9 @@ class Matcher:
             if _zip_agrees(best, zip_code) != bool(agrees):  # the ZIP decides
                 if agrees:
                     return agrees + given + [s for s in rest if s not in agrees], False
-                return given + rest, _placed_tie(given)
+                return given[:1] + rest + given[1:], _given_tie(given)
         if best.match_type in PLACED:
-            return given + rest, _placed_tie(given)
+            return given[:1] + rest + given[1:], _given_tie(given)
         if self._holds_no_number(best, parsed):
             return rest + given, False
         return sorted(given[:1] + rest, key=_rank) + given[1:], True
@@ -746,12 +747,12 @@ def _zip_agrees(candidate: Candidate, zip_code: str) -> bool:
     return not candidate.zips or zip_code in candidate.zips
 
 
-def _placed_tie(candidates: list[Candidate]) -> bool | None:
-    """For a placed best: whether another placed address scores as well (None otherwise:
-    a street-level best is judged by :func:`_streets_tie`)."""
+def _given_tie(candidates: list[Candidate]) -> bool:
+    """Whether another candidate of the given form is as good as the best: for a placed
+    best another placed address, for a street-level one another street (ranked by score)."""
     first = candidates[0]
     if first.match_type not in PLACED:
-        return None
+        return _streets_tie(candidates)
     for other in candidates[1:]:
         if other.address != first.address:
             return other.match_type in PLACED and first.score - other.score < TIE

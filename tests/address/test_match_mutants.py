@@ -17,6 +17,7 @@ from pyproj import Geod
 from geo311.address.match import Matcher, MatchType
 from geo311.address.parse import parse
 from geo311.address.reference import AddressReference
+from geo311.address.validate import Validator
 from geo311.profile import AddressSettings, Profile
 
 LON0, LAT0 = -119.9, 36.3
@@ -270,3 +271,58 @@ def test_an_inexact_direct_hit_still_lists_the_other_streets_of_the_name(town: M
     assert [(c.address, c.reason) for c in result.suggestions[:2]] == [
         ("104 N MAIN ST APT 9", "unit not in reference"),
         ("104 S MAIN ST APT 9", "directional differs; unit not in reference")]
+
+
+# ---------------------------------------------------------------- a directional given is evidence
+
+
+@pytest.fixture(scope="module")
+def town_validator(profile: Profile, town: Matcher) -> Validator:
+    return Validator(profile, reference=town.reference)  # the demo's map, the town's streets
+
+
+def numbers_on(street: str) -> set[int]:
+    """Oracle: the numbers the town table has on ``street``."""
+    frame = town_points()
+    on = frame[frame["address"].str.split(" ", n=1).str[1] == street]
+    return set(on["address"].str.split(" ").str[0].astype(int))
+
+
+def test_a_given_directional_is_not_silently_swapped(town: Matcher) -> None:
+    assert 116 in numbers_on("N MAIN ST") and 116 not in numbers_on("S MAIN ST")
+    result = town.match(parse("116 S Main St"))
+    # S MAIN ST exists, only not with 116 (its points end at 110): both could be the place
+    assert result.ambiguous is True
+    found = {c.address: c for c in result.suggestions}
+    assert "116 N MAIN ST" in found and "directional differs" in found["116 N MAIN ST"].reason
+    assert "S MAIN ST" in found and found["S MAIN ST"].match_type is MatchType.STREET_ONLY
+
+
+def test_the_zip_decides_between_the_given_and_the_swapped_directional(town, town_validator):
+    swapped = town_validator.validate("116 S Main St, 93690")  # N MAIN ST's ZIP
+    assert swapped["status"] == "corrected" and swapped["address"] == "116 N MAIN ST"
+    assert swapped["confidence"] <= 0.7  # below the valid band, the reason said
+    assert "directional differs" in swapped["suggestions"][0]["reason"]
+    given = town_validator.validate("116 S Main St, 93691")  # S MAIN ST's ZIP
+    assert given["status"] == "approximate" and given["address"] == "S MAIN ST"
+    assert given["match_type"] == "street_only" and given["precision_m"] > 0
+    assert "116 N MAIN ST" in [s["address"] for s in given["suggestions"]]
+
+
+def test_the_given_form_wins_when_it_has_the_number(town_validator) -> None:
+    answer = town_validator.validate("104 S Main St")
+    assert (answer["status"], answer["address"]) == ("valid", "104 S MAIN ST")
+    assert answer["precision_m"] == 5.0 and answer["district_certain"] in (True, False)
+
+
+def test_a_swap_is_the_answer_only_when_the_given_form_does_not_exist(town_validator) -> None:
+    assert not numbers_on("E MAIN ST")
+    answer = town_validator.validate("116 E Main St")
+    assert (answer["status"], answer["address"]) == ("corrected", "116 N MAIN ST")
+    assert answer["confidence"] <= 0.7
+
+
+def test_a_zip_that_contradicts_lowers_confidence_sharply(town_validator) -> None:
+    right = town_validator.validate("116 N Main St, 93690")["confidence"]
+    wrong = town_validator.validate("116 N Main St, 93699")["confidence"]
+    assert right == 1.0 and wrong <= 0.6
