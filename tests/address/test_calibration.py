@@ -166,13 +166,15 @@ def test_demo_directional_ties_are_a_coin_flip(demo_directional):
     ties = demo_directional[demo_directional.tied]
     print(f"ties: {len(ties)}, right {ties.right.mean():.1%}, confidence "
           f"{sorted(set(ties.confidence))}")
-    assert len(ties) >= 100 and 0.3 <= ties.right.mean() <= 0.7  # measured 46.8 % of 188
+    # measured 46.8 % of 188; 93 since a contradicting ZIP costs 0.6 (issue 12): the ZIP decides
+    assert len(ties) >= 80 and 0.3 <= ties.right.mean() <= 0.7
 
 
 def test_a_tie_between_two_addresses_is_ambiguous_not_confident(demo_directional):
     ties = demo_directional[demo_directional.tied]
-    # measured: all 188 ambiguous at 0.5 (answered at 0.95 before validate.TIE)
-    assert len(ties) >= 100
+    # measured: all 188 ambiguous at 0.5 (answered at 0.95 before validate.TIE); 93 since the
+    # sharp ZIP penalty of issue 12 lets the ZIP decide the others
+    assert len(ties) >= 80
     assert (ties.confidence <= 0.5).all() and (ties.status == "ambiguous").all()
 
 
