@@ -125,6 +125,13 @@ _METRES_PER_NUMBER = 2.5
 _SPAN_WEIGHTS = ((1000.0, 0.75), (3000.0, 0.65), (math.inf, 0.33))
 _GAP_WEIGHTS = ((10, 2.9), (100, 0.5), (math.inf, 0.03))
 _SPREAD_POINTS = 9
+# An intersection from address points only: each street's points must lie along a line (at
+# least this long each way, at most this far from it, root mean square), the lines cross at
+# more than ~17 degrees, and the crossing lies at most this far beyond the points' extents.
+_LINE_MIN_HALF_M = 50.0
+_LINE_MAX_RMS_M = 30.0
+_LINE_MIN_SINE = 0.3
+_LINE_MAX_BEYOND_M = 400.0
 """Samples of a street-level candidate's spread (for its district candidates)."""
 _SWAPS = frozenset({"directional differs", "directional not on this street", "suffix differs",
                     "suffix not on this street"})
@@ -682,15 +689,56 @@ class Matcher:
         ref = self.reference
         nodes_a, nodes_b = self._street_nodes(a.street), self._street_nodes(b.street)
         points = [nodes_a[k] for k in nodes_a.keys() & nodes_b.keys()]
+        precision = _CENTERLINE_PRECISION_M
         if not points and nodes_a and nodes_b:
             points = self._crossings(a.street, b.street)
+        elif not points and not (nodes_a or nodes_b):
+            found = self._point_lines_cross(a, b, parsed)
+            if found is not None:
+                points, precision = [found[0]], found[1]
         street_a, street_b = ref.streets[a.street], ref.streets[b.street]
         reasons = tuple(dict.fromkeys(a.reasons + b.reasons))
         hit = _Hit(a.street, a.score * b.score, reasons, False)
         line = f"{street_a.full} & {street_b.full}"
+        spread = (None if precision == _CENTERLINE_PRECISION_M
+                  else _circle(np.array(points[0]), precision))  # the crossing of point lines
         return [self._candidate(hit, MatchType.INTERSECTION, parsed, number=None, line=line,
-                                lonlat=p, zip_code="", precision_m=_CENTERLINE_PRECISION_M)
+                                lonlat=p, zip_code="", precision_m=precision, spread=spread)
                 for p in sorted(points)]
+
+    def _point_line(self, hit: _Hit, parsed: ParsedAddress) -> tuple | None:
+        """The straight line through a street's points (those of the ZIP given, if any):
+        ``(centre, direction, half length, rms offset)`` in metres, or None when the points
+        are too few, too close together or too far from straight."""
+        xy = np.unique(self.reference.point_xy[self._street_rows(hit, parsed)], axis=0)
+        if len(xy) < 2:
+            return None
+        centre = xy.mean(axis=0)
+        _, _, axes = np.linalg.svd(xy - centre, full_matrices=False)
+        along, across = (xy - centre) @ axes[0], (xy - centre) @ axes[1]
+        half, rms = float(np.abs(along).max()), float(np.sqrt(np.mean(across ** 2)))
+        if half < _LINE_MIN_HALF_M or rms > _LINE_MAX_RMS_M:
+            return None
+        return centre, axes[0], half, rms
+
+    def _point_lines_cross(self, a: _Hit, b: _Hit, parsed: ParsedAddress
+                           ) -> tuple[tuple[float, float], float] | None:
+        """Where the straight lines of two streets' points cross, and its precision: for a
+        reference of address points only (no centrelines)."""
+        first, second = self._point_line(a, parsed), self._point_line(b, parsed)
+        if first is None or second is None:
+            return None
+        (ca, da, ha, ra), (cb, db, hb, rb) = first, second
+        cross = da[0] * db[1] - da[1] * db[0]
+        if abs(cross) < _LINE_MIN_SINE:  # near parallel: no crossing to speak of
+            return None
+        t, s = np.linalg.solve(np.column_stack([da, -db]), cb - ca)
+        beyond = max(abs(t) - ha, 0.0) + max(abs(s) - hb, 0.0)
+        if beyond > _LINE_MAX_BEYOND_M:
+            return None
+        x, y = ca + t * da
+        precision = _INTERPOLATION_PRECISION_M + ra + rb + beyond
+        return self._to_lonlat.transform(x, y), round(float(precision), 1)
 
     def _crossings(self, a: int, b: int) -> list[tuple[float, float]]:
         """Points where the two streets' lines cross without sharing a vertex."""
