@@ -13,7 +13,8 @@ from __future__ import annotations
 import typing
 from typing import Any, TypedDict
 
-__all__ = ["AgencyAnswer", "AlternativeAnswer", "CandidateAnswer", "FeatureAnswer",
+__all__ = ["AgencyAnswer", "AlternativeAnswer", "CandidateAnswer", "DistrictCandidateAnswer",
+           "FeatureAnswer",
            "JurisdictionAnswer", "LocateAnswer", "NearestAgencyAnswer", "PostalCityAnswer",
            "RedirectAnswer", "UnderstoodAnswer", "ValidateAnswer", "AnswerPath", "DISTRICT",
            "declared_path", "keys_of", "locate_csv_columns", "validate_csv_columns",
@@ -126,6 +127,14 @@ class PostalCityAnswer(TypedDict):
     differs: bool
 
 
+class DistrictCandidateAnswer(TypedDict):
+    """A district a street-level answer may lie in, with the share of its spread there."""
+
+    id: str | None
+    name: str | None
+    probability: float
+
+
 class ValidateAnswer(TypedDict):
     """The validation of one address."""
 
@@ -143,6 +152,9 @@ class ValidateAnswer(TypedDict):
     location: LocateAnswer | None
     redirect: RedirectAnswer | None
     postal_city: PostalCityAnswer | None
+    precision_m: float | None
+    district_certain: bool | None
+    district_candidates: dict[str, list[DistrictCandidateAnswer]] | None
 
 
 # -- paths into answers, and the CSV columns ------------------------------------------------
@@ -231,6 +243,8 @@ _VALIDATE_CSV = (
     ("lon", ("lon",)),
     ("lat", ("lat",)),
     ("confidence", ("confidence",)),
+    ("precision_m", ("precision_m",)),
+    ("district_certain", ("district_certain",)),
     ("in_jurisdiction", ("location", "in_jurisdiction")),
     ("agency_id", ("location", "agency", "id")),
     ("agency_name", ("location", "agency", "name")),

@@ -138,6 +138,8 @@ def test_validate_csv_columns_are_the_answers_fields_spelled_out_by_hand(
         return [answer["status"], answer["match_type"], answer["address"] or "",
                 "" if answer["lon"] is None else answer["lon"],
                 "" if answer["lat"] is None else answer["lat"], answer["confidence"],
+                "" if answer["precision_m"] is None else answer["precision_m"],
+                "" if answer["district_certain"] is None else answer["district_certain"],
                 "" if not location else location["in_jurisdiction"],
                 agency.get("id") or "", agency.get("name") or "",
                 *((districts.get(k) or {}).get("id") or "" for k in keys),

@@ -33,7 +33,8 @@ from geo311.address.parse import AddressKind, ParsedAddress
 from geo311.address.reference import AddressReference
 from geo311.errors import NotFoundError
 
-__all__ = ["Candidate", "MatchResult", "MatchType", "Matcher"]
+__all__ = ["PLACED", "STREET_LEVEL", "TIE", "ZIP_PENALTY", "Candidate", "MatchResult",
+           "MatchType", "Matcher", "is_swap"]
 
 
 class MatchType(StrEnum):
@@ -43,7 +44,8 @@ class MatchType(StrEnum):
     EXACT_IGNORING_UNIT = "exact_ignoring_unit"
     CENTERLINE = "centerline_interpolated"
     POINT_INTERPOLATED = "point_interpolated"
-    STREET_ONLY = "street_only"  # the street exists, the number does not
+    STREET_INTERPOLATED = "street_interpolated"  # between far-apart points of the street
+    STREET_ONLY = "street_only"  # the street exists, the number does not: its nearest point
     FUZZY = "fuzzy_street"
     INTERSECTION = "intersection"
     NOT_FOUND = "not_found"
@@ -62,6 +64,12 @@ class Candidate:
     match_type: MatchType
     score: float
     reason: str | None
+    precision_m: float | None = None
+    """How far the true place may be from ``lon``/``lat``: a radius in metres."""
+    zips: frozenset[str] = frozenset()
+    """The ZIP codes this candidate can have (its point's, its neighbors', its street's)."""
+    spread: np.ndarray | None = None
+    """Where the place may be, for a street-level candidate: lon/lat samples."""
 
 
 @dataclass
@@ -73,6 +81,9 @@ class MatchResult:
     best: Candidate | None
     suggestions: list[Candidate] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    ambiguous: bool | None = None
+    """Set when the matcher decided whether the answer is ambiguous (a given form against a
+    swapped one, or streets located as well as each other); None leaves it to the scores."""
 
 
 # How much each way of locating a number is worth (times the street's score).
@@ -81,7 +92,8 @@ _WEIGHT = {
     MatchType.EXACT_IGNORING_UNIT: 0.97,
     MatchType.CENTERLINE: 0.9,
     MatchType.POINT_INTERPOLATED: 0.85,
-    MatchType.STREET_ONLY: 0.3,
+    MatchType.STREET_INTERPOLATED: 1.0,  # times _span_weight
+    MatchType.STREET_ONLY: 0.3,  # times _gap_weight
     MatchType.INTERSECTION: 1.0,
 }
 _FUZZY_LIMIT = 10
@@ -89,8 +101,46 @@ _FUZZY_MIN = 0.75  # normalized OSA similarity, unless the names differ by one e
 _CENTERLINE_OFFSET_M = 10.0
 # Interpolate between known points only when they are close in number and on the ground:
 # a sparse reference (e.g. addresses seen in past requests) says little about the gaps.
+# Beyond these the number is still placed between its neighbors, as a street-level answer
+# (STREET_INTERPOLATED) whose precision grows with the span.
 _MAX_INTERPOLATION_GAP = 200
 _MAX_INTERPOLATION_SPAN_M = 400.0
+TIE = 0.01
+"""A runner-up for another address within this of the best score makes the answer ambiguous
+("130 24th St" where both N and S 24th St have a 130): the caller is asked, not guessed for."""
+ZIP_PENALTY = 0.6
+"""A ZIP given with the address that none of a candidate's ZIPs is multiplies its score so."""
+# How far a located number may be from its place (metres): a point of the reference; a
+# centreline interpolation; an interpolation, plus this share of its neighbors' distance; the
+# nearest known number, plus this many metres per house number of difference.
+_POINT_PRECISION_M = 5.0
+_CENTERLINE_PRECISION_M = 25.0
+_INTERPOLATION_PRECISION_M = 10.0
+_INTERPOLATION_SHARE = 0.15
+_NEAREST_PRECISION_M = 30.0
+_METRES_PER_NUMBER = 2.5
+# The share of street-level answers within 50 m of the city's own point, by the span of an
+# interpolation and by the difference to the nearest known number (LA 2017, leave one day
+# out: bench/report_addresses_la.py): what their scores are.
+_SPAN_WEIGHTS = ((1000.0, 0.75), (3000.0, 0.65), (math.inf, 0.33))
+_GAP_WEIGHTS = ((10, 2.9), (100, 0.5), (math.inf, 0.03))
+_SPREAD_POINTS = 9
+# An intersection from address points only: each street's points must lie along a line (at
+# least this long each way, at most this far from it, root mean square), the lines cross at
+# more than ~17 degrees, and the crossing lies at most this far beyond the points' extents.
+_LINE_MIN_HALF_M = 50.0
+_LINE_MAX_RMS_M = 30.0
+_LINE_MIN_SINE = 0.3
+_LINE_MAX_BEYOND_M = 400.0
+"""Samples of a street-level candidate's spread (for its district candidates)."""
+_SWAPS = frozenset({"directional differs", "directional not on this street", "suffix differs",
+                    "suffix not on this street"})
+"""Reasons that contradict a directional or suffix the caller gave: a swap, not a fill-in."""
+PLACED = frozenset({MatchType.EXACT, MatchType.EXACT_IGNORING_UNIT, MatchType.CENTERLINE,
+                    MatchType.POINT_INTERPOLATED})
+"""Match types that place the number itself on its street."""
+STREET_LEVEL = frozenset({MatchType.STREET_INTERPOLATED, MatchType.STREET_ONLY})
+"""Match types that locate the street, not the number: an approximate place."""
 
 
 class _Hit(NamedTuple):
@@ -276,22 +326,73 @@ class Matcher:
 
     def _cascade(self, parsed: ParsedAddress, street: Street, limit: int,
                  known: dict[_Hit, Candidate]) -> MatchResult:
-        """The cascade; ``known`` holds candidates already made for some hits."""
-        candidates = self._candidates(self._direct_hits(street), parsed, limit, known)
-        if not candidates or candidates[0].match_type is MatchType.STREET_ONLY:
+        """The cascade; ``known`` holds candidates already made for some hits.
+
+        A directional or suffix the caller gave is evidence: the streets that have it (the
+        given form) are answered first, wherever they place the number; a swapped form is a
+        suggestion, the answer only when no street has the given form, when the given
+        street's centrelines cannot hold the number, or when the ZIP says so. When both could
+        be the place the answer is ambiguous (see :meth:`_given_or_swapped`).
+        """
+        hits = self._direct_hits(street)
+        given = [h for h in hits if not _swapped(h)]
+        swapped = [h for h in hits if _swapped(h)]
+        candidates = self._candidates(given or swapped, parsed, limit, known)
+        ambiguous = None
+        if given and swapped:
+            swaps = [c for c in self._candidates(swapped, parsed, limit, known)
+                     if c.match_type in PLACED]
+            candidates, ambiguous = self._given_or_swapped(parsed, candidates, swaps)
+        if not candidates or candidates[0].match_type in STREET_LEVEL:
             fuzzy = self._candidates(self._fuzzy_hits(street), parsed, limit)
             if candidates:  # the street exists: fuzzy finds are only suggestions
-                fuzzy = [c for c in fuzzy if c.match_type is not MatchType.STREET_ONLY]
-                candidates = candidates[:1] + sorted(candidates[1:] + fuzzy, key=_rank)
+                fuzzy = [c for c in fuzzy if c.match_type not in STREET_LEVEL]
+                candidates = (candidates + sorted(fuzzy, key=_rank) if ambiguous is not None
+                              else candidates[:1] + sorted(candidates[1:] + fuzzy, key=_rank))
             else:
                 candidates = fuzzy
         if not candidates:
             return MatchResult(parsed, MatchType.NOT_FOUND, None, [], ["street_not_found"])
         best = candidates[0]
         notes = []
-        if best.match_type is MatchType.STREET_ONLY:
+        if best.match_type in STREET_LEVEL:
             notes.append("no_number" if parsed.number is None else "number_out_of_range")
-        return MatchResult(parsed, best.match_type, best, _distinct(candidates, limit), notes)
+            if ambiguous is None:
+                ambiguous = _streets_tie(candidates)
+        return MatchResult(parsed, best.match_type, best, _distinct(candidates, limit), notes,
+                           ambiguous)
+
+    def _given_or_swapped(self, parsed: ParsedAddress, given: list[Candidate],
+                          swaps: list[Candidate]) -> tuple[list[Candidate], bool | None]:
+        """Rank the candidates of the given form against the swaps that place the number.
+
+        Returns the candidates in order and whether the answer is ambiguous (None: the
+        scores of the given form's own candidates decide, as for any answer).
+        """
+        if not swaps:
+            return given, None
+        best = given[0]
+        rest = sorted(swaps, key=_rank)
+        zip_code = parsed.zip[:5] if parsed.zip else None
+        if zip_code:
+            agrees = [s for s in rest if _zip_agrees(s, zip_code)]
+            if _zip_agrees(best, zip_code) != bool(agrees):  # the ZIP decides
+                if agrees:
+                    return agrees + given + [s for s in rest if s not in agrees], False
+                return given[:1] + rest + given[1:], _given_tie(given)
+        if best.match_type in PLACED:
+            return given[:1] + rest + given[1:], _given_tie(given)
+        if self._holds_no_number(best, parsed):
+            return rest + given, False
+        return sorted(given[:1] + rest, key=_rank) + given[1:], True
+
+    def _holds_no_number(self, candidate: Candidate, parsed: ParsedAddress) -> bool:
+        """Whether the centrelines of the candidate's street (complete, unlike points seen)
+        leave no place for the number: the given form cannot place the address."""
+        sid = self.reference.street_ids.get(_key(candidate.street))
+        if sid is None or parsed.number is None or not self.reference.segments_of(sid):
+            return False
+        return candidate.match_type in STREET_LEVEL
 
     def _candidates(self, hits: list[_Hit], parsed: ParsedAddress, limit: int,
                     known: dict[_Hit, Candidate] | None = None) -> list[Candidate]:
@@ -316,17 +417,25 @@ class Matcher:
 
     def _candidate(self, hit: _Hit, kind: MatchType, parsed: ParsedAddress, *,
                    number: int | None, line: str, lonlat: tuple[float, float] | None,
-                   zip_code: str, extra: tuple[str, ...] = (), weight: float = 1.0) -> Candidate:
-        """Build a candidate: score from the hit and the kind, reasons with the unit last."""
+                   zip_code: str, extra: tuple[str, ...] = (), weight: float = 1.0,
+                   zips: frozenset[str] | None = None, precision_m: float | None = None,
+                   spread: np.ndarray | None = None) -> Candidate:
+        """Build a candidate: score from the hit and the kind, reasons with the unit last.
+
+        ``zips`` are the ZIPs the place may have (default: ``zip_code``); a ZIP given with
+        the address that is none of them costs :data:`ZIP_PENALTY`.
+        """
         reasons = list(hit.reasons)
         score = hit.score * _WEIGHT[kind] * weight
-        if parsed.zip and zip_code and parsed.zip[:5] != zip_code:
-            score *= 0.95
+        if zips is None:
+            zips = frozenset((zip_code,)) if zip_code else frozenset()
+        if parsed.zip and zips and parsed.zip[:5] not in zips:
+            score *= ZIP_PENALTY
             reasons.append("ZIP differs")
         reasons += extra
         if len(reasons) > 1:
             reasons.sort(key=_unit_last)
-        if hit.fuzzy and kind is not MatchType.STREET_ONLY:
+        if hit.fuzzy and kind not in STREET_LEVEL:
             kind = MatchType.FUZZY
         return Candidate(
             address=line,
@@ -338,6 +447,9 @@ class Matcher:
             match_type=kind,
             score=round(score, 6),
             reason="; ".join(reasons) or None,
+            precision_m=precision_m if lonlat is not None else None,
+            zips=zips,
+            spread=spread,
         )
 
     def _at_point(self, hit: _Hit, span: tuple[int, int], parsed: ParsedAddress) -> Candidate:
@@ -372,7 +484,7 @@ class Matcher:
         return self._candidate(hit, kind, parsed, number=number, line=line,
                                lonlat=ref.point_lonlat[row].tolist(),
                                zip_code=self._point_zip[row],
-                               extra=tuple(extra))
+                               extra=tuple(extra), precision_m=_POINT_PRECISION_M)
 
     def _on_centerline(self, hit: _Hit, parsed: ParsedAddress) -> Candidate | None:
         """Interpolate along the segment whose range holds the number (ZIP match preferred)."""
@@ -397,7 +509,8 @@ class Matcher:
         lonlat = self._to_lonlat.transform(*xy)
         line = format_line(str(number), ref.streets[hit.street], None)
         return self._candidate(hit, MatchType.CENTERLINE, parsed, number=number, line=line,
-                               lonlat=lonlat, zip_code=zip_code)
+                               lonlat=lonlat, zip_code=zip_code,
+                               precision_m=_CENTERLINE_PRECISION_M)
 
     def _side_table(self, street: int) -> list[tuple]:
         """Per centreline segment of ``street``: its index, each side's range as
@@ -412,48 +525,89 @@ class Matcher:
             ]
         return table
 
+    def _street_rows(self, hit: _Hit, parsed: ParsedAddress) -> np.ndarray:
+        """Rows of the street's points; those of the ZIP given, when the street has some
+        (a street name can run in distant parts of a city)."""
+        ref = self.reference
+        rows = np.arange(*self.reference.points_of(hit.street).indices(len(ref.point_number)))
+        if parsed.zip and rows.size:
+            same = rows[ref.point_zip[rows] == parsed.zip[:5]]
+            if same.size:
+                return same
+        return rows
+
     def _between_points(self, hit: _Hit, parsed: ParsedAddress) -> Candidate | None:
-        """Interpolate between the nearest known same-parity numbers of the street."""
+        """Interpolate between the nearest known same-parity numbers of the street.
+
+        Close neighbors (in number and on the ground) place the number
+        (``POINT_INTERPOLATED``); farther ones give a street-level place
+        (``STREET_INTERPOLATED``) whose precision grows with their distance.
+        """
         ref, number = self.reference, parsed.number
-        rows = ref.points_of(hit.street)
+        rows = self._street_rows(hit, parsed)
         numbers = ref.point_number[rows]
         same = np.flatnonzero(numbers % 2 == number % 2)
         distinct, first = np.unique(numbers[same], return_index=True)
-        at = same[first]
-        coords = ref.point_lonlat[rows][at]
-        lonlat = between_points(distinct, coords, number, _MAX_INTERPOLATION_GAP)
+        at = rows[same[first]]
+        coords = ref.point_lonlat[at]
+        lonlat = between_points(distinct, coords, number)
         if lonlat is None:
             return None
         i = int(np.searchsorted(distinct, number))
         (x0, y0), (x1, y1) = coords[i - 1], coords[i]
         span_m = math.hypot((x1 - x0) * math.cos(math.radians(y0)), y1 - y0) * 111_320
-        if span_m > _MAX_INTERPOLATION_SPAN_M:
-            return None
-        below = rows.start + int(at[i - 1])
+        close = (span_m <= _MAX_INTERPOLATION_SPAN_M
+                 and distinct[i] - distinct[i - 1] <= _MAX_INTERPOLATION_GAP)
+        below, above = int(at[i - 1]), int(at[i])
+        zips = frozenset(z for z in (ref.point_zip[below], ref.point_zip[above]) if z)
+        if parsed.zip and zips and parsed.zip[:5] not in zips:
+            close = False  # the street's points in the ZIP given are not in the reference
+        kind = MatchType.POINT_INTERPOLATED if close else MatchType.STREET_INTERPOLATED
         line = format_line(str(number), ref.streets[hit.street], None)
-        return self._candidate(hit, MatchType.POINT_INTERPOLATED, parsed, number=number,
-                               line=line, lonlat=lonlat, zip_code=ref.point_zip[below])
+        spread = None if close else np.linspace(coords[i - 1], coords[i], _SPREAD_POINTS)
+        weight = 1.0 if close else _step(_SPAN_WEIGHTS, span_m)
+        return self._candidate(hit, kind, parsed, number=number, line=line, lonlat=lonlat,
+                               zip_code=ref.point_zip[below], zips=zips, spread=spread,
+                               weight=weight,
+                               precision_m=round(_INTERPOLATION_PRECISION_M
+                                                 + _INTERPOLATION_SHARE * span_m, 1))
 
     def _street_only(self, hit: _Hit, parsed: ParsedAddress, limit: int) -> list[Candidate]:
-        """The street itself, at its existing number nearest the one asked, and those numbers."""
+        """The street itself, at its existing number nearest the one asked, and those numbers.
+
+        Its precision grows with the difference of the numbers; without a number asked, the
+        street's middle number, its precision and spread the street's points.
+        """
         ref, number = self.reference, parsed.number
         street = ref.streets[hit.street]
-        rows = ref.points_of(hit.street)
+        rows = self._street_rows(hit, parsed)
         distinct, first = np.unique(ref.point_number[rows], return_index=True)
-        at = rows.start + first
+        at = rows[first]
         if not distinct.size:
             return self._street_only_from_ranges(hit, parsed)
         if number is None:
             order = np.array([distinct.size // 2])
-            reason = "no house number"
+            reason, weight = "no house number", 1 / 3
         else:
             gap = np.abs(distinct - number)
             order = np.lexsort((distinct % 2 != number % 2, gap))[:limit]
             reason = f"number out of range, nearest is {distinct[order[0]]}"
+            weight = _step(_GAP_WEIGHTS, int(gap[order[0]]))
         nearest = int(at[order[0]])
+        here = ref.point_lonlat[nearest]
+        if number is None:
+            spread = ref.point_lonlat[rows]
+            precision = float(np.max(_metres(spread, here))) if len(rows) > 1 else 0.0
+            precision = max(precision, _NEAREST_PRECISION_M)
+        else:
+            precision = (_NEAREST_PRECISION_M
+                         + _METRES_PER_NUMBER * abs(int(distinct[order[0]]) - number))
+            spread = _circle(here, precision)
+        zips = frozenset(z for z in ref.point_zip[rows] if z) if number is None else None
         out = [self._candidate(hit, MatchType.STREET_ONLY, parsed, number=None, line=street.full,
-                               lonlat=ref.point_lonlat[nearest], zip_code=ref.point_zip[nearest],
-                               extra=(reason,))]
+                               lonlat=here, zip_code=ref.point_zip[nearest], extra=(reason,),
+                               zips=zips, precision_m=round(precision, 1), spread=spread,
+                               weight=weight)]
         if number is not None:
             for k, i in enumerate(order):
                 row = int(at[i])
@@ -462,7 +616,9 @@ class Matcher:
                 out.append(self._candidate(
                     hit, MatchType.STREET_ONLY, parsed, number=int(distinct[i]), line=line,
                     lonlat=ref.point_lonlat[row], zip_code=ref.point_zip[row],
-                    extra=(f"nearest existing number to {number}",), weight=0.99 - 0.01 * k,
+                    extra=(f"nearest existing number to {number}",),
+                    weight=weight * (0.99 - 0.01 * k),
+                    precision_m=_POINT_PRECISION_M,
                 ))
         return out
 
@@ -480,9 +636,14 @@ class Matcher:
         else:
             nearest = min(ends, key=lambda e: (abs(e - parsed.number), e))
             reason = f"number out of range, nearest is {nearest}"
+        here = coords[len(coords) // 2]
+        spread = np.vstack([ref.segment_coords(j) for j in segments])
+        zips = frozenset(z for j in segments for z in ref.segment_zips[j] if z)
+        precision = max(float(np.max(_metres(spread, here))), _NEAREST_PRECISION_M)
         return [self._candidate(hit, MatchType.STREET_ONLY, parsed, number=None,
                                 line=ref.streets[hit.street].full,
-                                lonlat=coords[len(coords) // 2], zip_code="", extra=(reason,))]
+                                lonlat=here, zip_code="", extra=(reason,), zips=zips,
+                                precision_m=round(precision, 1), spread=spread, weight=1 / 3)]
 
     # ------------------------------------------------------------- intersections
 
@@ -528,14 +689,56 @@ class Matcher:
         ref = self.reference
         nodes_a, nodes_b = self._street_nodes(a.street), self._street_nodes(b.street)
         points = [nodes_a[k] for k in nodes_a.keys() & nodes_b.keys()]
+        precision = _CENTERLINE_PRECISION_M
         if not points and nodes_a and nodes_b:
             points = self._crossings(a.street, b.street)
+        elif not points and not (nodes_a or nodes_b):
+            found = self._point_lines_cross(a, b, parsed)
+            if found is not None:
+                points, precision = [found[0]], found[1]
         street_a, street_b = ref.streets[a.street], ref.streets[b.street]
         reasons = tuple(dict.fromkeys(a.reasons + b.reasons))
         hit = _Hit(a.street, a.score * b.score, reasons, False)
         line = f"{street_a.full} & {street_b.full}"
+        spread = (None if precision == _CENTERLINE_PRECISION_M
+                  else _circle(np.array(points[0]), precision))  # the crossing of point lines
         return [self._candidate(hit, MatchType.INTERSECTION, parsed, number=None, line=line,
-                                lonlat=p, zip_code="") for p in sorted(points)]
+                                lonlat=p, zip_code="", precision_m=precision, spread=spread)
+                for p in sorted(points)]
+
+    def _point_line(self, hit: _Hit, parsed: ParsedAddress) -> tuple | None:
+        """The straight line through a street's points (those of the ZIP given, if any):
+        ``(centre, direction, half length, rms offset)`` in metres, or None when the points
+        are too few, too close together or too far from straight."""
+        xy = np.unique(self.reference.point_xy[self._street_rows(hit, parsed)], axis=0)
+        if len(xy) < 2:
+            return None
+        centre = xy.mean(axis=0)
+        _, _, axes = np.linalg.svd(xy - centre, full_matrices=False)
+        along, across = (xy - centre) @ axes[0], (xy - centre) @ axes[1]
+        half, rms = float(np.abs(along).max()), float(np.sqrt(np.mean(across ** 2)))
+        if half < _LINE_MIN_HALF_M or rms > _LINE_MAX_RMS_M:
+            return None
+        return centre, axes[0], half, rms
+
+    def _point_lines_cross(self, a: _Hit, b: _Hit, parsed: ParsedAddress
+                           ) -> tuple[tuple[float, float], float] | None:
+        """Where the straight lines of two streets' points cross, and its precision: for a
+        reference of address points only (no centrelines)."""
+        first, second = self._point_line(a, parsed), self._point_line(b, parsed)
+        if first is None or second is None:
+            return None
+        (ca, da, ha, ra), (cb, db, hb, rb) = first, second
+        cross = da[0] * db[1] - da[1] * db[0]
+        if abs(cross) < _LINE_MIN_SINE:  # near parallel: no crossing to speak of
+            return None
+        t, s = np.linalg.solve(np.column_stack([da, -db]), cb - ca)
+        beyond = max(abs(t) - ha, 0.0) + max(abs(s) - hb, 0.0)
+        if beyond > _LINE_MAX_BEYOND_M:
+            return None
+        x, y = ca + t * da
+        precision = _INTERPOLATION_PRECISION_M + ra + rb + beyond
+        return self._to_lonlat.transform(x, y), round(float(precision), 1)
 
     def _crossings(self, a: int, b: int) -> list[tuple[float, float]]:
         """Points where the two streets' lines cross without sharing a vertex."""
@@ -551,6 +754,67 @@ def _side_range(start: int, end: int) -> tuple[int, int, int, bool]:
     if start < 0 or end < 0:
         return 1, 0, start, False
     return min(start, end), max(start, end), start, (start - end) % 2 == 1
+
+
+def _step(steps: tuple[tuple[float, float], ...], value: float) -> float:
+    """The weight of the first step whose bound ``value`` is under."""
+    return next(weight for bound, weight in steps if value < bound)
+
+
+def _metres(points: np.ndarray, origin: np.ndarray) -> np.ndarray:
+    """Equirectangular distances in metres from lon/lat ``origin`` to lon/lat ``points``."""
+    points = np.asarray(points, dtype=float).reshape(-1, 2)
+    dx = (points[:, 0] - origin[0]) * math.cos(math.radians(origin[1]))
+    return np.hypot(dx, points[:, 1] - origin[1]) * 111_320
+
+
+def _circle(center: np.ndarray, radius_m: float) -> np.ndarray:
+    """The center and :data:`_SPREAD_POINTS` - 1 lon/lat points on a circle around it."""
+    angles = np.linspace(0, 2 * math.pi, _SPREAD_POINTS - 1, endpoint=False)
+    dlat = radius_m / 111_320
+    dlon = dlat / math.cos(math.radians(float(center[1])))
+    ring = np.column_stack([center[0] + dlon * np.cos(angles), center[1] + dlat * np.sin(angles)])
+    return np.vstack([np.asarray(center, dtype=float).reshape(1, 2), ring])
+
+
+def is_swap(reason: str | None) -> bool:
+    """Whether a candidate's reason says it contradicts a directional or suffix given."""
+    return bool(reason) and any(part in _SWAPS for part in reason.split("; "))
+
+
+def _swapped(hit: _Hit) -> bool:
+    return not _SWAPS.isdisjoint(hit.reasons)
+
+
+def _key(street: Street) -> tuple:
+    return (street.predir, street.name, street.suffix, street.postdir)
+
+
+def _zip_agrees(candidate: Candidate, zip_code: str) -> bool:
+    """Whether a candidate may have the ZIP given (one it cannot tell agrees)."""
+    return not candidate.zips or zip_code in candidate.zips
+
+
+def _given_tie(candidates: list[Candidate]) -> bool:
+    """Whether another candidate of the given form is as good as the best: for a placed
+    best another placed address, for a street-level one another street (ranked by score)."""
+    first = candidates[0]
+    if first.match_type not in PLACED:
+        return _streets_tie(candidates)
+    for other in candidates[1:]:
+        if other.address != first.address:
+            return other.match_type in PLACED and first.score - other.score < TIE
+    return False
+
+
+def _streets_tie(candidates: list[Candidate]) -> bool:
+    """Whether another street locates a street-level answer as well as the best does."""
+    first = candidates[0]
+    for other in candidates[1:]:
+        if other.street != first.street and (other.number is None
+                                              or other.match_type is not MatchType.STREET_ONLY):
+            return first.score - other.score < TIE
+    return False
 
 
 def _rank(c: Candidate) -> tuple[float, str]:

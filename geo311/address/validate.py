@@ -18,6 +18,8 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import Any
 
+import numpy as np
+
 from geo311.address._collection import fewer_collections
 from geo311.address.frozen import (
     EXTRACTORS,
@@ -29,7 +31,15 @@ from geo311.address.frozen import (
     flatten,
     register_shape,
 )
-from geo311.address.match import Candidate, Matcher, MatchResult, MatchType
+from geo311.address.match import (
+    STREET_LEVEL,
+    TIE,
+    Candidate,
+    Matcher,
+    MatchResult,
+    MatchType,
+    is_swap,
+)
 from geo311.address.parse import AddressKind, ParsedAddress, fast_key, parse_uncached_how
 from geo311.address.reference import AddressReference
 from geo311.answers import (
@@ -44,7 +54,7 @@ from geo311.errors import InputError
 from geo311.jurisdiction import Locator
 from geo311.profile import Profile
 
-__all__ = ["Status", "Validator", "redirect_message"]
+__all__ = ["FUZZY_TIE", "SWAP_CONFIDENCE", "TIE", "Status", "Validator", "redirect_message"]
 
 
 class Status(StrEnum):
@@ -53,6 +63,8 @@ class Status(StrEnum):
     VALID = "valid"                # found as given (case, spacing and abbreviations aside)
     CORRECTED = "corrected"        # found after correcting the input (reason in suggestions)
     AMBIGUOUS = "ambiguous"        # several equally good candidates: ask the caller
+    APPROXIMATE = "approximate"    # the street is known, the number is not: a street-level
+    #                                place, its precision_m and district_candidates say how good
     NOT_FOUND = "not_found"        # no such address (the street may exist: see match_type)
     NEEDS_REVIEW = "needs_review"  # the input could not be understood with confidence
     REJECTED = "rejected"          # understood, but not a service location (PO box)
@@ -69,15 +81,16 @@ _TYPE_CONFIDENCE = {
     MatchType.CENTERLINE: 1.0,
     MatchType.POINT_INTERPOLATED: 1.0,
     MatchType.FUZZY: 1.0,
-    MatchType.STREET_ONLY: 0.3,
+    MatchType.STREET_INTERPOLATED: 1.0,
+    MatchType.STREET_ONLY: 1.0,
     MatchType.NOT_FOUND: 0.0,
 }
-TIE = 0.01
-"""A runner-up for another address within this of the best score makes the answer ambiguous
-("130 24th St" where both N and S 24th St have a 130): the caller is asked, not guessed for.
-A fuzzy street match is ambiguous with a runner-up within :data:`FUZZY_TIE`."""
 FUZZY_TIE = 0.05
-_CONFIDENT = frozenset({Status.VALID, Status.CORRECTED})
+"""A fuzzy street match is ambiguous with a runner-up within this (others: :data:`TIE`)."""
+SWAP_CONFIDENCE = 0.7
+"""The most confidence an answer gets whose directional or suffix is not the one given (a
+swap): below the valid band, however well the swapped street places the number."""
+_CONFIDENT = frozenset({Status.VALID, Status.CORRECTED, Status.APPROXIMATE})
 """Statuses whose answer is the best candidate, located."""
 _FOUND = {MatchType.EXACT, MatchType.EXACT_IGNORING_UNIT, MatchType.INTERSECTION,
           MatchType.CENTERLINE, MatchType.POINT_INTERPOLATED}
@@ -118,7 +131,8 @@ def confidence(match: MatchResult, parsed: ParsedAddress) -> float:
     """Return a 0–1 confidence: the match type's prior times the best candidate's score.
 
     A parse that needs review caps the confidence at 0.5; so does an ambiguous
-    match (see :data:`TIE`). Calibration on real data: ``bench/report_confidence.py``.
+    match (see :data:`TIE`); a swapped directional or suffix at :data:`SWAP_CONFIDENCE`.
+    Calibration on real data: ``bench/report_confidence.py``, ``bench/report_addresses_la.py``.
     """
     best = match.best
     if best is None:
@@ -126,11 +140,16 @@ def confidence(match: MatchResult, parsed: ParsedAddress) -> float:
     value = _TYPE_CONFIDENCE[match.match_type] * best.score
     if parsed.needs_review or _is_ambiguous(match):
         value = min(value, 0.5)
+    if is_swap(best.reason):
+        value = min(value, SWAP_CONFIDENCE)
     return round(max(0.0, min(1.0, value)), 3)
 
 
 def _is_ambiguous(match: MatchResult) -> bool:
-    """Whether a runner-up for another address scores (nearly) as well as the best."""
+    """Whether a runner-up for another address scores (nearly) as well as the best, or the
+    matcher said so (a given form against a swapped one)."""
+    if match.ambiguous is not None:
+        return match.ambiguous
     if len(match.suggestions) < 2 or match.match_type not in _ANSWERING:
         return False
     first, second = match.suggestions[0], match.suggestions[1]
@@ -150,6 +169,8 @@ def _status(parsed: ParsedAddress, match: MatchResult) -> Status:
         return Status.VALID if not reason or reason.startswith("unit") else Status.CORRECTED
     if match.match_type == MatchType.FUZZY:
         return Status.CORRECTED
+    if match.match_type in STREET_LEVEL and match.best and match.best.lon is not None:
+        return Status.APPROXIMATE
     return Status.NOT_FOUND
 
 
@@ -216,7 +237,7 @@ _ANSWER_KEYS = keys_of(ValidateAnswer)
 
 
 def _answer_shape(suggestions: int, reasons: int, notes: int, location: Shape,
-                  redirect: bool, postal_city: bool) -> Shape:
+                  redirect: bool, postal_city: bool, district_candidates: Shape) -> Shape:
     """The shape of a :class:`~geo311.answers.ValidateAnswer`, its keys in their declared
     order (:meth:`Validator._answer` lists its leaves in this order)."""
     parts = {
@@ -228,6 +249,7 @@ def _answer_shape(suggestions: int, reasons: int, notes: int, location: Shape,
         "location": location,
         "redirect": _REDIRECT_SHAPE if redirect else None,
         "postal_city": _POSTAL_SHAPE if postal_city else None,
+        "district_candidates": district_candidates,
     }  # every other key holds a leaf
     return ("dict", _ANSWER_KEYS, tuple(parts.get(key) for key in _ANSWER_KEYS))
 
@@ -454,26 +476,53 @@ class Validator:
         leaves += parsed.review_reasons
         leaves += match.notes
         location_shape = redirect = postal_city = None
+        certain = candidates_shape = None
+        district_leaves: list = [None]
         if best is not None and best.lon is not None:
-            frozen_location, location_shape, inside = self._locate(best.lon, best.lat)
+            frozen_location, location_shape, inside, near = self._locate(best.lon, best.lat)
             leaves += frozen_location[1:]
             if not inside or parsed.city:
                 redirect, postal_city = _redirect_and_postal_city(
                     THAWERS.thaw(frozen_location), best, parsed)
+            certain = not near
+            if best.spread is not None:
+                candidates = self._district_candidates(best.spread)
+                certain = certain and all(len(c) == 1 for c in candidates.values())
+                district_leaves = []
+                candidates_shape = flatten(candidates, district_leaves)
         else:
             leaves.append(None)
         leaves += redirect or (None,)
         leaves += postal_city or (None,)
+        leaves += (best.precision_m if best is not None else None, certain)
+        leaves += district_leaves
         key = (len(match.suggestions), len(parsed.review_reasons), len(match.notes),
-               location_shape, redirect is not None, postal_city is not None)
+               location_shape, redirect is not None, postal_city is not None, candidates_shape)
         leaves[0] = THAWERS.number(key, lambda: _answer_shape(
             *key[:3], None if location_shape is None else SHAPES[location_shape],
             *key[4:]))
         return tuple(leaves)
 
-    def _locate(self, lon: float, lat: float) -> tuple[tuple, int, bool]:
-        """The frozen ``locate`` answer of a point, the number of its shape and whether the
-        point is in the jurisdiction; cached."""
+    def _district_candidates(self, spread: np.ndarray) -> dict[str, list[dict]]:
+        """Per district layer: the districts the spread's samples fall in, each with its
+        share of them (most first)."""
+        found = self.locator.locate_many(spread[:, 0], spread[:, 1], near_boundary=False)
+        out = {}
+        for layer in self.locator.districts:
+            codes = found.districts[layer.key][found.valid]
+            values, counts = np.unique(codes, return_counts=True)
+            total = max(int(counts.sum()), 1)
+            out[layer.key] = [
+                {"id": None if v < 0 else str(layer.ids[v]),
+                 "name": None if v < 0 else str(layer.names[v]),
+                 "probability": round(int(c) / total, 3)}
+                for v, c in sorted(zip(values.tolist(), counts.tolist(), strict=True),
+                                   key=lambda vc: (-vc[1], vc[0]))]
+        return out
+
+    def _locate(self, lon: float, lat: float) -> tuple[tuple, int, bool, bool]:
+        """The frozen ``locate`` answer of a point, the number of its shape, whether the
+        point is in the jurisdiction and whether it is near a boundary; cached."""
         found = self._locations.get((lon, lat))
         if found is None:
             location = self.locator.locate(lon, lat)
@@ -486,7 +535,8 @@ class Validator:
                 leaves = tuple(flat)
             thawer = THAWERS.number(("location", number), lambda: SHAPES[number])
             found = _remember(self._locations, (lon, lat),
-                              ((thawer, *leaves), number, bool(location["in_jurisdiction"])))
+                              ((thawer, *leaves), number, bool(location["in_jurisdiction"]),
+                               bool(location["near_boundary"])))
         return found
 
     def reverse(self, lon: float, lat: float) -> dict:

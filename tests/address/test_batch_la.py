@@ -118,7 +118,8 @@ def test_one_row_out_per_row_in_in_order_with_the_input_columns_kept(source, req
     assert "council_district_id" in districts
     assert list(rows.columns[len(COLUMNS):]) == [
         "geo311_status", "match_type", "geo311_address", "lon", "lat", "confidence",
-        "in_jurisdiction", "agency_id", "agency_name", *districts, "postal_city",
+        "precision_m", "district_certain", "in_jurisdiction", "agency_id", "agency_name",
+        *districts, "postal_city",
         "postal_city_differs", "suggestion_1", "error"]
     real = rows.iloc[:len(requests)]
     assert real.status.tolist() == requests.status.tolist()  # the caller's column, untouched
@@ -137,10 +138,11 @@ def test_status_counts_are_plausible_for_the_reference(whole, requests, rows):
     print("statuses of 300 LA requests:", counts, f"({len(known)} in the reference)")
     # measured: 220 of 224 known addresses valid (4 corrected: "1/2" numbers and "NORTH"
     # after the suffix, which the export's HouseNumber/Suffix columns drop); 75 of 76 with
-    # no verified point (intersections, unverified) not found
+    # no verified point (intersections, unverified) not found; since issue 12 an unknown
+    # number on a known street is placed at street level: 53 approximate, 21 not found
     assert known.geo311_status.isin(["valid", "corrected"]).all()
     assert (known.geo311_status == "valid").mean() >= 0.95
-    assert (unknown.geo311_status == "not_found").mean() >= 0.9
+    assert unknown.geo311_status.isin(["not_found", "approximate", "ambiguous"]).mean() >= 0.9
     assert (known.confidence.astype(float) >= 0.9).mean() >= 0.95
     assert (known.in_jurisdiction == "True").mean() >= 0.99
 

@@ -154,9 +154,11 @@ def test_calibration_error_stays_small_on_real_requests_and_the_demo(la_held_out
     print("ECE:", {k: round(v, 3) for k, v in eces.items()})
     # measured: held out 0.009, demo 0.007 (also on all 120,000), perturbed LA 0.098
     # (underconfident: its corrections, exact at 0.89 and fuzzy at 0.84 on average, are
-    # right 100 % of the time)
+    # right 100 % of the time); since issue 12, held out 0.017, demo 0.008, perturbed 0.146:
+    # a swapped directional or suffix is capped at SWAP_CONFIDENCE (0.7) by rule, though on
+    # synthetic swaps of addresses that exist the swap is nearly always right
     assert eces["la_held_out"] <= 0.02 and eces["demo"] <= 0.02
-    assert eces["la_perturbed"] <= 0.12
+    assert eces["la_perturbed"] <= 0.16
 
 
 def test_demo_directional_ties_are_a_coin_flip(demo_directional):
@@ -164,13 +166,15 @@ def test_demo_directional_ties_are_a_coin_flip(demo_directional):
     ties = demo_directional[demo_directional.tied]
     print(f"ties: {len(ties)}, right {ties.right.mean():.1%}, confidence "
           f"{sorted(set(ties.confidence))}")
-    assert len(ties) >= 100 and 0.3 <= ties.right.mean() <= 0.7  # measured 46.8 % of 188
+    # measured 46.8 % of 188; 93 since a contradicting ZIP costs 0.6 (issue 12): the ZIP decides
+    assert len(ties) >= 80 and 0.3 <= ties.right.mean() <= 0.7
 
 
 def test_a_tie_between_two_addresses_is_ambiguous_not_confident(demo_directional):
     ties = demo_directional[demo_directional.tied]
-    # measured: all 188 ambiguous at 0.5 (answered at 0.95 before validate.TIE)
-    assert len(ties) >= 100
+    # measured: all 188 ambiguous at 0.5 (answered at 0.95 before validate.TIE); 93 since the
+    # sharp ZIP penalty of issue 12 lets the ZIP decide the others
+    assert len(ties) >= 80
     assert (ties.confidence <= 0.5).all() and (ties.status == "ambiguous").all()
 
 

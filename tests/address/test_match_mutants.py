@@ -12,10 +12,12 @@ import dataclasses
 
 import pandas as pd
 import pytest
+from pyproj import Geod
 
 from geo311.address.match import Matcher, MatchType
 from geo311.address.parse import parse
 from geo311.address.reference import AddressReference
+from geo311.address.validate import Validator
 from geo311.profile import AddressSettings, Profile
 
 LON0, LAT0 = -119.9, 36.3
@@ -60,6 +62,22 @@ def point(address: str) -> tuple[float, float]:
     return float(row["x"]), float(row["y"])
 
 
+def street_points(street: str) -> list[tuple[float, float]]:
+    frame = town_points()
+    on = frame[frame["address"].str.split(" ", n=1).str[1] == street]
+    return list(zip(on["x"].astype(float), on["y"].astype(float), strict=True))
+
+
+def metres(lon0: float, lat0: float, lon1: float, lat1: float) -> float:
+    """Oracle: the geodesic distance (pyproj), not the matcher's flat approximation."""
+    return float(Geod(ellps="WGS84").inv(lon0, lat0, lon1, lat1)[2])
+
+
+def gap_weight(gap: int) -> float:
+    """The street-only weight by the difference to the nearest number (match._GAP_WEIGHTS)."""
+    return 2.9 if gap < 10 else 0.5 if gap < 100 else 0.03
+
+
 def best(town: Matcher, text: str):
     return town.match(parse(text)).best
 
@@ -83,7 +101,7 @@ def test_an_address_point_is_exact_with_its_place_and_zip(town: Matcher) -> None
     ("5 Broadway St", "5 BROADWAY", 0.9, "suffix not on this street"),
     ("116 N Main Ave", "116 N MAIN ST", 0.85, "suffix differs"),
     ("116 Main", "116 N MAIN ST", 0.9, "directional missing; suffix missing"),
-    ("116 N Main St, 93699", "116 N MAIN ST", 0.95, "ZIP differs"),
+    ("116 N Main St, 93699", "116 N MAIN ST", 0.6, "ZIP differs"),  # sharply lower
 ])
 def test_each_difference_costs_its_score_and_names_its_reason(town, text, address, score,
                                                                reason) -> None:
@@ -101,7 +119,7 @@ def test_the_zip_decides_between_streets_of_one_name(town: Matcher) -> None:
     assert [(c.address, c.reason) for c in result.suggestions[:2]] == [
         ("104 S MAIN ST", "directional missing"),
         ("104 N MAIN ST", "directional missing; ZIP differs")]
-    assert result.suggestions[1].score == pytest.approx(0.95 * 0.95)
+    assert result.suggestions[1].score == pytest.approx(0.95 * 0.6)
     assert town.match(parse("104 Main St"), limit=1).suggestions[0].address == "104 N MAIN ST"
     assert len(town.match(parse("104 Main St"), limit=1).suggestions) == 1
 
@@ -146,13 +164,15 @@ def test_a_number_beyond_the_street_is_street_only_with_the_nearest_numbers(town
     first = result.best
     assert (first.address, first.number) == ("N MAIN ST", None)
     assert first.reason == f"number out of range, nearest is {nearest[0]}"
-    assert first.score == pytest.approx(0.3)
+    weight = gap_weight(abs(nearest[0] - number))
+    assert first.score == pytest.approx(0.3 * weight)
+    assert first.precision_m == pytest.approx(30 + 2.5 * abs(nearest[0] - number))
     assert (first.lon, first.lat) == point(f"{nearest[0]} N MAIN ST")
     rest = result.suggestions[1:]
     assert [c.number for c in rest] == nearest[:4]
     for k, c in enumerate(rest):
         assert c.address == f"{c.number} N MAIN ST"
-        assert c.score == pytest.approx(0.3 * (0.99 - 0.01 * k))
+        assert c.score == pytest.approx(0.3 * weight * (0.99 - 0.01 * k))
         assert c.reason == f"nearest existing number to {number}"
         assert (c.lon, c.lat) == point(c.address) and c.zip == "93690"
 
@@ -163,7 +183,9 @@ def test_a_street_without_a_number_is_placed_at_its_middle_number(town: Matcher)
     c = result.best
     assert (c.address, c.reason, c.zip) == ("N MAIN ST", "no house number", "93690")
     assert (c.lon, c.lat) == point("111 N MAIN ST")  # the 12th of 22 numbers 100..121
-    assert c.score == pytest.approx(0.3)
+    assert c.score == pytest.approx(0.1)  # a third of a street-only score
+    assert c.precision_m == pytest.approx(max(max(metres(*p, c.lon, c.lat) for p in
+                                                  street_points("N MAIN ST")), 30.0), abs=0.1)
 
 
 def test_a_gap_between_close_points_is_interpolated(town: Matcher) -> None:
@@ -172,10 +194,18 @@ def test_a_gap_between_close_points_is_interpolated(town: Matcher) -> None:
     assert c.score == pytest.approx(0.85) and c.zip == "93695"  # the ZIP of the number below
     (x0, y0), (x1, y1) = point("20 OAK ST"), point("24 OAK ST")
     assert (c.lon, c.lat) == pytest.approx(((x0 + x1) / 2, (y0 + y1) / 2), abs=1e-12)
-    # 24 and 30 are more than 400 m apart: no interpolation, the street only
+    # 24 and 30 are more than 400 m apart: a street-level interpolation, its precision a
+    # share of their distance, its spread the line between them
     far = town.match(parse("26 Oak St"))
-    assert far.match_type is MatchType.STREET_ONLY
-    assert far.best.reason == "number out of range, nearest is 24"
+    assert far.match_type is MatchType.STREET_INTERPOLATED and far.best.reason is None
+    (x2, y2) = point("30 OAK ST")
+    t = (26 - 24) / (30 - 24)
+    assert (far.best.lon, far.best.lat) == pytest.approx((x1 + t * (x2 - x1), y1 + t * (y2 - y1)),
+                                                         abs=1e-12)
+    span = metres(x1, y1, x2, y2)
+    assert span > 400
+    assert far.best.precision_m == pytest.approx(10 + 0.15 * span, rel=0.01)
+    assert far.best.spread[0].tolist() == [x1, y1] and far.best.spread[-1].tolist() == [x2, y2]
     # an odd number has no odd neighbors on Oak St
     assert town.match(parse("23 Oak St")).match_type is MatchType.STREET_ONLY
 
@@ -241,3 +271,58 @@ def test_an_inexact_direct_hit_still_lists_the_other_streets_of_the_name(town: M
     assert [(c.address, c.reason) for c in result.suggestions[:2]] == [
         ("104 N MAIN ST APT 9", "unit not in reference"),
         ("104 S MAIN ST APT 9", "directional differs; unit not in reference")]
+
+
+# ---------------------------------------------------------------- a directional given is evidence
+
+
+@pytest.fixture(scope="module")
+def town_validator(profile: Profile, town: Matcher) -> Validator:
+    return Validator(profile, reference=town.reference)  # the demo's map, the town's streets
+
+
+def numbers_on(street: str) -> set[int]:
+    """Oracle: the numbers the town table has on ``street``."""
+    frame = town_points()
+    on = frame[frame["address"].str.split(" ", n=1).str[1] == street]
+    return set(on["address"].str.split(" ").str[0].astype(int))
+
+
+def test_a_given_directional_is_not_silently_swapped(town: Matcher) -> None:
+    assert 116 in numbers_on("N MAIN ST") and 116 not in numbers_on("S MAIN ST")
+    result = town.match(parse("116 S Main St"))
+    # S MAIN ST exists, only not with 116 (its points end at 110): both could be the place
+    assert result.ambiguous is True
+    found = {c.address: c for c in result.suggestions}
+    assert "116 N MAIN ST" in found and "directional differs" in found["116 N MAIN ST"].reason
+    assert "S MAIN ST" in found and found["S MAIN ST"].match_type is MatchType.STREET_ONLY
+
+
+def test_the_zip_decides_between_the_given_and_the_swapped_directional(town, town_validator):
+    swapped = town_validator.validate("116 S Main St, 93690")  # N MAIN ST's ZIP
+    assert swapped["status"] == "corrected" and swapped["address"] == "116 N MAIN ST"
+    assert swapped["confidence"] <= 0.7  # below the valid band, the reason said
+    assert "directional differs" in swapped["suggestions"][0]["reason"]
+    given = town_validator.validate("116 S Main St, 93691")  # S MAIN ST's ZIP
+    assert given["status"] == "approximate" and given["address"] == "S MAIN ST"
+    assert given["match_type"] == "street_only" and given["precision_m"] > 0
+    assert "116 N MAIN ST" in [s["address"] for s in given["suggestions"]]
+
+
+def test_the_given_form_wins_when_it_has_the_number(town_validator) -> None:
+    answer = town_validator.validate("104 S Main St")
+    assert (answer["status"], answer["address"]) == ("valid", "104 S MAIN ST")
+    assert answer["precision_m"] == 5.0 and answer["district_certain"] in (True, False)
+
+
+def test_a_swap_is_the_answer_only_when_the_given_form_does_not_exist(town_validator) -> None:
+    assert not numbers_on("E MAIN ST")
+    answer = town_validator.validate("116 E Main St")
+    assert (answer["status"], answer["address"]) == ("corrected", "116 N MAIN ST")
+    assert answer["confidence"] <= 0.7
+
+
+def test_a_zip_that_contradicts_lowers_confidence_sharply(town_validator) -> None:
+    right = town_validator.validate("116 N Main St, 93690")["confidence"]
+    wrong = town_validator.validate("116 N Main St, 93699")["confidence"]
+    assert right == 1.0 and wrong <= 0.6

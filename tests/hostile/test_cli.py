@@ -171,7 +171,8 @@ def test_locate_any_coordinate_is_an_answer_or_a_message(demo_dir, lon, lat):
 HOSTILE_ADDRESSES = ["Привет мир", "東京都千代田区丸の内1-1", '=HYPERLINK("http://x","y")',
                      "@SUM(A1)", "=CMD|' /C calc'!A0", "!!!...,,,;;", "\x00\x01", "1" * 400,
                      "PO Box 123", "\u202e1200 n main st", "<script>alert(1)</script>"]
-STATUSES = {"valid", "corrected", "ambiguous", "not_found", "needs_review", "rejected"}
+STATUSES = {"valid", "corrected", "ambiguous", "approximate", "not_found", "needs_review",
+            "rejected"}
 
 
 @pytest.mark.parametrize("text", HOSTILE_ADDRESSES)
