@@ -381,6 +381,9 @@ class IntakeRules:
         if status == "rejected":
             raise _Refused(IntakeError(400, field_name, f"{text!r} is not a service location "
                                        "(a PO box): give the street address"))
+        if status == "approximate" and not _placed_well_enough(answer):
+            raise _Refused(IntakeError(400, field_name, _uncertain_place(text, answer)),
+                           suggestions=suggestions, location=answer["location"])
         location = dict(answer["location"] or {})
         if not location.get("in_jurisdiction"):
             redirect = answer["redirect"]
@@ -391,6 +394,9 @@ class IntakeRules:
         notes = self._edge_notes(location)
         if status == "corrected":
             notes.insert(0, f"Address read as {answer['address']}.")
+        elif status == "approximate":
+            notes.insert(0, f"Placed on {answer['address']}, not at the house number "
+                            f"(within about {answer['precision_m']:,.0f} m).")
         return _Place(answer["lon"], answer["lat"], answer["address"],
                       zipcode or (suggestions[0]["zip"] if suggestions else None), None,
                       location, notes)
@@ -427,8 +433,8 @@ class IntakeRules:
                 continue
             here = (location["districts"].get(alt.get("layer")) or {}).get("name")
             label = labels.get(alt.get("layer"), alt.get("layer"))
-            notes.append(f"Near the edge of {label} {here or '(none)'} and {alt['name']} "
-                         f"({alt['distance_m']:.0f} m away): check which serves it.")
+            notes.append(f"Near a {label} edge: {here or '(none)'} here, {alt['name']} at "
+                         f"{alt['distance_m']:.0f} m; check which serves it.")
         return notes
 
     def _duplicates(self, code: str, lon: float, lat: float, nearby: NearbyOpen | None,
@@ -539,3 +545,30 @@ def _http_url(value: str) -> bool:
         return False
     return parts.scheme in ("http", "https") and bool(parts.netloc) and \
         not any(unicodedata.category(c) == "Zs" for c in value)
+
+
+STREET_LEVEL_MAX_M = 500.0
+"""A street-level place (status ``approximate``) is accepted only within this precision,
+and only when every district of its spread is the same (``district_certain``)."""
+
+
+def _placed_well_enough(answer: dict[str, Any]) -> bool:
+    precision = answer["precision_m"]
+    return bool(answer["district_certain"]) and precision is not None \
+        and precision <= STREET_LEVEL_MAX_M
+
+
+def _uncertain_place(text: str, answer: dict[str, Any]) -> str:
+    """Why a street-level place is refused: the districts it may lie in, and what to give."""
+    sides = []
+    for key, candidates in (answer["district_candidates"] or {}).items():
+        if len(candidates) > 1:
+            named = ", ".join(f"{c['name'] or c['id'] or 'outside the city'} "
+                              f"({c['probability']:.0%})" for c in candidates)
+            sides.append(f"{key}: {named}")
+    if sides:
+        where = f" and may lie in more than one district ({'; '.join(sides)})"
+    else:
+        where = f" (the place is known only to within {answer['precision_m'] or 0:,.0f} m)"
+    return (f"{text!r}: the street is known but not this house number{where}; give the house "
+            "number of a nearby address, a cross street, or lat and long")

@@ -264,9 +264,9 @@ def test_near_a_ward_edge_the_notice_names_both_wards(rules, points, demo_dir, c
         notice = decision.service_notice or ""
         if others:
             near_seen += 1
-            assert f"Near the edge of Council Ward {wards.loc[own, 'name']}" in notice
+            assert f"Near a Council Ward edge: {wards.loc[own, 'name']} here" in notice
             for i in others:
-                assert f"and {wards.loc[i, 'name']} (" in notice
+                assert f", {wards.loc[i, 'name']} at " in notice
         elif clear:
             assert "Council Ward" not in notice
     assert near_seen >= 5
@@ -378,3 +378,35 @@ def test_validate_helper(rules, points):
     assert "possible_duplicates" not in plain and plain["lon"] == lon
     with pytest.raises(InputError):
         rules.validate(row["Address"], service_code="NOPE")
+
+
+def test_a_street_level_place_is_accepted_only_when_close_and_in_one_district(rules, city,
+                                                                                points):
+    """A known street with an unknown number (status approximate): filed with a notice when
+    its place is within 500 m and all in one ward; otherwise refused, asking for more. The
+    stored ward is the ward that contains the point (geopandas on the layer file)."""
+    wards = gpd.read_file(Path(city.profile.path).parent / "wards.geojson")
+    sample = points[points["HouseNumber"].str.isdigit()].sample(2000, random_state=5)
+    accepted = refused = 0
+    for _, row in sample.iterrows():
+        for offset in (40, 99_999):
+            text = " ".join(p for p in (str(int(row["HouseNumber"]) + offset), row["Direction"],
+                                        row["StreetName"], row["Suffix"]) if p)
+            answer = city.validator.validate(text)
+            if answer["status"] != "approximate" or not answer["location"]["in_jurisdiction"]:
+                continue  # a street outside the city is a redirect (tested above)
+            decision = rules.check(Submission(service_code="SIDEWALK", address_string=text),
+                                   now=NOW)
+            if decision.accepted:
+                accepted += 1
+                assert answer["precision_m"] <= 500 and answer["district_certain"]
+                assert "not at the house number" in decision.service_notice
+                point = shapely.Point(decision.new.lon, decision.new.lat)
+                holder = wards[wards.contains(point)]
+                assert decision.new.districts["ward"] == str(holder["ward"].iloc[0])
+            else:
+                refused += 1
+                assert answer["precision_m"] > 500 or not answer["district_certain"]
+                assert [e.code for e in decision.errors] == [400]
+                assert "not this house number" in decision.errors[0].description
+    assert accepted >= 3 and refused >= 5
