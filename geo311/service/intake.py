@@ -433,7 +433,7 @@ class IntakeRules:
                 continue
             here = (location["districts"].get(alt.get("layer")) or {}).get("name")
             label = labels.get(alt.get("layer"), alt.get("layer"))
-            notes.append(f"Near a {label} edge: {here or '(none)'} here, {alt['name']} at "
+            notes.append(f"Near the edge of {label}: {here or '(none)'} here, {alt['name']} at "
                          f"{alt['distance_m']:.0f} m; check which serves it.")
         return notes
 

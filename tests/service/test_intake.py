@@ -264,7 +264,7 @@ def test_near_a_ward_edge_the_notice_names_both_wards(rules, points, demo_dir, c
         notice = decision.service_notice or ""
         if others:
             near_seen += 1
-            assert f"Near a Council Ward edge: {wards.loc[own, 'name']} here" in notice
+            assert f"Near the edge of Council Ward: {wards.loc[own, 'name']} here" in notice
             for i in others:
                 assert f", {wards.loc[i, 'name']} at " in notice
         elif clear:
