@@ -32,6 +32,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "GEO311_POST_LIMIT": "120 per minute",  # public POSTs per client address
     "RATELIMIT_STORAGE_URI": "memory://",  # per process; e.g. redis://... to share across workers
     "RATELIMIT_HEADERS_ENABLED": True,
+    "GEO311_ROUTE_TIME_LIMIT": 30.0,       # most solver seconds one POST /api/v1/routes may ask
     "SECRET_KEY": None,                    # signs staff sessions; None: random per app
     "SESSION_COOKIE_SAMESITE": "Strict",
     "SESSION_COOKIE_HTTPONLY": True,

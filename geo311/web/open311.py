@@ -15,7 +15,8 @@ Every resource answers in XML or JSON by its extension (``services.xml``,
   (``service_request_id``, ``service_code``, ``start_date``, ``end_date``, ``status``, and the
   geo311 extensions ``district[key]=id,...`` and ``extensions=true``).
 - ``GET/POST /v2/servicerequestupdates.{fmt}`` — FixMyStreet's update extension (POST needs a
-  staff key).
+  staff key; the client's ``update_id`` makes a retry answer the first post's id and
+  record nothing; ``media_url`` is kept).
 
 Contact details (email, phone, names, device and account ids) never appear in an answer.
 """
@@ -397,7 +398,7 @@ def update_row(update: StatusUpdate) -> dict[str, Any]:
         "status": update.status.upper(),
         "updated_datetime": iso8601(update.updated_datetime),
         "description": update.description,
-        "media_url": None,
+        "media_url": update.media_url,
     }
 
 
@@ -426,12 +427,11 @@ def post_update(fmt: str) -> Response:
     description = _text("description", limit=TEXT_LIMIT)
     if store.get_request(request_id) is None:
         raise NotFoundError(f"service_request_id {shown(request_id)} was not found")
-    store.change_status(request_id, "closed" if status in FMS_CLOSED else "open",
-                        actor=f"open311:{key.name}", note=description, at=when)
-    # the history row just written: this request's last change at that instant
-    written = [update for update in store.updates(when, when + INSTANT)
-               if update.service_request_id == request_id]
-    return _answer([{"update_id": written[-1].update_id}], "service_request_updates", fmt)
+    change = store.change_status(request_id, "closed" if status in FMS_CLOSED else "open",
+                                 actor=f"open311:{key.name}", note=description, at=when,
+                                 update_id=_text("update_id", limit=128),
+                                 media_url=_text("media_url", limit=2000))
+    return _answer([{"update_id": change.update_id}], "service_request_updates", fmt)
 
 
 def _required(name: str) -> str:

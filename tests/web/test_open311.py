@@ -527,6 +527,33 @@ def test_updates_round_trip(service, points):
     assert_xml_matches_json(xml_answer.get_data(), json_answer.json, "service_request_updates")
 
 
+def test_a_retried_update_is_recorded_once_and_keeps_its_media_url(service, points):
+    request_id = file_at(service, points.calm)["service_request_id"]
+    when = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    form = {"api_key": service.staff, "service_request_id": request_id, "status": "CLOSED",
+            "updated_datetime": when.isoformat(), "description": "gone",
+            "update_id": "fms-4242", "media_url": "https://example.org/after.jpg"}
+    ids = []
+    for _ in range(3):                  # the CRM retries (its first answer was lost)
+        answer = service.client.post(f"{V2}/servicerequestupdates.json", data=form)
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        ids.append(answer.json[0]["update_id"])
+    assert len(set(ids)) == 1
+    history = service.store.history(request_id)
+    assert [h["to"] for h in history] == ["open", "closed"]     # recorded once
+    listed = service.client.get(f"{V2}/servicerequestupdates.json", query_string={
+        "start_date": (when - timedelta(seconds=1)).isoformat(),
+        "end_date": (when + timedelta(seconds=1)).isoformat()}).json
+    mine = [u for u in listed if u["service_request_id"] == request_id]
+    assert [(u["update_id"], u["media_url"]) for u in mine] == [
+        (ids[0], "https://example.org/after.jpg")]
+    # another update_id is another update
+    answer = service.client.post(f"{V2}/servicerequestupdates.json",
+                                 data={**form, "update_id": "fms-4243", "status": "OPEN"})
+    assert answer.json[0]["update_id"] != ids[0]
+    assert service.store.get_request(request_id).status == "open"
+
+
 def test_updates_need_a_staff_key(service, points):
     request_id = file_at(service, points.calm)["service_request_id"]
     for key in (service.key, "wrong", None):

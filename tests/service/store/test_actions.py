@@ -30,10 +30,10 @@ def test_status_changes_keep_who_when_from_to_note(store):
     request = _new(store)
     at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     closed = store.change_status(request.service_request_id, "closed", actor="maria",
-                                 note="filled", at=at)
+                                 note="filled", at=at).request
     assert (closed.status, closed.status_notes, closed.updated_datetime,
             closed.closed_datetime) == ("closed", "filled", at, at)
-    reopened = store.change_status(request.service_request_id, "OPEN", actor="li")
+    reopened = store.change_status(request.service_request_id, "OPEN", actor="li").request
     assert reopened.status == "open" and reopened.closed_datetime is None
     history = store.history(request.service_request_id)
     assert [(h["actor"], h["from"], h["to"], h["note"]) for h in history] == [
@@ -177,3 +177,33 @@ def test_a_nul_character_is_refused_alike_on_both_databases(store):
     assert not store.check_staff_password("x\x00", "y")
     with pytest.raises(InputError, match="NUL"):
         RequestQuery(ids=["a\x00"])
+
+
+def test_a_client_update_id_is_recorded_once_with_its_media_url(store):
+    request = _new(store)
+    rid = request.service_request_id
+    at = datetime(2031, 3, 1, 9, tzinfo=UTC)
+    first = store.change_status(rid, "closed", actor="crm", note="fixed", at=at,
+                                update_id="crm-77", media_url="https://example.org/a.jpg")
+    again = store.change_status(rid, "closed", actor="crm", note="fixed", at=at,
+                                update_id=" crm-77 ", media_url="https://example.org/a.jpg")
+    assert first.recorded and not again.recorded
+    assert first.update_id == again.update_id
+    # the returned id is the history row's, as updates() lists it
+    [listed] = [u for u in store.updates(at, at + timedelta(seconds=1))
+                if u.service_request_id == rid]
+    assert (listed.update_id, listed.media_url, listed.description) == (
+        first.update_id, "https://example.org/a.jpg", "fixed")
+    assert len(store.history(rid)) == 2                  # creation + one update
+    # the same update_id on another request, or a new one here, is a new row
+    other = _new(store)
+    elsewhere = store.change_status(other.service_request_id, "closed", actor="crm",
+                                    update_id="crm-77")
+    assert elsewhere.recorded and elsewhere.update_id != first.update_id
+    reopened = store.change_status(rid, "open", actor="crm", update_id="crm-78")
+    assert reopened.recorded and reopened.request.status == "open"
+    assert int(reopened.update_id) > int(first.update_id)
+    for bad in ({"update_id": "a\x00b"}, {"media_url": "x\x00"}, {"update_id": "x" * 129}):
+        with pytest.raises(InputError):
+            store.change_status(rid, "closed", actor="crm", **bad)
+    assert len(store.history(rid)) == 3
