@@ -204,6 +204,7 @@ _PATHS: dict[str, Any] = {
         "responses": {"200": _ok({"type": "object", "required": ["username"]}),
                       "400": _BAD, "403": _error("unknown user or wrong password"),
                       "415": _error("body neither form nor JSON"),
+                      "429": _error("too many login attempts from this address"),
                       "503": _error("no request store")}}},
     "/staff/logout": {"post": {
         "summary": "End the staff session", "operationId": "staffLogout",
