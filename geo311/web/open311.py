@@ -10,7 +10,8 @@ Every resource answers in XML or JSON by its extension (``services.xml``,
 - ``GET  /v2/services.{fmt}``, ``/v2/services/{code}.{fmt}`` — service list and definition.
 - ``POST /v2/requests.{fmt}`` — file a request (``api_key``; located and checked by the
   intake rules; committed before the answer, which carries ``service_request_id`` and
-  ``token``).
+  ``token`` for a realtime service, only the ``token`` for a batch one and neither for a
+  blackbox one, with the ``service_notice``).
 - ``GET  /v2/tokens/{token}.{fmt}``, ``/v2/requests/{id}.{fmt}``, ``/v2/requests.{fmt}``
   (``service_request_id``, ``service_code``, ``start_date``, ``end_date``, ``status``, and the
   geo311 extensions ``district[key]=id,...`` and ``extensions=true``).
@@ -58,7 +59,8 @@ from geo311.web.georeport_params import (
     shown,
 )
 
-__all__ = ["Jurisdiction", "blueprint", "register_jurisdiction", "request_row", "update_row"]
+__all__ = ["Jurisdiction", "blueprint", "created_row", "register_jurisdiction", "request_row",
+           "update_row"]
 
 blueprint = Blueprint("open311", __name__)
 
@@ -330,8 +332,22 @@ def create_request(fmt: str) -> Response:
         errors = [(error.code, error.description) for error in decision.errors]
         return error_response(decision.status, errors, xml=fmt == "xml")
     stored = store.create_request(decision.new)
-    return _answer([{"service_request_id": stored.service_request_id, "token": stored.token,
-                     "service_notice": stored.service_notice}], "service_requests", fmt)
+    return _answer([created_row(stored, jurisdiction.services().service(
+        stored.service_code)["type"])], "service_requests", fmt)
+
+
+def created_row(stored: StoredRequest, service_type: str) -> dict[str, Any]:
+    """The answer to a POST by the service's ``type`` (GeoReport v2 Service List): realtime
+    gives the ``service_request_id`` (and its ``token``), batch only the ``token`` (``GET
+    tokens/{token}`` gives the id: here at once), blackbox neither; each its
+    ``service_notice``."""
+    row: dict[str, Any] = {"service_request_id": stored.service_request_id,
+                           "token": stored.token, "service_notice": stored.service_notice}
+    if service_type != "realtime":
+        del row["service_request_id"]
+    if service_type == "blackbox":
+        del row["token"]
+    return row
 
 
 @blueprint.get("/v2/tokens/<token>.<any(json,xml):fmt>")

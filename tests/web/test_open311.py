@@ -200,6 +200,39 @@ def test_post_answers_id_and_token_and_the_request_reads_back(service, points, s
         assert not any(value in text for value in CONTACT.values())
 
 
+def test_batch_and_blackbox_services_answer_as_the_spec_says(service, points, demo_dir):
+    catalog = pd.read_csv(demo_dir / "service_catalog.csv", dtype=str)
+    definitions = json.loads((demo_dir / "service_definitions.json").read_text())
+    for kind, keys in (("batch", {"token", "service_notice"}), ("blackbox", {"service_notice"}),
+                       ("realtime", {"service_request_id", "token", "service_notice"})):
+        code = catalog.loc[catalog["type"] == kind, "service_code"].iloc[0]
+        form = {}
+        for attribute in definitions.get(code, {}).get("attributes", []):
+            if attribute["required"]:
+                value = (attribute["values"][0]["key"] if attribute.get("values")
+                         else "2026-01-05T10:00:00+00:00" if attribute["datatype"] == "datetime"
+                         else "1")
+                form[f"attribute[{attribute['code']}]"] = value
+        before = service.store.count_requests()
+        for fmt in ("json", "xml"):
+            answer = post(service, fmt, service_code=code, lat=points.calm.Latitude,
+                          long=points.calm.Longitude, description=f"a {kind} request", **form)
+            assert answer.status_code == 200, answer.get_data(as_text=True)
+            if fmt == "json":
+                [created] = answer.json
+            else:
+                [request] = ET.fromstring(answer.get_data()).findall("request")
+                assert {child.tag for child in request} == set(created)
+        assert set(created) == keys, kind
+        assert service.store.count_requests() == before + 2           # stored all the same
+        if "token" in created:                                        # the token gives the id
+            [resolved] = service.client.get(f"{V2}/tokens/{created['token']}.json").json
+            stored = service.store.get_by_token(created["token"])
+            assert resolved == {"service_request_id": stored.service_request_id,
+                                "token": created["token"]}
+            assert stored.service_code == code
+
+
 def test_post_in_xml(service, points):
     answer = post(service, "xml", service_code="STORM_DRAIN", lat=points.calm.Latitude,
                   long=points.calm.Longitude)
@@ -495,7 +528,7 @@ def test_attributes_required_and_multivalue(service, points, demo_dir):
     data = {"api_key": service.key, **where, "attribute[ITEMS][]": keys[:2]}
     answer = service.client.post(f"{V2}/requests.json", data=data)
     assert answer.status_code == 200, answer.get_data(as_text=True)
-    stored = service.store.get_request(answer.json[0]["service_request_id"])
+    stored = service.store.get_by_token(answer.json[0]["token"])      # BULKY is a batch one
     assert sorted(stored.attributes["ITEMS"]) == sorted(keys[:2])
 
 
