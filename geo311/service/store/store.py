@@ -371,6 +371,8 @@ class Store:
     def notes(self, request_id: str, *, public_only: bool = True) -> list[dict[str, Any]]:
         """The notes of ``request_id``, oldest first: ``{at, actor, public, text}``
         (the actor only for staff, ``public_only=False``)."""
+        if "\x00" in str(request_id):  # no id holds one
+            return []
         statement = (select(NOTES.c.at, NOTES.c.actor, NOTES.c.public, NOTES.c.text)
                      .join(T, T.c.pk == NOTES.c.request_pk)
                      .where(T.c.service_request_id == str(request_id))
@@ -447,6 +449,8 @@ class Store:
 
     def history(self, request_id: str) -> list[dict[str, Any]]:
         """Every status row of ``request_id`` in the order written: who, when, from, to, note."""
+        if "\x00" in str(request_id):  # no id holds one
+            return []
         statement = (select(HISTORY).join(T, T.c.pk == HISTORY.c.request_pk)
                      .where(T.c.service_request_id == str(request_id))
                      .order_by(HISTORY.c.pk))
@@ -459,13 +463,16 @@ class Store:
               detail: dict[str, Any] | None = None) -> None:
         """Record a staff action in the audit log."""
         with self.engines.write.begin() as connection:
-            self._audit(connection, _actor(actor), str(action), request_id, detail)
+            self._audit(connection, _actor(actor), check_text(str(action), "action"),
+                        check_text(request_id, "request_id"), detail)
 
     def audit_log(self, *, request_id: str | None = None,
                   limit: int = 1000) -> list[dict[str, Any]]:
         """Audit rows, oldest first (of one request when ``request_id`` is given)."""
         statement = select(AUDIT).order_by(AUDIT.c.pk).limit(_limit(limit))
         if request_id is not None:
+            if "\x00" in str(request_id):  # no id holds one
+                return []
             statement = statement.where(AUDIT.c.request_id == str(request_id))
         with self.engines.read.connect() as connection:
             rows = connection.execute(statement).all()
