@@ -717,6 +717,38 @@ def keys_create(db_url, name, staff) -> None:
     click.echo(open_store(db_url).create_api_key(name, staff=staff, actor="cli"))
 
 
+@main.group()
+def staff() -> None:
+    """Staff logins of the service (POST /api/v1/staff/login)."""
+
+
+MIN_PASSWORD = 8
+
+
+@staff.command("create")
+@db_option
+@click.argument("username")
+@click.option("--password-stdin", is_flag=True,
+              help="Read the password from the first line of standard input (scripts).")
+def staff_create(db_url, username, password_stdin) -> None:
+    """Create the staff login USERNAME; the password is asked twice (only its argon2
+    hash is stored)."""
+    from geo311.service.store import open_store
+
+    if password_stdin:
+        password = click.get_text_stream("stdin").readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD:
+        raise click.UsageError(f"the password must have at least {MIN_PASSWORD} characters")
+    store = open_store(db_url)
+    try:
+        store.create_staff_user(username, password, actor="cli")
+    finally:
+        store.close()
+    click.echo(f"staff user {username.strip()} created", err=True)
+
+
 @main.command()
 @profile_option
 @db_option

@@ -30,6 +30,7 @@ __all__ = [
     "Contact",
     "NewRequest",
     "RequestQuery",
+    "StatusChange",
     "StatusUpdate",
     "StoredRequest",
     "aware_utc",
@@ -319,12 +320,24 @@ class StatusUpdate:
     updated_datetime: datetime
     description: str | None
     actor: str
+    media_url: str | None = None
 
     def public(self) -> dict[str, Any]:
         """The update with its time in ISO 8601 (the actor is staff-only, left out)."""
         return {"update_id": self.update_id, "service_request_id": self.service_request_id,
                 "status": self.status, "updated_datetime": self.updated_datetime.isoformat(),
-                "description": self.description}
+                "description": self.description, "media_url": self.media_url}
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """What :meth:`Store.change_status` did: the request as it now is, the id of its
+    status history row (the ``update_id`` of ``servicerequestupdates``), and whether that
+    row is new (False: a retried client ``update_id``, recorded before)."""
+
+    request: StoredRequest
+    update_id: str
+    recorded: bool = True
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from flask_limiter import Limiter
 from geo311.service.definitions import load_definitions
 from geo311.service.intake import IntakeRules
 from geo311.web.errors import register_error_handlers
-from geo311.web.limits import init_limiter, limit_public_posts
+from geo311.web.limits import init_limiter, limit_public_posts, limit_view
 
 if TYPE_CHECKING:
     from geo311.city import City
@@ -30,8 +30,10 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 64 * 1024,       # bytes of request body; more is 413
     "MAX_FORM_PARTS": 200,                 # form fields per body
     "GEO311_POST_LIMIT": "120 per minute",  # public POSTs per client address
+    "GEO311_LOGIN_LIMIT": "10 per minute",  # staff login attempts per client address
     "RATELIMIT_STORAGE_URI": "memory://",  # per process; e.g. redis://... to share across workers
     "RATELIMIT_HEADERS_ENABLED": True,
+    "GEO311_ROUTE_TIME_LIMIT": 30.0,       # most solver seconds one POST /api/v1/routes may ask
     "SECRET_KEY": None,                    # signs staff sessions; None: random per app
     "SESSION_COOKIE_SAMESITE": "Strict",
     "SESSION_COOKIE_HTTPONLY": True,
@@ -61,6 +63,7 @@ def create_app(city: City, store: Any = None, *, config: dict[str, Any] | None =
     app.extensions["geo311"] = {"city": city, "store": store, "definitions": definitions,
                                 "rules": rules, "limiter": limiter}
     _register_blueprints(app, limiter)
+    limit_view(limiter, app, "api.staff_login")
     app.after_request(_security_headers)
     return app
 

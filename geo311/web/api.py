@@ -3,7 +3,8 @@
 Public: ``validate``, ``locate``, ``reverse``, ``districts``, ``nearby``, ``hotspots``,
 ``reallocation`` (GET). Staff (a staff API key, :mod:`geo311.web.auth`): listing and
 reading requests with contact details, status changes with a note, assignment,
-duplicate links and notes; the store writes each to its audit log, the key's name as
+duplicate links and notes, crew routes through the open requests (``POST /routes``,
+:mod:`geo311.web.routes_api`); the store writes each to its audit log, the key's name as
 the actor. The OpenAPI document of all of them is
 ``/api/v1/openapi.json`` (:mod:`geo311.web.openapi`).
 """
@@ -20,10 +21,12 @@ from geo311.errors import InputError, NotFoundError
 from geo311.tables import parse_number
 from geo311.web.auth import log_in, log_out, staff_required
 from geo311.web.openapi import openapi_document
+from geo311.web.routes_api import blueprint as routes_blueprint
 
 __all__ = ["blueprint"]
 
 blueprint = Blueprint("api", __name__)
+blueprint.register_blueprint(routes_blueprint)  # POST /routes (crew routes, staff)
 
 MAX_TEXT = 500
 
@@ -327,7 +330,7 @@ def staff_status(request_id: str):
     status = _text_arg("status", required=True, max_len=40, source=body)
     note = _text_arg("note", max_len=4000, source=body)
     _stored(request_id)
-    changed = _store().change_status(request_id, status, actor=g.staff.name, note=note)
+    changed = _store().change_status(request_id, status, actor=g.staff.name, note=note).request
     return jsonify(changed.private())
 
 

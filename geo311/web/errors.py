@@ -2,7 +2,9 @@
 
 Open311 GeoReport v2 answers an error with a list of ``{code, description}``: JSON
 ``[{"code": 400, "description": "..."}]``, or for a URL ending in ``.xml``
-``<errors><error><code>400</code><description>...</description></error></errors>``.
+``<errors><error><code>400</code><description>...</description></error></errors>``
+(``text/xml; charset=utf-8``, written as the GeoReport answers are: a character XML 1.0
+cannot carry becomes U+FFFD).
 :func:`register_error_handlers` installs that shape for every HTTP error (404, 405, 413,
 415, 429, ...), for the library's :class:`~geo311.errors.InputError` (400) and
 :class:`~geo311.errors.NotFoundError` (404), and for anything unforeseen (500, with a
@@ -13,12 +15,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from xml.etree import ElementTree
 
 from flask import Flask, Response, current_app, request
 from werkzeug.exceptions import HTTPException, UnsupportedMediaType
 
 from geo311.errors import InputError, NotFoundError
+from geo311.web.georeport_format import XML_MIMETYPE, to_xml
 
 __all__ = ["ACCEPTED_BODY_TYPES", "error_response", "register_error_handlers", "wants_xml"]
 
@@ -40,18 +42,12 @@ def error_response(status: int, errors: Iterable[tuple[int, str]], *,
     rows = [{"code": int(code), "description": str(description)} for code, description in errors]
     if xml is None:
         xml = wants_xml()
-    if xml:
-        root = ElementTree.Element("errors")
-        for row in rows:
-            item = ElementTree.SubElement(root, "error")
-            ElementTree.SubElement(item, "code").text = str(row["code"])
-            ElementTree.SubElement(item, "description").text = row["description"]
-        body = ElementTree.tostring(root, encoding="unicode", xml_declaration=True)
-        mimetype = "application/xml"
+    if xml:   # the GeoReport answers' writer: characters XML 1.0 cannot carry are replaced
+        response = Response(to_xml("errors", rows), status=status,
+                            content_type=f"{XML_MIMETYPE}; charset=utf-8")
     else:
-        body = json.dumps(rows, ensure_ascii=False)
-        mimetype = "application/json"
-    response = Response(body, status=status, mimetype=mimetype)
+        response = Response(json.dumps(rows, ensure_ascii=False), status=status,
+                            mimetype="application/json")
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return response

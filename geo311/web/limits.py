@@ -1,8 +1,10 @@
 """Rate limits of the web service (Flask-Limiter, in memory unless configured).
 
 Public POSTs (filing a request) are limited per client address to
-``GEO311_POST_LIMIT`` (default ``120 per minute``); past it the client gets a 429 with
-the Open311 error body and a ``Retry-After`` header. ``RATELIMIT_STORAGE_URI`` is
+``GEO311_POST_LIMIT`` (default ``120 per minute``), staff logins
+(``POST /api/v1/staff/login``, right or wrong) to ``GEO311_LOGIN_LIMIT`` (default
+``10 per minute``: password guessing); past a limit the client gets a 429 with the
+Open311 error body and a ``Retry-After`` header. ``RATELIMIT_STORAGE_URI`` is
 ``memory://`` by default: each server process counts on its own.
 """
 
@@ -12,7 +14,7 @@ from flask import Blueprint, Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
-__all__ = ["init_limiter", "limit_public_posts"]
+__all__ = ["init_limiter", "limit_public_posts", "limit_view"]
 
 
 def init_limiter(app: Flask) -> Limiter:
@@ -28,3 +30,13 @@ def _post_limit() -> str:
 def limit_public_posts(limiter: Limiter, blueprint: Blueprint) -> None:
     """Limit every POST to ``blueprint``'s views to ``GEO311_POST_LIMIT`` per client."""
     limiter.limit(_post_limit, methods=["POST"])(blueprint)
+
+
+def _login_limit() -> str:
+    return current_app.config["GEO311_LOGIN_LIMIT"]
+
+
+def limit_view(limiter: Limiter, app: Flask, endpoint: str) -> None:
+    """Limit POSTs to the view ``endpoint`` of ``app`` to ``GEO311_LOGIN_LIMIT`` per client."""
+    app.view_functions[endpoint] = limiter.limit(_login_limit, methods=["POST"])(
+        app.view_functions[endpoint])

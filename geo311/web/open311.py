@@ -10,12 +10,14 @@ Every resource answers in XML or JSON by its extension (``services.xml``,
 - ``GET  /v2/services.{fmt}``, ``/v2/services/{code}.{fmt}`` — service list and definition.
 - ``POST /v2/requests.{fmt}`` — file a request (``api_key``; located and checked by the
   intake rules; committed before the answer, which carries ``service_request_id`` and
-  ``token``).
+  ``token`` for a realtime service, only the ``token`` for a batch one and neither for a
+  blackbox one, with the ``service_notice``).
 - ``GET  /v2/tokens/{token}.{fmt}``, ``/v2/requests/{id}.{fmt}``, ``/v2/requests.{fmt}``
   (``service_request_id``, ``service_code``, ``start_date``, ``end_date``, ``status``, and the
   geo311 extensions ``district[key]=id,...`` and ``extensions=true``).
 - ``GET/POST /v2/servicerequestupdates.{fmt}`` — FixMyStreet's update extension (POST needs a
-  staff key).
+  staff key; the client's ``update_id`` makes a retry answer the first post's id and
+  record nothing; ``media_url`` is kept).
 
 Contact details (email, phone, names, device and account ids) never appear in an answer.
 """
@@ -57,7 +59,8 @@ from geo311.web.georeport_params import (
     shown,
 )
 
-__all__ = ["Jurisdiction", "blueprint", "register_jurisdiction", "request_row", "update_row"]
+__all__ = ["Jurisdiction", "blueprint", "created_row", "register_jurisdiction", "request_row",
+           "update_row"]
 
 blueprint = Blueprint("open311", __name__)
 
@@ -329,8 +332,22 @@ def create_request(fmt: str) -> Response:
         errors = [(error.code, error.description) for error in decision.errors]
         return error_response(decision.status, errors, xml=fmt == "xml")
     stored = store.create_request(decision.new)
-    return _answer([{"service_request_id": stored.service_request_id, "token": stored.token,
-                     "service_notice": stored.service_notice}], "service_requests", fmt)
+    return _answer([created_row(stored, jurisdiction.services().service(
+        stored.service_code)["type"])], "service_requests", fmt)
+
+
+def created_row(stored: StoredRequest, service_type: str) -> dict[str, Any]:
+    """The answer to a POST by the service's ``type`` (GeoReport v2 Service List): realtime
+    gives the ``service_request_id`` (and its ``token``), batch only the ``token`` (``GET
+    tokens/{token}`` gives the id: here at once), blackbox neither; each its
+    ``service_notice``."""
+    row: dict[str, Any] = {"service_request_id": stored.service_request_id,
+                           "token": stored.token, "service_notice": stored.service_notice}
+    if service_type != "realtime":
+        del row["service_request_id"]
+    if service_type == "blackbox":
+        del row["token"]
+    return row
 
 
 @blueprint.get("/v2/tokens/<token>.<any(json,xml):fmt>")
@@ -397,7 +414,7 @@ def update_row(update: StatusUpdate) -> dict[str, Any]:
         "status": update.status.upper(),
         "updated_datetime": iso8601(update.updated_datetime),
         "description": update.description,
-        "media_url": None,
+        "media_url": update.media_url,
     }
 
 
@@ -426,12 +443,11 @@ def post_update(fmt: str) -> Response:
     description = _text("description", limit=TEXT_LIMIT)
     if store.get_request(request_id) is None:
         raise NotFoundError(f"service_request_id {shown(request_id)} was not found")
-    store.change_status(request_id, "closed" if status in FMS_CLOSED else "open",
-                        actor=f"open311:{key.name}", note=description, at=when)
-    # the history row just written: this request's last change at that instant
-    written = [update for update in store.updates(when, when + INSTANT)
-               if update.service_request_id == request_id]
-    return _answer([{"update_id": written[-1].update_id}], "service_request_updates", fmt)
+    change = store.change_status(request_id, "closed" if status in FMS_CLOSED else "open",
+                                 actor=f"open311:{key.name}", note=description, at=when,
+                                 update_id=_text("update_id", limit=128),
+                                 media_url=_text("media_url", limit=2000))
+    return _answer([{"update_id": change.update_id}], "service_request_updates", fmt)
 
 
 def _required(name: str) -> str:

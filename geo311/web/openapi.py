@@ -106,6 +106,8 @@ _REQUEST_ID = {"name": "request_id", "in": "path", "required": True,
                "schema": {"type": "string", "minLength": 1, "maxLength": 100},
                "description": "service_request_id"}
 _STAFF = [{"ApiKey": []}]
+_LONLAT = {"type": "array", "minItems": 2, "maxItems": 2, "items": {"type": "number"},
+           "description": "[lon, lat]"}
 
 _BAD = _error("bad input")
 _COMMON = {"400": _BAD, "503": _error("no request store")}
@@ -202,6 +204,7 @@ _PATHS: dict[str, Any] = {
         "responses": {"200": _ok({"type": "object", "required": ["username"]}),
                       "400": _BAD, "403": _error("unknown user or wrong password"),
                       "415": _error("body neither form nor JSON"),
+                      "429": _error("too many login attempts from this address"),
                       "503": _error("no request store")}}},
     "/staff/logout": {"post": {
         "summary": "End the staff session", "operationId": "staffLogout",
@@ -253,6 +256,39 @@ _PATHS: dict[str, Any] = {
                               "public": {"type": "boolean"}}, ["note"]),
         "responses": {"201": _ok({"type": "array", "items": {"type": "object"}}),
                       **_STAFF_ERRORS, "415": _error("body neither form nor JSON")}}},
+    "/routes": {"post": {
+        "summary": "Crew routes through the stored open requests", "operationId": "routes",
+        "security": _STAFF,
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["depots"], "properties": {
+                "types": {"type": "array", "items": {"type": "string"}},
+                "districts": {"type": "object",
+                              "additionalProperties": {"type": "array",
+                                                       "items": {"type": "string"}}},
+                "depots": {"type": "array", "minItems": 1, "maxItems": 50, "items": _LONLAT},
+                "crews": {"oneOf": [
+                    {"type": "integer", "minimum": 1, "maximum": 50},
+                    {"type": "array", "minItems": 1, "maxItems": 50, "items": {
+                        "type": "object", "required": ["depot"], "properties": {
+                            "id": {"type": "string", "minLength": 1, "maxLength": 100},
+                            "depot": _LONLAT, "position": _LONLAT,
+                            "skills": {"type": "array", "items": {"type": "string"}}}}}]},
+                "date": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"},
+                "start": {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}$"},
+                "shift_hours": {"type": "number", "minimum": 0.25, "maximum": 24},
+                "done": {"type": "array", "items": {"type": "string"}},
+                "time_limit": {"type": "number", "minimum": 0.1, "maximum": 30,
+                               "description": "solver seconds (capped by the server)"},
+                "seed": {"type": "integer", "minimum": 0, "maximum": 2147483647}}}}}},
+        "responses": {"200": _ok({"type": "object", "required": [
+            "model", "solver", "seconds", "routes", "dropped", "notes", "geojson"],
+            "properties": {"routes": {"type": "array", "items": {"type": "object"}},
+                           "dropped": {"type": "array", "items": {"type": "object"}},
+                           "geojson": {"type": "object", "required": ["type", "features"]}}}),
+                      "400": _BAD, "401": _error("no API key"),
+                      "403": _error("not a staff key"),
+                      "415": _error("body neither form nor JSON"),
+                      "503": _error("no request store")}}},
     "/openapi.json": {"get": {
         "summary": "This document", "operationId": "openapi",
         "responses": {"200": _ok({"type": "object", "required": ["openapi", "paths"]})}}},

@@ -66,6 +66,7 @@ def served(demo_dir, demo_city, tmp_path_factory) -> Served:
     rows = seed_requests(store, demo_city, demo_dir)
     staff_key = store.create_api_key("alice", staff=True)
     public_key = store.create_api_key("some app")
-    app = create_app(demo_city, store, config={"GEO311_POST_LIMIT": "1000000 per minute"})
+    app = create_app(demo_city, store, config={"GEO311_POST_LIMIT": "1000000 per minute",
+                                                 "GEO311_ROUTE_TIME_LIMIT": 1.0})
     yield Served(app, store, demo_city, rows, staff_key, public_key)
     store.close()

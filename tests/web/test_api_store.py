@@ -140,6 +140,13 @@ def test_staff_status_refuses_a_bad_status_and_an_unknown_request(served, client
     response = client.post("/api/v1/staff/requests/nope/status", headers=staff(served),
                            data={"status": "closed"})
     assert response.status_code == 404
+    before = served.store.history(rid)
+    for body in ({"status": "closed", "note": "done\x00"}, {"note": "a\x00", "public": True}):
+        path = "status" if "status" in body else "notes"
+        response = client.post(f"/api/v1/staff/requests/{rid}/{path}", headers=staff(served),
+                               json=body)
+        assert response.status_code == 400 and "NUL" in response.json[0]["description"]
+    assert served.store.history(rid) == before
 
 
 def test_a_staff_login_stands_for_a_staff_key_until_logout(served):

@@ -200,6 +200,39 @@ def test_post_answers_id_and_token_and_the_request_reads_back(service, points, s
         assert not any(value in text for value in CONTACT.values())
 
 
+def test_batch_and_blackbox_services_answer_as_the_spec_says(service, points, demo_dir):
+    catalog = pd.read_csv(demo_dir / "service_catalog.csv", dtype=str)
+    definitions = json.loads((demo_dir / "service_definitions.json").read_text())
+    for kind, keys in (("batch", {"token", "service_notice"}), ("blackbox", {"service_notice"}),
+                       ("realtime", {"service_request_id", "token", "service_notice"})):
+        code = catalog.loc[catalog["type"] == kind, "service_code"].iloc[0]
+        form = {}
+        for attribute in definitions.get(code, {}).get("attributes", []):
+            if attribute["required"]:
+                value = (attribute["values"][0]["key"] if attribute.get("values")
+                         else "2026-01-05T10:00:00+00:00" if attribute["datatype"] == "datetime"
+                         else "1")
+                form[f"attribute[{attribute['code']}]"] = value
+        before = service.store.count_requests()
+        for fmt in ("json", "xml"):
+            answer = post(service, fmt, service_code=code, lat=points.calm.Latitude,
+                          long=points.calm.Longitude, description=f"a {kind} request", **form)
+            assert answer.status_code == 200, answer.get_data(as_text=True)
+            if fmt == "json":
+                [created] = answer.json
+            else:
+                [request] = ET.fromstring(answer.get_data()).findall("request")
+                assert {child.tag for child in request} == set(created)
+        assert set(created) == keys, kind
+        assert service.store.count_requests() == before + 2           # stored all the same
+        if "token" in created:                                        # the token gives the id
+            [resolved] = service.client.get(f"{V2}/tokens/{created['token']}.json").json
+            stored = service.store.get_by_token(created["token"])
+            assert resolved == {"service_request_id": stored.service_request_id,
+                                "token": created["token"]}
+            assert stored.service_code == code
+
+
 def test_post_in_xml(service, points):
     answer = post(service, "xml", service_code="STORM_DRAIN", lat=points.calm.Latitude,
                   long=points.calm.Longitude)
@@ -495,7 +528,7 @@ def test_attributes_required_and_multivalue(service, points, demo_dir):
     data = {"api_key": service.key, **where, "attribute[ITEMS][]": keys[:2]}
     answer = service.client.post(f"{V2}/requests.json", data=data)
     assert answer.status_code == 200, answer.get_data(as_text=True)
-    stored = service.store.get_request(answer.json[0]["service_request_id"])
+    stored = service.store.get_by_token(answer.json[0]["token"])      # BULKY is a batch one
     assert sorted(stored.attributes["ITEMS"]) == sorted(keys[:2])
 
 
@@ -525,6 +558,33 @@ def test_updates_round_trip(service, points):
                      "status": "CLOSED", "updated_datetime": when.isoformat(),
                      "description": "Painted over <b>today</b>", "media_url": None}]
     assert_xml_matches_json(xml_answer.get_data(), json_answer.json, "service_request_updates")
+
+
+def test_a_retried_update_is_recorded_once_and_keeps_its_media_url(service, points):
+    request_id = file_at(service, points.calm)["service_request_id"]
+    when = datetime.now(UTC).replace(microsecond=0) + timedelta(days=3)
+    form = {"api_key": service.staff, "service_request_id": request_id, "status": "CLOSED",
+            "updated_datetime": when.isoformat(), "description": "gone",
+            "update_id": "fms-4242", "media_url": "https://example.org/after.jpg"}
+    ids = []
+    for _ in range(3):                  # the CRM retries (its first answer was lost)
+        answer = service.client.post(f"{V2}/servicerequestupdates.json", data=form)
+        assert answer.status_code == 200, answer.get_data(as_text=True)
+        ids.append(answer.json[0]["update_id"])
+    assert len(set(ids)) == 1
+    history = service.store.history(request_id)
+    assert [h["to"] for h in history] == ["open", "closed"]     # recorded once
+    listed = service.client.get(f"{V2}/servicerequestupdates.json", query_string={
+        "start_date": (when - timedelta(seconds=1)).isoformat(),
+        "end_date": (when + timedelta(seconds=1)).isoformat()}).json
+    mine = [u for u in listed if u["service_request_id"] == request_id]
+    assert [(u["update_id"], u["media_url"]) for u in mine] == [
+        (ids[0], "https://example.org/after.jpg")]
+    # another update_id is another update
+    answer = service.client.post(f"{V2}/servicerequestupdates.json",
+                                 data={**form, "update_id": "fms-4243", "status": "OPEN"})
+    assert answer.json[0]["update_id"] != ids[0]
+    assert service.store.get_request(request_id).status == "open"
 
 
 def test_updates_need_a_staff_key(service, points):

@@ -25,7 +25,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from geo311.errors import InputError
-from geo311.service.records import NewRequest
+from geo311.service.records import NewRequest, check_text
 from geo311.service.requests import (
     BAD_CREATED,
     MISSING_CREATED,
@@ -141,11 +141,24 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _classify(frame: pd.DataFrame, report: ImportReport) -> pd.Series:
+def _nul_field(row: dict[str, Any]) -> str | None:
+    """The first field of ``row`` whose text holds a NUL character (no store keeps one)."""
+    for name, value in row.items():
+        texts = [*value, *value.values()] if isinstance(value, dict) else [value]
+        if any(isinstance(text, str) and "\x00" in text for text in texts):
+            return name
+    return None
+
+
+def _classify(frame: pd.DataFrame, rows: list[dict[str, Any]],
+              report: ImportReport) -> pd.Series:
     """Why each row cannot be stored (None: it can); counts rows stored without location."""
     reason = pd.Series(None, index=frame.index, dtype=object)
     ids = frame["id"].map(_text)
     reason[ids.isna()] = "missing id"
+    nul = pd.Series([_nul_field(row) for row in rows], index=frame.index, dtype=object)
+    reason[nul.notna() & reason.isna()] = "a NUL character in " + nul[nul.notna()
+                                                                    & reason.isna()]
     repeated = ids.notna() & ids.duplicated(keep="first")
     reason[repeated & reason.isna()] = "id repeated in the file"
     dated = frame["reason"].isin([MISSING_CREATED, BAD_CREATED])
@@ -194,12 +207,13 @@ def import_requests(
     Raises
     ------
     InputError
-        If the file cannot be read, lacks a mapped column, or the time zone is unknown.
+        If the file cannot be read, lacks a mapped column, the time zone is unknown or
+        the name holds a NUL. A row with a NUL in a text is a bad row (reported).
     """
     preset_name = columns if isinstance(columns, str) else None
     mapping = preset(columns) if isinstance(columns, str) else columns
     path = Path(path)
-    source = f"import:{name or preset_name or path.stem}"
+    source = check_text(f"import:{name or preset_name or path.stem}", "name")
     zone = _zone(tz or PRESET_ZONES.get(preset_name or ""))
     if batch_rows < 1:
         raise InputError("batch_rows must be at least 1", field="batch_rows")
@@ -209,13 +223,13 @@ def import_requests(
     frame["closed"] = _aware(frame["closed"], zone)
     extras = _extras(path, preset_name, encoding)
     report = ImportReport(source=source, rows=len(frame))
-    reason = _classify(frame, report)
     layers = list(requests.layer_ids or {})
+    rows = _records(frame, extras, layers)
+    reason = _classify(frame, rows, report)
     table = Request.__table__
     with store.engines.read.connect() as connection:
         stored = set(connection.execute(select(table.c.external_id).where(
             table.c.source == source)).scalars())
-    rows = _records(frame, extras, layers)
     refused = reason.notna().to_numpy()
     for start in range(0, len(frame), batch_rows):
         batch = []

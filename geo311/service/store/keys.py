@@ -64,9 +64,9 @@ def check_key(connection: Connection, key: str, cache: dict[bytes, str]) -> ApiK
 
 def revoke_key(connection: Connection, key_id: str) -> None:
     """Mark ``key_id`` revoked; NotFoundError if there is no such key."""
-    done = connection.execute(update(KEYS).where(KEYS.c.key_id == str(key_id))
-                              .values(revoked=utc_now()))
-    if done.rowcount == 0:
+    done = None if "\x00" in str(key_id) else connection.execute(
+        update(KEYS).where(KEYS.c.key_id == str(key_id)).values(revoked=utc_now()))
+    if done is None or done.rowcount == 0:
         raise NotFoundError(f"no API key {key_id!r}", key_id=str(key_id))
 
 

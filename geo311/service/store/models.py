@@ -144,9 +144,13 @@ class RequestMedia(Base):
 
 
 class StatusHistory(Base):
-    """One status change: who, when, from, to, note."""
+    """One status change: who, when, from, to, note; for an update a CRM posted, its own
+    ``update_id`` (one row per request and update_id: a retry records nothing) and
+    ``media_url``."""
 
     __tablename__ = "status_history"
+    __table_args__ = (UniqueConstraint("request_pk", "client_update_id",
+                                       name="uq_status_history_client_update"),)
 
     pk: Mapped[int] = mapped_column(Key, primary_key=True, autoincrement=True)
     request_pk: Mapped[int] = mapped_column(
@@ -156,6 +160,8 @@ class StatusHistory(Base):
     from_status: Mapped[str | None] = mapped_column(String(16))
     to_status: Mapped[str] = mapped_column(String(16))
     note: Mapped[str | None] = mapped_column(Text)
+    client_update_id: Mapped[str | None] = mapped_column(String(128))  # the CRM's update_id
+    media_url: Mapped[str | None] = mapped_column(Text)
 
 
 class Note(Base):

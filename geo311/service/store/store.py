@@ -23,6 +23,7 @@ from geo311.service.records import (
     ApiKeyInfo,
     NewRequest,
     RequestQuery,
+    StatusChange,
     StatusUpdate,
     StoredRequest,
     aware_utc,
@@ -74,6 +75,14 @@ def _limit(limit: int, name: str = "limit") -> int:
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise InputError(f"{name} {limit!r}: give 1 to {MAX_LIMIT}", field=name)
     return limit
+
+
+def _optional_text(value: str | None, name: str, limit: int) -> str | None:
+    """Stripped text (None when absent or blank); InputError when too long or with a NUL."""
+    text = (str(value).strip() or None) if value is not None else None
+    if text is not None and len(text) > limit:
+        raise InputError(f"{name} is longer than {limit} characters", field=name)
+    return check_text(text, name)
 
 
 def _actor(actor: str) -> str:
@@ -266,15 +275,19 @@ class Store:
                                                              sort_keys=True)})
 
     def _set_status(self, connection: Connection, row, status: str, actor: str,
-                    note: str | None, at: datetime) -> None:
+                    note: str | None, at: datetime, *, client_update_id: str | None = None,
+                    media_url: str | None = None) -> str:
+        """Change ``row``'s status (history and audit rows); the history row's id."""
         closed = at if status == "closed" else None
         connection.execute(update(T).where(T.c.pk == row.pk).values(
             status=status, status_notes=note, updated_datetime=at, closed_datetime=closed))
-        connection.execute(insert(HISTORY), {
-            "request_pk": row.pk, "at": at, "actor": actor, "from_status": row.status,
-            "to_status": status, "note": note})
+        written = connection.execute(insert(HISTORY).values(
+            request_pk=row.pk, at=at, actor=actor, from_status=row.status, to_status=status,
+            note=note, client_update_id=client_update_id, media_url=media_url))
         self._audit(connection, actor, "change_status", row.service_request_id,
-                    {"from": row.status, "to": status, "note": note})
+                    {"from": row.status, "to": status, "note": note,
+                     **({} if client_update_id is None else {"update_id": client_update_id})})
+        return str(written.inserted_primary_key[0])
 
     def _close_children(self, connection: Connection, parent: str, actor: str,
                         at: datetime) -> None:
@@ -292,18 +305,24 @@ class Store:
             return stored_requests(connection, [row])[0]
 
     def change_status(self, request_id: str, status: str, *, actor: str,
-                      note: str | None = None, at: datetime | None = None) -> StoredRequest:
-        """Set the status of ``request_id`` (a history row: who, when, from, to, note).
+                      note: str | None = None, at: datetime | None = None,
+                      update_id: str | None = None,
+                      media_url: str | None = None) -> StatusChange:
+        """Set the status of ``request_id`` (a history row: who, when, from, to, note);
+        return the request as it now is and the new history row's id.
 
-        Closing a request closes the open requests linked to it as duplicates, each
-        with its own history row.
+        ``update_id`` is the caller's own id of this update (a CRM posting FixMyStreet
+        ``servicerequestupdates``): when this request already has a row with it, nothing
+        is written and that row's id comes back (``recorded`` False), so a retry is
+        recorded once. ``media_url`` is kept with the row. Closing a request closes the
+        open requests linked to it as duplicates, each with its own history row.
 
         Raises
         ------
         NotFoundError
             For an unknown request.
         InputError
-            For an unknown status, a naive ``at`` or no actor.
+            For an unknown status, a naive ``at``, no actor, or a text holding a NUL.
         """
         actor = _actor(actor)
         status = str(status).strip().lower()
@@ -312,13 +331,26 @@ class Store:
                              field="status")
         when = utc_now() if at is None else aware_utc(at, "at")
         note = check_text((str(note).strip() or None) if note is not None else None, "note")
+        update_id = _optional_text(update_id, "update_id", 128)
+        media_url = _optional_text(media_url, "media_url", 2000)
+        done: dict[str, Any] = {}
 
         def action(connection: Connection, row) -> None:
-            self._set_status(connection, row, status, actor, note, when)
+            if update_id is not None:
+                earlier = connection.execute(select(HISTORY.c.pk).where(
+                    HISTORY.c.request_pk == row.pk,
+                    HISTORY.c.client_update_id == update_id)).scalar()
+                if earlier is not None:
+                    done.update(update_id=str(earlier), recorded=False)
+                    return
+            done["update_id"] = self._set_status(connection, row, status, actor, note, when,
+                                                 client_update_id=update_id,
+                                                 media_url=media_url)
             if status == "closed":
                 self._close_children(connection, row.service_request_id, actor, when)
 
-        return self._write(request_id, action)
+        request = self._write(request_id, action)
+        return StatusChange(request, done["update_id"], done.get("recorded", True))
 
     def add_note(self, request_id: str, note: str, *, actor: str, public: bool) -> None:
         """Add a note (public: shown with the request; private: staff only)."""
@@ -339,6 +371,8 @@ class Store:
     def notes(self, request_id: str, *, public_only: bool = True) -> list[dict[str, Any]]:
         """The notes of ``request_id``, oldest first: ``{at, actor, public, text}``
         (the actor only for staff, ``public_only=False``)."""
+        if "\x00" in str(request_id):  # no id holds one
+            return []
         statement = (select(NOTES.c.at, NOTES.c.actor, NOTES.c.public, NOTES.c.text)
                      .join(T, T.c.pk == NOTES.c.request_pk)
                      .where(T.c.service_request_id == str(request_id))
@@ -411,10 +445,12 @@ class Store:
         with self.engines.read.connect() as connection:
             rows = connection.execute(statement).all()
         return [StatusUpdate(str(r.pk), r.service_request_id, r.to_status, r.at, r.note,
-                             r.actor) for r in rows]
+                             r.actor, r.media_url) for r in rows]
 
     def history(self, request_id: str) -> list[dict[str, Any]]:
         """Every status row of ``request_id`` in the order written: who, when, from, to, note."""
+        if "\x00" in str(request_id):  # no id holds one
+            return []
         statement = (select(HISTORY).join(T, T.c.pk == HISTORY.c.request_pk)
                      .where(T.c.service_request_id == str(request_id))
                      .order_by(HISTORY.c.pk))
@@ -427,13 +463,16 @@ class Store:
               detail: dict[str, Any] | None = None) -> None:
         """Record a staff action in the audit log."""
         with self.engines.write.begin() as connection:
-            self._audit(connection, _actor(actor), str(action), request_id, detail)
+            self._audit(connection, _actor(actor), check_text(str(action), "action"),
+                        check_text(request_id, "request_id"), detail)
 
     def audit_log(self, *, request_id: str | None = None,
                   limit: int = 1000) -> list[dict[str, Any]]:
         """Audit rows, oldest first (of one request when ``request_id`` is given)."""
         statement = select(AUDIT).order_by(AUDIT.c.pk).limit(_limit(limit))
         if request_id is not None:
+            if "\x00" in str(request_id):  # no id holds one
+                return []
             statement = statement.where(AUDIT.c.request_id == str(request_id))
         with self.engines.read.connect() as connection:
             rows = connection.execute(statement).all()

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from geo311.errors import InputError, NotFoundError
-from geo311.service.records import NewRequest, RequestQuery
+from geo311.service.records import Contact, NewRequest, RequestQuery
 from geo311.service.store import keys as key_module
 from geo311.service.store import open_store
 from geo311.service.store.models import ApiKey, StaffUser
@@ -30,10 +30,10 @@ def test_status_changes_keep_who_when_from_to_note(store):
     request = _new(store)
     at = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
     closed = store.change_status(request.service_request_id, "closed", actor="maria",
-                                 note="filled", at=at)
+                                 note="filled", at=at).request
     assert (closed.status, closed.status_notes, closed.updated_datetime,
             closed.closed_datetime) == ("closed", "filled", at, at)
-    reopened = store.change_status(request.service_request_id, "OPEN", actor="li")
+    reopened = store.change_status(request.service_request_id, "OPEN", actor="li").request
     assert reopened.status == "open" and reopened.closed_datetime is None
     history = store.history(request.service_request_id)
     assert [(h["actor"], h["from"], h["to"], h["note"]) for h in history] == [
@@ -177,3 +177,92 @@ def test_a_nul_character_is_refused_alike_on_both_databases(store):
     assert not store.check_staff_password("x\x00", "y")
     with pytest.raises(InputError, match="NUL"):
         RequestQuery(ids=["a\x00"])
+
+
+TEXT_FIELDS = ("service_code", "service_name", "description", "address", "address_id",
+               "zipcode", "media_url", "service_notice", "agency_responsible", "external_id")
+
+
+@pytest.mark.parametrize("field", TEXT_FIELDS)
+def test_a_nul_in_any_text_of_a_new_request_is_an_input_error(store, field):
+    values = {"service_code": "NUL", "lon": 1.0, "lat": 1.0, "source": "import:nul"}
+    values[field] = "a\x00b"
+    before = store.count_requests()
+    with pytest.raises(InputError, match="NUL"):
+        store.insert_many([NewRequest(**values)], actor="t")
+    assert store.count_requests() == before
+
+
+def test_the_remaining_nul_paths_are_input_errors_or_nothing_found(store):
+    rid = _new(store, "NUL2").service_request_id
+    for bad in ({"contact": Contact(email="x\x00@y")}, {"districts": {"ward": "1\x00"}},
+                {"districts": {"w\x00": "1"}}, {"attributes": {"K\x00": ["v"]}},
+                {"source": "import:\x00"}):
+        with pytest.raises(InputError, match="NUL"):
+            NewRequest("NUL", lon=1.0, lat=1.0, **bad)
+    for call in (lambda: store.change_status(rid, "closed", actor="a", note="done\x00"),
+                 lambda: store.audit("a", "act\x00", rid),
+                 lambda: store.audit("a", "act", "id\x00"),
+                 lambda: store.create_api_key("app\x00"),
+                 lambda: store.create_staff_user("u\x00", "password")):
+        with pytest.raises(InputError, match="NUL"):
+            call()
+    assert store.get_request(rid).status == "open"
+    assert store.notes(rid + "\x00") == [] and store.history(rid + "\x00") == []
+    assert store.audit_log(request_id=rid + "\x00") == []
+    for call in (lambda: store.revoke_api_key("k\x00", actor="a"),
+                 lambda: store.link_duplicate(rid, "x\x00", actor="a")):
+        with pytest.raises(NotFoundError):
+            call()
+
+
+def test_an_import_reports_rows_with_a_nul_and_stores_the_others(store, tmp_path):
+    csv = tmp_path / "nul.csv"
+    header = ("service_request_id,service_code,service_name,status,requested_datetime,"
+              "closed_datetime,address,zipcode,lon,lat,source,description\n")
+    good = "{id},POTHOLE,Pothole,open,2025-01-01T10:00:00-08:00,,{addr},,-119.9,36.3,web,{d}\n"
+    csv.write_text(header + good.format(id="n1", addr="1 Main St", d="fine")
+                   + good.format(id="n2", addr="2 Main\x00St", d="x")
+                   + good.format(id="n3", addr="3 Main St", d="tab\x00")
+                   + good.format(id="n\x004", addr="4 Main St", d="y")
+                   + good.format(id="n5", addr="5 Main St", d="fine too"))
+    report = store.import_requests(csv, "demo", name="nul")
+    assert (report.rows, report.added, report.bad) == (5, 2, 3)
+    assert [line.split(":")[0] for line in report.first_bad] == ["line 3", "line 4", "line 5"]
+    assert all("NUL" in line for line in report.first_bad)
+    stored = store.list_requests(RequestQuery(service_codes=["POTHOLE"]))
+    assert sorted(r.external_id for r in stored if r.source == "import:nul") == ["n1", "n5"]
+    again = store.import_requests(csv, "demo", name="nul")          # idempotent, still reported
+    assert (again.added, again.already, again.bad) == (0, 2, 3)
+    with pytest.raises(InputError, match="NUL"):
+        store.import_requests(csv, "demo", name="bad\x00name")
+
+
+def test_a_client_update_id_is_recorded_once_with_its_media_url(store):
+    request = _new(store)
+    rid = request.service_request_id
+    at = datetime(2031, 3, 1, 9, tzinfo=UTC)
+    first = store.change_status(rid, "closed", actor="crm", note="fixed", at=at,
+                                update_id="crm-77", media_url="https://example.org/a.jpg")
+    again = store.change_status(rid, "closed", actor="crm", note="fixed", at=at,
+                                update_id=" crm-77 ", media_url="https://example.org/a.jpg")
+    assert first.recorded and not again.recorded
+    assert first.update_id == again.update_id
+    # the returned id is the history row's, as updates() lists it
+    [listed] = [u for u in store.updates(at, at + timedelta(seconds=1))
+                if u.service_request_id == rid]
+    assert (listed.update_id, listed.media_url, listed.description) == (
+        first.update_id, "https://example.org/a.jpg", "fixed")
+    assert len(store.history(rid)) == 2                  # creation + one update
+    # the same update_id on another request, or a new one here, is a new row
+    other = _new(store)
+    elsewhere = store.change_status(other.service_request_id, "closed", actor="crm",
+                                    update_id="crm-77")
+    assert elsewhere.recorded and elsewhere.update_id != first.update_id
+    reopened = store.change_status(rid, "open", actor="crm", update_id="crm-78")
+    assert reopened.recorded and reopened.request.status == "open"
+    assert int(reopened.update_id) > int(first.update_id)
+    for bad in ({"update_id": "a\x00b"}, {"media_url": "x\x00"}, {"update_id": "x" * 129}):
+        with pytest.raises(InputError):
+            store.change_status(rid, "closed", actor="crm", **bad)
+    assert len(store.history(rid)) == 3
