@@ -490,18 +490,19 @@ _views_lock = threading.Lock()
 
 def _dashboard_view():
     """The dashboard's view of the query string, the last few kept (the downloads of a view
-    reuse the page's analysis while the requests file is unchanged)."""
-    from geo311.service.requests import requests_file
+    reuse the page's analysis while the requests are unchanged): the stored requests when the
+    service has a store, else the profile's requests file."""
     from geo311.web import dashboard
 
     city = _city()
+    store = _geo311()["store"]
     query = dashboard.parse_filters(request.args, city)
-    key = (query, requests_file(city.profile).stat().st_mtime_ns)
+    key = (query, dashboard.source_stamp(city, store))
     kept = current_app.extensions["geo311_pages"].setdefault("views", OrderedDict())
     with _views_lock:
         view = kept.get(key)
     if view is None:
-        view = dashboard.build(city, query)
+        view = dashboard.build(city, query, store)
         with _views_lock:
             kept[key] = view
             while len(kept) > _VIEWS_KEPT:
