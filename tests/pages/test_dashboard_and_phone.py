@@ -27,6 +27,7 @@ def test_the_dashboard_map_draws_and_its_table_matches_an_independent_count(
     page.goto(f"{live_server}/dashboard?type=GRAFFITI&start=2025-01-01&end=2025-07-01"
               "&by=ward&method=counts&department=Public+Works")
     page.locator(".map path.cell").first.wait_for()
+    page.locator(".map path.water").first.wait_for()  # the profile's water, under the cells
     # oracle: the store's table read with pandas (naive bounds are UTC), joined to the ward
     # polygons with geopandas, counted by pandas
     engine = sqlalchemy.create_engine(pages_store_url)
