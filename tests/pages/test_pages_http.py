@@ -143,3 +143,22 @@ def test_tiles_only_when_the_profile_names_them_and_the_csp_allows_their_host_on
         html = answer.get_data(as_text=True)
         assert f'data-tiles="{url}"' in html
         assert 'data-tiles-attribution="Example &lt;Tiles&gt;"' in html
+
+
+def test_without_a_store_the_dashboard_reads_the_requests_file(pages_city, demo_dir):
+    import geopandas as gpd
+    import pandas as pd
+
+    from geo311.web.dashboard import DashboardQuery, build
+
+    view = build(pages_city, DashboardQuery(types=("GRAFFITI",), by="ward"))
+    # oracle: the requests file joined to the ward polygons with geopandas
+    rows = pd.read_csv(demo_dir / "requests.csv", dtype=str)
+    rows = rows[rows["service_code"] == "GRAFFITI"]
+    points = gpd.GeoDataFrame(rows, geometry=gpd.points_from_xy(
+        rows["lon"].astype(float), rows["lat"].astype(float)), crs="EPSG:4326")
+    wards = gpd.read_file(demo_dir / "wards.geojson").to_crs("EPSG:4326")
+    joined = gpd.sjoin(points, wards[["name", "geometry"]], predicate="intersects")
+    counts = joined[~joined.index.duplicated()].groupby("name").size()
+    assert dict(zip(view.table["name"], view.table["count"].astype(int), strict=True)) == \
+        {name: int(counts.get(name, 0)) for name in wards["name"]}
