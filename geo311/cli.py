@@ -368,7 +368,10 @@ def _with_request_options(command):
               help="Write the cells and statistics (JSON) here.")
 @click.option("--png", "png_out", type=click.Path(dir_okay=False),
               help="Write a static map (PNG) here, for reports and e-mail.")
-@click.option("--tiles", is_flag=True, help="Add OpenStreetMap tiles (needs internet).")
+@click.option("--tiles", metavar="URL",
+              help="Online tiles under the map (needs internet): a URL template such as "
+                   "https://tile.openstreetmap.org/{z}/{x}/{y}.png, or 'osm' for "
+                   "OpenStreetMap's (default: the profile's [maps] tiles, else none).")
 @click.option("--as-of", help="When the export was taken, for SLA figures by district "
                               "(default: the latest request).")
 @click.option("--permutations", type=click.IntRange(min=99), default=9_999, show_default=True,
@@ -398,7 +401,10 @@ def hotspots(profile_path, requests_path, preset, types, start, end, status, dis
     """
     from geo311.hotspots.analysis import analyze
     from geo311.outputs import write_bytes, write_text
+    from geo311.profile import check_tile_url
 
+    if tiles is not None:
+        tiles = True if tiles.strip().lower() == "osm" else check_tile_url(tiles)
     targets = ([Path(out).with_suffix(".tif"), Path(out).with_suffix(".png")]
                if method == "kde" and out else [out, png_out])
     _outputs_writable(*targets, json_out, inputs=[requests_path])

@@ -31,8 +31,8 @@ from geo311.errors import InputError, ProfileError
 from geo311.layers import Layer, Repair, read_layer
 from geo311.tables import open_table
 
-__all__ = ["AddressSettings", "Agency", "DistrictLayer", "LocateSettings", "Profile",
-           "RequestSettings", "ServiceSettings", "load_profile"]
+__all__ = ["AddressSettings", "Agency", "DistrictLayer", "LocateSettings", "MapSettings",
+           "Profile", "RequestSettings", "ServiceSettings", "check_tile_url", "load_profile"]
 
 _SECTION_KEYS = {
     "jurisdiction": {"id", "name", "boundary", "phone", "url", "metric_crs", "layer_name"},
@@ -239,9 +239,52 @@ class RoutingSettings:
         return cls(**out)
 
 
+_TILE_URL = re.compile(r"^https?://[^/\s?#]+/\S*$")
+
+
+def check_tile_url(url: str, where: str = "--tiles") -> str:
+    """``url`` if it is a tile URL template (http(s), with ``{z}``, ``{x}`` and ``{y}``).
+
+    Raises
+    ------
+    ProfileError
+        Otherwise, naming ``where``.
+    """
+    if not isinstance(url, str) or not _TILE_URL.match(url) or not all(
+            part in url for part in ("{z}", "{x}", "{y}")):
+        raise ProfileError(f"{where} = {url!r}: give a tile URL template such as "
+                           "https://tile.example.org/{z}/{x}/{y}.png", field="tiles")
+    return url
+
+
+@dataclass(frozen=True)
+class MapSettings:
+    """``[maps]``: what the maps draw besides the profile's layers.
+
+    ``tiles`` is an online tile URL template (``https://…/{z}/{x}/{y}.png``; ``{s}`` for
+    subdomains) with its ``tiles_attribution``: without it (the default) maps fetch nothing.
+    ``water`` is a layer of water (polygons or lines: rivers, canals, lakes) drawn under the
+    streets of the offline basemap; ``water_name_field`` names its features.
+    """
+
+    tiles: str | None = None
+    tiles_attribution: str | None = None
+    water: str | None = None
+    water_name_field: str | None = None
+
+    @classmethod
+    def from_table(cls, table: Any, file: Path | None = None) -> MapSettings:
+        """Check ``[maps]`` and return its settings."""
+        table = _check_table(table, "maps", [f.name for f in fields(cls)], file)
+        out = _texts(table, "maps", file)
+        if "tiles" in out:
+            check_tile_url(out["tiles"], _where("maps", "tiles", file))
+        return cls(**out)
+
+
 _SECTIONS = {"locate": LocateSettings, "addresses": AddressSettings,
              "services": ServiceSettings, "requests": RequestSettings,
-             "routing": RoutingSettings}
+             "routing": RoutingSettings, "maps": MapSettings}
 
 
 @dataclass(frozen=True)
@@ -295,6 +338,7 @@ class Profile:
     services: ServiceSettings = ServiceSettings()
     requests: RequestSettings | None = None
     routing: RoutingSettings = RoutingSettings()
+    maps: MapSettings = MapSettings()
     warnings: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 

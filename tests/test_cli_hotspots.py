@@ -177,3 +177,19 @@ def test_la_hotspots_command_on_the_myla311_export(shared_data, la_profile_dir, 
     assert len(cells) == summary["cells"] and (tmp_path / "m.png").stat().st_size > 10_000
     if method == "gistar":
         assert summary["bins"].get("3", 0) > 0
+
+
+def test_hotspots_tiles_flag_takes_a_url_template(demo_dir, tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "map.html"
+    bad = runner.invoke(main, ["hotspots", "--profile", str(demo_dir), "--tiles", "osm.org",
+                               "--out", str(out)])
+    assert bad.exit_code != 0 and "tile URL template" in bad.output
+    assert bad.exception is None or isinstance(bad.exception, SystemExit)
+    url = "https://tiles.example.org/{z}/{x}/{y}.png"
+    result = runner.invoke(main, ["hotspots", "--profile", str(demo_dir), "--type", "GRAFFITI",
+                                  "--by", "ward", "--method", "counts", "--tiles", url,
+                                  "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    page = out.read_text()
+    assert json.dumps(url) in page and "tiles.example.org" in page

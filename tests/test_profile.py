@@ -173,3 +173,22 @@ def test_profile_errors_are_value_errors_with_details(synthetic):
 def test_locate_many_handles_an_empty_batch(synthetic):
     result = Locator(load_profile(synthetic)).locate_many(np.array([]), np.array([]))
     assert len(result) == 0 and result.to_frame().empty
+
+
+def test_maps_settings_are_absent_by_default_and_tiles_must_be_a_template(synthetic):
+    assert load_profile(synthetic).maps.tiles is None
+    assert load_profile(synthetic).maps.water is None
+    path = synthetic / "profile.toml"
+    text = path.read_text()
+    url = "https://{s}.tiles.example.org/{z}/{x}/{y}.png"
+    path.write_text(text + f'\n[maps]\ntiles = "{url}"\ntiles_attribution = "Example"\n')
+    maps = load_profile(synthetic).maps
+    assert (maps.tiles, maps.tiles_attribution) == (url, "Example")
+    for bad in ("tiles.example.org/{z}/{x}/{y}.png", "https://tiles.example.org/{z}.png",
+                "javascript:alert(1)//{z}/{x}/{y}"):
+        path.write_text(text + f'\n[maps]\ntiles = "{bad}"\n')
+        with pytest.raises(ProfileError, match=r"\[maps\] tiles = .*tile URL template"):
+            load_profile(synthetic)
+    path.write_text(text + '\n[maps]\ntile = "x"\n')
+    with pytest.raises(ProfileError, match=r"unknown key\(s\) tile in \[maps\]"):
+        load_profile(synthetic)

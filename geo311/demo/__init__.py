@@ -32,6 +32,7 @@ from geo311.demo._frame import UTM_CRS, stream, to_lonlat
 from geo311.demo._repeats import add_repeats
 from geo311.demo._service_requests import DAYS, START, UTC_OFFSET, Requests, build_requests
 from geo311.demo._streets import ALIASES, StreetNetwork, build_streets
+from geo311.demo._water import build_water
 from geo311.demo._writer import (
     PROFILE,
     readme,
@@ -147,6 +148,7 @@ def _write(
         crs="EPSG:4326",
     )
     write_gpkg(out / "streets.gpkg", "streets", streets)
+    write_geojson(out / "water.geojson", build_water(region, network))
     write_csv(out / "address_points.csv", book.table[list(COLUMNS)])
     write_csv(out / "aliases.csv", pd.DataFrame(ALIASES, columns=["alias", "street"]))
     write_csv(out / "service_catalog.csv", catalog_table())

@@ -143,6 +143,10 @@ status_field = "status"
 address_field = "address"
 lon_field = "lon"
 lat_field = "lat"
+
+[maps]
+water = "water.geojson"
+water_name_field = "name"
 """
 
 
@@ -167,6 +171,7 @@ EPSG:4326 except `sanitation.gpkg` (EPSG:32611, UTM zone 11N).
 | `police.geojson` | {s["police_divisions"]} police divisions |
 | `sanitation.gpkg` | {s["sanitation_areas"]} sanitation areas, layer `sanitation` |
 | `streets.gpkg` | {s["street_segments"]} street segments, layer `streets`, TIGER/Line fields |
+| `water.geojson` | the reservoir and the river by Riverside Dr (`name,kind`): map water |
 | `address_points.csv` | {s["address_points"]} points, {s["address_points_in_city"]} in the city |
 | `aliases.csv` | street aliases (`alias,street`) |
 | `service_catalog.csv` | {s["service_types"]} request types, Open311 columns, duplicate rules |

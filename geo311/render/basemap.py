@@ -2,11 +2,12 @@
 
 Maps without tiles are polygons on a blank background; a planner cannot tell where a hot spot
 is. :class:`Basemap` gives them the street centerlines of ``[addresses] centerlines`` with
-their names (shown from street zoom on), and the city limit and the neighbors' limits with
-their names. Nothing is fetched: online tiles stay off unless a map asks for them. The pages
-ask :meth:`Basemap.streets` for the streets around a point; :meth:`Basemap.add_to` puts the
-same layers on a folium map (the CLI's maps). Water would come from a profile layer that has
-it; the profile format names none yet.
+their names (shown from street zoom on), the city limit and the neighbors' limits with
+their names, and the water of ``[maps] water`` (rivers, canals, lakes: polygons or lines)
+under the streets. Nothing is fetched: online tiles stay off unless the profile's
+``[maps] tiles`` or a flag asks for them. The pages ask :meth:`Basemap.streets` and
+:meth:`Basemap.water_features` for what lies around a point; :meth:`Basemap.add_to` puts the
+same layers on a folium map (the CLI's maps).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ _ROUND = 5
 _SIMPLIFY_DEG = 0.00002  # ~2 m
 _STREET_STYLE = {"color": "#9a9a9a", "weight": 2, "opacity": 0.9}
 _LIMIT_STYLE = {"color": "#4a4a4a", "weight": 1.5, "dashArray": "4 3", "fill": False}
+_WATER_STYLE = {"color": "#6a9ec9", "weight": 2, "fillColor": "#b9d6ee", "fillOpacity": 0.9}
 
 
 @dataclass
@@ -43,19 +45,22 @@ class Basemap:
     street_lines: np.ndarray
     street_names: np.ndarray
     limits: list[tuple[str, shapely.Geometry]] = field(default_factory=list)
+    water: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
+    water_names: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=object))
 
     def __post_init__(self) -> None:
         self._tree = shapely.STRtree(self.street_lines)
+        self._water_tree = shapely.STRtree(self.water)
 
     @classmethod
     def from_profile(cls, profile: Profile) -> Basemap:
-        """The profile's centerlines (none without ``[addresses] centerlines``) and the limits
-        of the city and its neighbors.
+        """The profile's centerlines (none without ``[addresses] centerlines``), the limits
+        of the city and its neighbors, and the water of ``[maps] water`` (none without it).
 
         Raises
         ------
         ProfileError
-            If the centerline file cannot be read.
+            If the centerline or water file cannot be read.
         """
         lines, names = np.empty(0, dtype=object), np.empty(0, dtype=object)
         settings = profile.addresses
@@ -66,7 +71,23 @@ class Basemap:
         if profile.neighbor_layer is not None:
             limits += [(agency.name, geom) for agency, geom
                        in zip(profile.neighbors, profile.neighbor_layer.geoms, strict=True)]
-        return cls(lines, names, limits)
+        water, water_names = np.empty(0, dtype=object), np.empty(0, dtype=object)
+        if profile.maps.water:
+            path = profile.resolve_path(profile.maps.water, "[maps] water")
+            water, water_names = _read_water(path, profile.maps.water_name_field)
+        return cls(lines, names, limits, water, water_names)
+
+    def water_features(self, bbox: Sequence[float] | None = None) -> dict:
+        """The water crossing ``bbox`` (all without one) as a GeoJSON FeatureCollection, each
+        feature with its ``name`` (may be empty), simplified to ~5 m."""
+        hits = (np.arange(len(self.water)) if bbox is None
+                else np.sort(self._water_tree.query(shapely.box(*bbox))))
+        geoms = shapely.simplify(self.water[hits], 2.5 * _SIMPLIFY_DEG, preserve_topology=True)
+        geoms = shapely.transform(geoms, lambda c: np.round(c, _ROUND))
+        return {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "geometry": json.loads(shapely.to_geojson(g)),
+             "properties": {"name": str(n)}}
+            for g, n in zip(geoms, self.water_names[hits], strict=True)]}
 
     def streets(self, bbox: Sequence[float]) -> dict:
         """The streets crossing ``bbox`` (west, south, east, north) as a GeoJSON
@@ -98,8 +119,11 @@ class Basemap:
         return labels
 
     def add_to(self, m: folium.Map) -> folium.Map:
-        """Add the limits (with their names) and the streets (names from
+        """Add the water, the limits (with their names) and the streets (names from
         :data:`STREET_ZOOM` on) to a folium map, as layers under the data."""
+        if len(self.water):
+            folium.GeoJson(self.water_features(), name="Water",
+                           style_function=lambda _f: _WATER_STYLE).add_to(m)
         limits = folium.FeatureGroup(name="Limits", control=True)
         for name, geom in self.limits:
             outline = shapely.transform(shapely.simplify(shapely.boundary(geom), _SIMPLIFY_DEG),
@@ -149,3 +173,21 @@ def _read_streets(path, mapping: dict[str, str]) -> tuple[np.ndarray, np.ndarray
         label = parts[0].str.cat(parts[1:], sep=" ").str.split().str.join(" ")
     keep = (label != "").to_numpy() & ~frame.geometry.isna().to_numpy()
     return frame.geometry.to_numpy()[keep], label.to_numpy()[keep].astype(object)
+
+
+def _read_water(path, name_field: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Water shapes (lon/lat) and their names (``name_field``, else a ``name`` column)."""
+    try:
+        frame = pyogrio.read_dataframe(path)
+    except Exception as exc:  # pyogrio raises several types for a bad file
+        raise ProfileError(f"[maps] water: cannot read {path}: {exc}", file=str(path)) from exc
+    if name_field and name_field not in frame:
+        raise ProfileError(f"[maps] water_name_field: {path} has no column {name_field!r}",
+                           file=str(path), field="water_name_field")
+    if frame.crs is not None:
+        frame = frame.to_crs("EPSG:4326")
+    column = name_field or ("name" if "name" in frame else None)
+    names = (frame[column].fillna("").astype(str).to_numpy(dtype=object) if column
+             else np.full(len(frame), "", dtype=object))
+    keep = ~(frame.geometry.isna() | frame.geometry.is_empty).to_numpy()
+    return frame.geometry.to_numpy()[keep], names[keep]

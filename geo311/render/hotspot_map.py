@@ -74,14 +74,21 @@ _CLASS_LAYERS: dict[str, Callable[..., None]] = {
 
 
 def hotspot_folium(result: HotspotResult, requests: Requests, locator: Locator, *,
-                   title: str = "Service requests", tiles: bool = False) -> folium.Map:
+                   title: str = "Service requests",
+                   tiles: bool | str | None = None) -> folium.Map:
     """Return the folium map of ``result``: counts, the method's classes, density, types.
 
     Every string from the data is escaped; only the cells with requests, and of the
     classes only the notable ones (significant, with a pattern), are drawn, over the
-    profile's own streets and limits (:class:`~geo311.render.basemap.Basemap`).
+    profile's own streets, limits and water (:class:`~geo311.render.basemap.Basemap`);
+    online ``tiles`` (a URL template, True for OpenStreetMap's) default to the profile's
+    ``[maps] tiles``, and there are none without it.
     """
-    m = maps.base_map(locator.boundary.bounds, tiles=tiles)
+    settings = locator.profile.maps
+    if tiles is None:
+        tiles = settings.tiles
+    attribution = settings.tiles_attribution if tiles == settings.tiles else None
+    m = maps.base_map(locator.boundary.bounds, tiles=tiles, attribution=attribution)
     Basemap.from_profile(locator.profile).add_to(m)  # named streets and limits, offline
     label = "district" if result.by not in ("hex", "grid") else result.by
     # page size: empty cells stay off the count layer, non-significant ones off the classes
@@ -106,7 +113,7 @@ def hotspot_folium(result: HotspotResult, requests: Requests, locator: Locator, 
 
 
 def hotspot_map(result: HotspotResult, requests: Requests, locator: Locator, *,
-                title: str = "Service requests", tiles: bool = False) -> str:
+                title: str = "Service requests", tiles: bool | str | None = None) -> str:
     """Return the offline HTML page of :func:`hotspot_folium`'s map of ``result``."""
     return maps.offline_html(hotspot_folium(result, requests, locator, title=title,
                                             tiles=tiles))

@@ -17,6 +17,7 @@ import json
 import re
 from collections.abc import Sequence
 from importlib import resources
+from urllib.parse import urlsplit
 
 import branca.colormap
 import branca.element
@@ -28,6 +29,7 @@ import shapely
 
 from geo311.errors import Geo311Error
 from geo311.hotspots.binning import PointHexes, hex_centroids
+from geo311.profile import check_tile_url
 
 __all__ = [
     "BIN_COLORS",
@@ -92,7 +94,8 @@ def _inline_css(name: str) -> str:
 
 
 def base_map(
-    bounds: tuple[float, float, float, float], tiles: bool = False, **kwargs
+    bounds: tuple[float, float, float, float], tiles: bool | str | None = None,
+    attribution: str | None = None, **kwargs
 ) -> folium.Map:
     """Return an empty folium map fitted to lon/lat bounds, using only local assets.
 
@@ -100,14 +103,23 @@ def base_map(
     ----------
     bounds : tuple of float
         ``(west, south, east, north)`` in WGS84 degrees.
-    tiles : bool
-        Add OpenStreetMap tiles (the only network access a page may then make).
+    tiles : bool or str, optional
+        A tile URL template (``https://…/{z}/{x}/{y}.png``), or True for OpenStreetMap's:
+        the only network access the page may then make. None (the default): no tiles.
+    attribution : str, optional
+        The tiles' attribution (default: the tile server's host name).
     **kwargs
         Passed to :class:`folium.Map`.
     """
     west, south, east, north = bounds
-    m = folium.Map(location=((south + north) / 2, (west + east) / 2),
-                   tiles=OSM_TILES if tiles else None, **kwargs)
+    if isinstance(tiles, str):
+        check_tile_url(tiles)
+        attribution = attribution or urlsplit(tiles).netloc
+        m = folium.Map(location=((south + north) / 2, (west + east) / 2), tiles=tiles,
+                       attr=attribution, **kwargs)
+    else:
+        m = folium.Map(location=((south + north) / 2, (west + east) / 2),
+                       tiles=OSM_TILES if tiles else None, **kwargs)
     # instance attributes: folium's class defaults (CDN URLs) are left alone
     m.default_js = [("leaflet", "leaflet.js")]
     m.default_css = [("leaflet_css", "leaflet.css")]

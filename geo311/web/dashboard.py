@@ -1,8 +1,10 @@
 """The planners' dashboard: one filter, the library's analyses, and what the page shows.
 
 :func:`parse_filters` reads the page's query (type, date range, district, table layer, map
-method, department) into :class:`DashboardQuery`; :func:`build` loads the profile's requests
-with that filter (:meth:`City.load_requests`), runs :func:`~geo311.hotspots.analysis.analyze`
+method, department) into :class:`DashboardQuery`; :func:`build` reads the requests with that
+filter — the service's stored requests when it has a store
+(:func:`~geo311.service.history.stored_requests`), else the profile's requests file
+(:meth:`City.load_requests`) — runs :func:`~geo311.hotspots.analysis.analyze`
 for the map, :func:`~geo311.hotspots.aggregate.by_district` for the table and, when a
 department is chosen, :func:`~geo311.crews.reallocation.reallocate` — the calls the CLI and
 the API make. Labels are plain words; numbers are formatted in the templates
@@ -22,6 +24,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from flask_babel import lazy_gettext
+from sqlalchemy import func, select
 
 from geo311.city import City
 from geo311.crews.reallocation import StaffingComparison, reallocate
@@ -29,10 +32,13 @@ from geo311.errors import InputError
 from geo311.hotspots.aggregate import by_district
 from geo311.hotspots.analysis import HotspotResult, analyze
 from geo311.render.maps import BIN_COLORS, BIN_LABELS, CATEGORY_COLORS, LISA_COLORS, LISA_LABELS
+from geo311.service.history import stored_requests
 from geo311.service.requests import RequestFilter
+from geo311.service.store.models import Request as StoredRequestRow
+from geo311.service.store.store import Store
 
 __all__ = ["COLUMNS", "METHODS", "DashboardQuery", "DashboardView", "build", "map_geojson",
-           "map_png", "parse_filters", "table_csv"]
+           "map_png", "parse_filters", "source_stamp", "table_csv"]
 
 METHODS = {
     "counts": lazy_gettext("Requests by district (choropleth)"),
@@ -123,9 +129,26 @@ def parse_filters(args, city: City) -> DashboardQuery:
     return DashboardQuery(types, dates["start"], dates["end"], district, by, method, department)
 
 
-def build(city: City, query: DashboardQuery) -> DashboardView:
-    """Run the library's analyses for ``query`` (InputError when the filter leaves nothing)."""
-    requests = city.load_requests(query.request_filter())
+def source_stamp(city: City, store: Store | None = None) -> tuple:
+    """What changes when the dashboard's requests change: the store's request count, newest
+    request and latest update, or the requests file's modification time."""
+    if store is None:
+        from geo311.service.requests import requests_file
+
+        return ("file", requests_file(city.profile).stat().st_mtime_ns)
+    table = StoredRequestRow.__table__
+    statement = select(func.count(), func.max(table.c.pk), func.max(table.c.updated_datetime))
+    with store.engines.read.connect() as connection:
+        return ("store", *connection.execute(statement).one())
+
+
+def build(city: City, query: DashboardQuery, store: Store | None = None) -> DashboardView:
+    """Run the library's analyses for ``query`` over ``store``'s requests, or the profile's
+    requests file when there is no store (InputError when the filter leaves nothing)."""
+    if store is None:
+        requests = city.load_requests(query.request_filter())
+    else:
+        requests = stored_requests(store, query.request_filter(), city.locator)
     catalog = city.catalog if city.has_catalog else None
     if query.method == "counts":
         result = analyze(requests, city.locator, by=query.by, method="counts", catalog=catalog)

@@ -21,7 +21,7 @@ from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from flask import (
     Blueprint,
@@ -85,7 +85,7 @@ def _setup(state) -> None:
     Babel(app, locale_selector=_locale)
     app.jinja_env.globals.update(csrf_token=csrf_token, current_staff=current_staff,
                                  languages=LANGUAGES, get_locale=get_locale,
-                                 language_url=_language_url)
+                                 language_url=_language_url, map_tiles=map_tiles)
     app.jinja_env.filters.update(count=wording.count, percent=wording.percent,
                                  rate=wording.rate, points=wording.points, p_value=wording.p_value,
                                  match_words=wording.match_words,
@@ -101,15 +101,30 @@ def _before() -> None:
     check_csrf()
 
 
-_CSP = ("default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
-        "form-action 'self'; frame-ancestors 'none'")
+_CSP = ("default-src 'self'; img-src 'self' data:{tiles}; object-src 'none'; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
+
+
+def map_tiles() -> dict[str, str] | None:
+    """The online tiles of the profile's ``[maps] tiles`` (``url``, ``attribution``, and
+    ``origin``, the one host the pages may then load images from), or None: no tiles."""
+    maps = _city().profile.maps
+    if not maps.tiles:
+        return None
+    parts = urlsplit(maps.tiles)
+    origin = f"{parts.scheme}://{parts.netloc.replace('{s}', '*')}"
+    return {"url": maps.tiles, "attribution": maps.tiles_attribution or parts.netloc,
+            "origin": origin}
 
 
 @blueprint.after_request
 def _page_headers(response: Response) -> Response:
-    """Pages run only the site's own scripts (no inline script runs, whatever a page holds)."""
+    """Pages run only the site's own scripts (no inline script runs, whatever a page holds);
+    images come from the site, and from the tile host only when the profile names one."""
     if response.mimetype == "text/html":
-        response.headers.setdefault("Content-Security-Policy", _CSP)
+        tiles = map_tiles()
+        csp = _CSP.format(tiles=f" {tiles['origin']}" if tiles else "")
+        response.headers.setdefault("Content-Security-Policy", csp)
         response.headers.setdefault("Referrer-Policy", "same-origin")
     return response
 
@@ -190,7 +205,7 @@ def _basemap():
 @blueprint.get("/basemap/streets.json")
 def basemap_streets():
     """The named streets in ``bbox=west,south,east,north`` (the offline basemap), with one
-    label point per street; none for a view wider than about 3 km."""
+    label point per street (none for a view wider than about 3 km), and the water there."""
     parts = (request.args.get("bbox") or "").split(",")
     try:
         west, south, east, north = (float(p) for p in parts)
@@ -199,11 +214,13 @@ def basemap_streets():
     if not (west < east and south < north and all(map(math.isfinite, (west, south, east,
                                                                       north)))):
         abort(400, gettext("bbox must be west,south,east,north"))
-    if east - west > _BASEMAP_SPAN or north - south > _BASEMAP_SPAN:
-        return {"streets": {"type": "FeatureCollection", "features": []}, "labels": []}
     basemap = _basemap()
     bbox = (west, south, east, north)
-    return {"streets": basemap.streets(bbox),
+    water = basemap.water_features(bbox)
+    if east - west > _BASEMAP_SPAN or north - south > _BASEMAP_SPAN:
+        return {"streets": {"type": "FeatureCollection", "features": []}, "labels": [],
+                "water": water}
+    return {"streets": basemap.streets(bbox), "water": water,
             "labels": [{"name": n, "lon": x, "lat": y} for n, x, y in basemap.label_points(bbox)]}
 
 
@@ -490,18 +507,19 @@ _views_lock = threading.Lock()
 
 def _dashboard_view():
     """The dashboard's view of the query string, the last few kept (the downloads of a view
-    reuse the page's analysis while the requests file is unchanged)."""
-    from geo311.service.requests import requests_file
+    reuse the page's analysis while the requests are unchanged): the stored requests when the
+    service has a store, else the profile's requests file."""
     from geo311.web import dashboard
 
     city = _city()
+    store = _geo311()["store"]
     query = dashboard.parse_filters(request.args, city)
-    key = (query, requests_file(city.profile).stat().st_mtime_ns)
+    key = (query, dashboard.source_stamp(city, store))
     kept = current_app.extensions["geo311_pages"].setdefault("views", OrderedDict())
     with _views_lock:
         view = kept.get(key)
     if view is None:
-        view = dashboard.build(city, query)
+        view = dashboard.build(city, query, store)
         with _views_lock:
             kept[key] = view
             while len(kept) > _VIEWS_KEPT:

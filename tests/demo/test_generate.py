@@ -26,6 +26,7 @@ FILES = {
     "wards.geojson", "police.geojson", "sanitation.gpkg", "streets.gpkg",
     "address_points.csv", "aliases.csv", "service_catalog.csv", "staffing.csv",
     "requests.csv", "requests_truth.csv", "hotspots_truth.json", "service_definitions.json",
+    "water.geojson",
 }
 
 

@@ -45,12 +45,30 @@ def points(demo_dir):
 
 
 @pytest.fixture(scope="session")
-def pages_store(tmp_path_factory):
-    """A SQLite request store for the session."""
+def pages_store_url(tmp_path_factory) -> str:
+    """The SQLAlchemy URL of the session's SQLite request store."""
+    return f"sqlite:///{tmp_path_factory.mktemp('pages_store') / 'geo311.sqlite'}"
+
+
+@pytest.fixture(scope="session")
+def pages_store(pages_store_url, pages_city, demo_dir, tmp_path_factory):
+    """The session's request store, holding a slice of the demo history: the closed
+    graffiti and pothole requests of the first half of 2025 (closed, so that none is an open
+    duplicate of what the intake tests file)."""
+    import pandas as pd
+
     from geo311.service.store import open_store
 
-    path = tmp_path_factory.mktemp("pages_store") / "geo311.sqlite"
-    return open_store(f"sqlite:///{path}")
+    store = open_store(pages_store_url)
+    rows = pd.read_csv(demo_dir / "requests.csv", dtype=str)
+    when = rows["requested_datetime"].str[:7]
+    keep = (rows["service_code"].isin(["GRAFFITI", "POTHOLE"]) & (rows["status"] == "closed")
+            & (when >= "2025-01") & (when <= "2025-06"))
+    path = tmp_path_factory.mktemp("pages_history") / "requests.csv"
+    rows[keep].to_csv(path, index=False)
+    report = store.import_requests(path, "demo", locator=pages_city.locator)
+    assert report.added == int(keep.sum()), report.summary()
+    return store
 
 
 @pytest.fixture(scope="session")

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import geopandas as gpd
 import pandas as pd
+import sqlalchemy
 from playwright.sync_api import expect
 
 from geo311.service.records import NewRequest
@@ -14,21 +16,32 @@ from tests.pages.places import inside, outside
 
 
 def test_the_dashboard_map_draws_and_its_table_matches_an_independent_count(
-        signed_in, live_server, demo_dir):
+        signed_in, live_server, demo_dir, pages_store, pages_store_url, points):
+    """The dashboard of a service with a store shows the stored requests: the imported
+    slice of the history and one request filed through the store."""
+    here = inside(points)
+    pages_store.create_request(NewRequest(
+        service_code="GRAFFITI", service_name="Graffiti Removal", lon=here.lon, lat=here.lat,
+        address=here.address, requested_datetime=datetime(2025, 3, 15, 12, tzinfo=UTC)))
     page = signed_in
     page.goto(f"{live_server}/dashboard?type=GRAFFITI&start=2025-01-01&end=2025-07-01"
               "&by=ward&method=counts&department=Public+Works")
     page.locator(".map path.cell").first.wait_for()
-    # oracle: the requests file joined to the ward polygons with geopandas, counted by pandas
-    rows = pd.read_csv(demo_dir / "requests.csv", dtype=str)
+    page.locator(".map path.water").first.wait_for()  # the profile's water, under the cells
+    # oracle: the store's table read with pandas (naive bounds are UTC), joined to the ward
+    # polygons with geopandas, counted by pandas
+    engine = sqlalchemy.create_engine(pages_store_url)
+    rows = pd.read_sql("SELECT service_code, requested_datetime, lon, lat FROM requests",
+                       engine)
+    engine.dispose()
     when = pd.to_datetime(rows["requested_datetime"], utc=True)
-    local = when.dt.tz_convert("-08:00").dt.tz_localize(None)
-    rows = rows[(rows["service_code"] == "GRAFFITI") & (local >= "2025-01-01")
-                & (local < "2025-07-01")]
-    points = gpd.GeoDataFrame(rows, geometry=gpd.points_from_xy(
+    start, end = pd.Timestamp("2025-01-01", tz="UTC"), pd.Timestamp("2025-07-01", tz="UTC")
+    rows = rows[(rows["service_code"] == "GRAFFITI") & (when >= start) & (when < end)]
+    assert len(rows) > 1000  # the imported slice is there, not just the filed request
+    points_ = gpd.GeoDataFrame(rows, geometry=gpd.points_from_xy(
         rows["lon"].astype(float), rows["lat"].astype(float)), crs="EPSG:4326")
     wards = gpd.read_file(demo_dir / "wards.geojson").to_crs("EPSG:4326")
-    joined = gpd.sjoin(points, wards[["name", "geometry"]], predicate="intersects")
+    joined = gpd.sjoin(points_, wards[["name", "geometry"]], predicate="intersects")
     counts = joined[~joined.index.duplicated()].groupby("name").size()
     shown = {}
     for row in page.locator("#districts tbody tr").all():

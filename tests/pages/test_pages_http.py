@@ -114,3 +114,51 @@ def test_a_city_without_a_service_catalog_says_nothing_can_be_filed(demo_dir, tm
     assert answer.status_code == 503 and answer.mimetype == "text/html"
     assert "no service catalog" in answer.get_data(as_text=True)
     assert client.get("/serves?address=1200+n+main+st").status_code == 200
+
+
+def _directives(policy: str) -> dict[str, list[str]]:
+    return {name: values for name, *values in (part.split() for part in policy.split(";"))}
+
+
+def test_tiles_only_when_the_profile_names_them_and_the_csp_allows_their_host_only(
+        client, pages_city):
+    from dataclasses import replace
+
+    from geo311.city import City
+    from geo311.web import create_app
+
+    answer = client.get("/")
+    assert _directives(answer.headers["Content-Security-Policy"])["img-src"] == \
+        ["'self'", "data:"]
+    assert "data-tiles" not in answer.get_data(as_text=True)
+    url = "https://{s}.tiles.example.org/{z}/{x}/{y}.png"
+    profile = replace(pages_city.profile, maps=replace(pages_city.profile.maps, tiles=url,
+                                                       tiles_attribution="Example <Tiles>"))
+    tiled = create_app(City.open(profile), None).test_client()
+    for page in ("/", "/serves", "/status"):
+        answer = tiled.get(page)
+        directives = _directives(answer.headers["Content-Security-Policy"])
+        assert directives["img-src"] == ["'self'", "data:", "https://*.tiles.example.org"]
+        assert directives["default-src"] == ["'self'"]
+        html = answer.get_data(as_text=True)
+        assert f'data-tiles="{url}"' in html
+        assert 'data-tiles-attribution="Example &lt;Tiles&gt;"' in html
+
+
+def test_without_a_store_the_dashboard_reads_the_requests_file(pages_city, demo_dir):
+    import geopandas as gpd
+    import pandas as pd
+
+    from geo311.web.dashboard import DashboardQuery, build
+
+    view = build(pages_city, DashboardQuery(types=("GRAFFITI",), by="ward"))
+    # oracle: the requests file joined to the ward polygons with geopandas
+    rows = pd.read_csv(demo_dir / "requests.csv", dtype=str)
+    rows = rows[rows["service_code"] == "GRAFFITI"]
+    points = gpd.GeoDataFrame(rows, geometry=gpd.points_from_xy(
+        rows["lon"].astype(float), rows["lat"].astype(float)), crs="EPSG:4326")
+    wards = gpd.read_file(demo_dir / "wards.geojson").to_crs("EPSG:4326")
+    joined = gpd.sjoin(points, wards[["name", "geometry"]], predicate="intersects")
+    counts = joined[~joined.index.duplicated()].groupby("name").size()
+    assert dict(zip(view.table["name"], view.table["count"].astype(int), strict=True)) == \
+        {name: int(counts.get(name, 0)) for name in wards["name"]}

@@ -64,7 +64,72 @@ def test_cli_maps_carry_the_basemap(demo_dir):
     page = hotspot_map(analyze(requests, city.locator, by="ward", method="counts"), requests,
                        city.locator)
     lines = gpd.read_file(demo_dir / "streets.gpkg")
-    assert "Streets" in page
+    assert "Streets" in page and "Water" in page
+    assert page.index("Kessler River") < page.index("Riverside Dr")  # under the streets
     for name in set(lines["FULLNAME"]):  # every street goes in, once, with its name
         assert page.count(f'"name": {json.dumps(name)}') == 1, name
     assert "http://" not in page.replace("http://www.w3.org", "")
+    assert "L.tileLayer" not in page  # no tiles without [maps] tiles or --tiles
+
+
+def test_cli_maps_take_tiles_from_the_profile(demo_dir):
+    from dataclasses import replace
+
+    from geo311.city import City
+    from geo311.hotspots.analysis import analyze
+    from geo311.service.requests import RequestFilter
+
+    url = "https://{s}.tiles.example.org/{z}/{x}/{y}.png"
+    profile = load_profile(demo_dir)
+    profile = replace(profile, maps=replace(profile.maps, tiles=url,
+                                            tiles_attribution="Example Tiles"))
+    city = City.open(profile)
+    requests = city.load_requests(RequestFilter(types=["GRAFFITI"]))
+    page = hotspot_map(analyze(requests, city.locator, by="ward", method="counts"), requests,
+                       city.locator)
+    assert json.dumps(url) in page and "Example Tiles" in page
+
+
+def test_the_basemap_draws_the_profiles_water(demo_dir):
+    water = gpd.read_file(demo_dir / "water.geojson").to_crs("EPSG:4326")
+    basemap = Basemap.from_profile(load_profile(demo_dir))
+    got = basemap.water_features()["features"]
+    assert sorted(f["properties"]["name"] for f in got) == sorted(water["name"])
+    for feature in got:  # the shape itself, simplified by ~5 m at most
+        shape = shapely.from_geojson(json.dumps(feature["geometry"]))
+        truth = water.loc[water["name"] == feature["properties"]["name"], "geometry"].iloc[0]
+        assert shapely.hausdorff_distance(shape, truth) < 1e-4
+    river = water.loc[water["kind"] == "river", "geometry"].iloc[0]
+    x, y = river.representative_point().coords[0]
+    box = (x - 0.001, y - 0.001, x + 0.001, y + 0.001)
+    expected = water[water.intersects(shapely.box(*box))]["name"]
+    assert [f["properties"]["name"] for f in basemap.water_features(box)["features"]] == \
+        list(expected)
+
+
+def test_the_demo_river_runs_beside_riverside_dr_clear_of_lots_and_cross_streets(demo_dir):
+    import pandas as pd
+
+    water = gpd.read_file(demo_dir / "water.geojson").to_crs("EPSG:32611")
+    river = water.loc[water["kind"] == "river", "geometry"].iloc[0]
+    lines = gpd.read_file(demo_dir / "streets.gpkg").to_crs("EPSG:32611")
+    drive = lines[lines["FULLNAME"] == "Riverside Dr"]
+    assert not drive.intersects(river).any()
+    assert drive.distance(river).max() < 20  # alongside it, all the way
+    crossing = lines[lines.intersects(river)]
+    # bridges of the north-south streets and the diagonals; no east-west street crosses it
+    assert len(crossing) > 10 and not crossing["PREDIR"].isin(["E", "W"]).any()
+    points = pd.read_csv(demo_dir / "address_points.csv")
+    lots = gpd.GeoSeries(gpd.points_from_xy(points["Longitude"], points["Latitude"]),
+                         crs="EPSG:4326").to_crs("EPSG:32611")
+    assert not lots.intersects(water.union_all()).any()
+
+
+def test_water_is_drawn_only_when_the_profile_names_it(demo_dir, tmp_path):
+    for item in demo_dir.iterdir():
+        if item.name != "profile.toml":
+            (tmp_path / item.name).symlink_to(item)
+    text = (demo_dir / "profile.toml").read_text()
+    assert 'water = "water.geojson"\n' in text
+    (tmp_path / "profile.toml").write_text(text.replace('water = "water.geojson"\n', ""))
+    assert len(Basemap.from_profile(load_profile(tmp_path)).water) == 0

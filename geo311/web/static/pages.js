@@ -60,18 +60,28 @@
   var STREET_ZOOM = 15;
 
   function addBasemap(map, url) {
+    var tiles = document.body.dataset.tiles;
+    if (tiles) {
+      L.tileLayer(tiles, {maxZoom: 19}).addTo(map);
+      L.control.attribution({prefix: false}).addAttribution(textNode(document.body.dataset.tilesAttribution).innerHTML).addTo(map);
+    }
     if (!url) { return; }
+    map.createPane("water").style.zIndex = 340;
     map.createPane("basemap").style.zIndex = 350;
+    var water = L.layerGroup().addTo(map);
     var group = L.layerGroup().addTo(map);
     var serial = 0;
     function refresh() {
       var mine = ++serial;
-      if (map.getZoom() < STREET_ZOOM) { group.clearLayers(); return; }
       var b = map.getBounds();
       var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(5); });
       fetch(url + "?bbox=" + bbox.join(","), {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (data) {
         if (mine !== serial) { return; }
+        water.clearLayers();
+        L.geoJSON(data.water, {pane: "water", interactive: false,
+          style: {color: "#6a9ec9", weight: 2, fillColor: "#b9d6ee", fillOpacity: 0.9, className: "water"}}).addTo(water);
         group.clearLayers();
+        if (map.getZoom() < STREET_ZOOM) { return; }
         L.geoJSON(data.streets, {pane: "basemap", interactive: false,
           style: {color: "#a8a8a8", weight: 3, opacity: 0.9, className: "street"}}).addTo(group);
         data.labels.forEach(function (label) {
