@@ -21,7 +21,8 @@ from geo311.service.store.models import (
     StatusHistory,
 )
 
-__all__ = ["ID_BYTES", "child_rows", "new_id", "request_row", "stored_requests"]
+__all__ = ["ID_BYTES", "PUBLIC_COLUMNS", "child_rows", "new_id", "public_rows", "request_row",
+           "stored_requests"]
 
 ID_BYTES = 16
 """Random bytes of a request id and of a token (128 bits)."""
@@ -73,22 +74,29 @@ def child_rows(pk: int, new: NewRequest, actor: str,
     }
 
 
-def _children(connection: Connection, pks: Sequence[int]) -> tuple[dict, dict]:
-    """Attributes and first media URL of the requests ``pks``."""
+def _attributes(connection: Connection, pks: Sequence[int]) -> dict[int, dict[str, list[str]]]:
+    """The attributes (code: values in order) of the requests ``pks``, in one query."""
     attributes: dict[int, dict[str, list[str]]] = defaultdict(dict)
-    media: dict[int, str] = {}
     if not pks:
-        return attributes, media
+        return attributes
     for pk, code, value in connection.execute(
             select(ATTRIBUTES.c.request_pk, ATTRIBUTES.c.code, ATTRIBUTES.c.value)
             .where(ATTRIBUTES.c.request_pk.in_(pks))
             .order_by(ATTRIBUTES.c.request_pk, ATTRIBUTES.c.code, ATTRIBUTES.c.position)):
         attributes[pk].setdefault(code, []).append(value)
+    return attributes
+
+
+def _media(connection: Connection, pks: Sequence[int]) -> dict[int, str]:
+    """The first media URL of each of the requests ``pks`` that has one, in one query."""
+    media: dict[int, str] = {}
+    if not pks:
+        return media
     for pk, url in connection.execute(
             select(MEDIA.c.request_pk, MEDIA.c.url).where(MEDIA.c.request_pk.in_(pks))
             .order_by(MEDIA.c.pk)):
         media.setdefault(pk, url)
-    return attributes, media
+    return media
 
 
 _FIELDS = ("service_code", "service_name", "lon", "lat", "address", "address_id", "zipcode",
@@ -100,7 +108,8 @@ _FIELDS = ("service_code", "service_name", "lon", "lat", "address", "address_id"
 
 def stored_requests(connection: Connection, rows: Sequence[Row]) -> list[StoredRequest]:
     """The :class:`StoredRequest` of each ``requests`` row, in order."""
-    attributes, media = _children(connection, [row.pk for row in rows])
+    pks = [row.pk for row in rows]
+    attributes, media = _attributes(connection, pks), _media(connection, pks)
     answers = []
     for row in rows:
         values = row._mapping
@@ -111,4 +120,35 @@ def stored_requests(connection: Connection, rows: Sequence[Row]) -> list[StoredR
             media_url=media.get(row.pk),
             contact=Contact(**{name: values[name] for name in CONTACT_FIELDS}),
         ))
+    return answers
+
+
+PUBLIC_COLUMNS = (
+    T.c.pk, T.c.service_request_id, T.c.status, T.c.status_notes, T.c.service_name,
+    T.c.service_code, T.c.description, T.c.agency_responsible, T.c.service_notice,
+    T.c.requested_datetime, T.c.updated_datetime, T.c.expected_datetime, T.c.closed_datetime,
+    T.c.address, T.c.address_id, T.c.zipcode, T.c.lat, T.c.lon.label("long"),
+    T.c.districts_json, T.c.duplicate_of)
+"""The ``requests`` columns :func:`public_rows` reads (no contact, token or staff field)."""
+
+
+def public_rows(connection: Connection, rows: Sequence[Row], *,
+                attributes: bool = False) -> list[dict[str, Any]]:
+    """Each row of :data:`PUBLIC_COLUMNS` as the values of :meth:`StoredRequest.public_values`
+    (plus ``attributes``, ``{code: [values]}``, when asked), in order.
+
+    The media URLs (and the attributes) of the whole page come in one query each.
+    """
+    pks = [row[0] for row in rows]
+    media = _media(connection, pks)
+    found = _attributes(connection, pks) if attributes else None
+    names = [column.name for column in PUBLIC_COLUMNS[1:]]
+    answers = []
+    for row in rows:
+        values = dict(zip(names, row[1:], strict=True))
+        values["districts"] = json.loads(values.pop("districts_json") or "{}")
+        values["media_url"] = media.get(row[0])
+        if found is not None:
+            values["attributes"] = found.get(row[0], {})
+        answers.append(values)
     return answers

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sqlalchemy import Connection, and_, func, insert, select, update
 
 from geo311.errors import InputError, NotFoundError
@@ -34,8 +35,10 @@ from geo311.service.store.engine import Engines, connect, migrate
 from geo311.service.store.models import AuditEntry, Note, Request, RequestDistrict
 from geo311.service.store.rows import (
     HISTORY,
+    PUBLIC_COLUMNS,
     child_rows,
     new_id,
+    public_rows,
     request_row,
     stored_requests,
 )
@@ -195,6 +198,43 @@ class Store:
         statement = statement.order_by(*newest).limit(query.limit).offset(query.offset)
         with self.engines.read.connect() as connection:
             return stored_requests(connection, connection.execute(statement).all())
+
+    def list_public(self, query: RequestQuery, *,
+                    attributes: bool = False) -> list[dict[str, Any]]:
+        """What :meth:`list_requests` gives, as the values of ``StoredRequest.public_values()``
+        (plus ``attributes`` when asked): one select of the public columns, no contact.
+
+        The lean read path of the public ``GET requests``: rows go straight to dicts and the
+        media URLs (and attributes) of the page come in one query each.
+        """
+        statement, newest = self._selection(query, *PUBLIC_COLUMNS)
+        statement = statement.order_by(*newest).limit(query.limit).offset(query.offset)
+        with self.engines.read.connect() as connection:
+            return public_rows(connection, connection.execute(statement).all(),
+                               attributes=attributes)
+
+    def request_frame(self, query: RequestQuery, columns: Sequence[str], *,
+                      max_rows: int) -> pd.DataFrame:
+        """The ``requests`` columns ``columns`` of every request ``query`` selects (its
+        limit and offset ignored), newest first, in one streaming select.
+
+        At most ``max_rows + 1`` rows are read, so a caller sees that more than
+        ``max_rows`` match.
+
+        Raises
+        ------
+        InputError
+            For a name that is not a column of ``requests``.
+        """
+        unknown = [name for name in columns if name not in T.c]
+        if unknown:
+            raise InputError(f"no request column {', '.join(map(repr, unknown))}",
+                             field="columns")
+        statement, newest = self._selection(query, *(T.c[name] for name in columns))
+        statement = statement.order_by(*newest).limit(max_rows + 1)
+        with self.engines.read.connect() as connection:
+            result = connection.execution_options(yield_per=10_000).execute(statement)
+            return pd.DataFrame.from_records(list(result), columns=list(columns))
 
     def count_requests(self, query: RequestQuery | None = None) -> int:
         """How many requests ``query`` selects, ignoring its limit (default: all)."""

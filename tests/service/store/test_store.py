@@ -264,3 +264,40 @@ def test_spatial_index_is_used(store):
             plan = connection.execute(text("EXPLAIN QUERY PLAN " + str(statement.compile(
                 connection, compile_kwargs={"literal_binds": True})))).all()
             assert "request_rtree" in " ".join(str(row) for row in plan)
+
+
+def _as_public(values: dict) -> dict:
+    """A ``list_public`` row as ``StoredRequest.public()`` writes it (ISO times)."""
+    return {name: value.isoformat() if isinstance(value, datetime) else value
+            for name, value in values.items()}
+
+
+@pytest.mark.parametrize("query", [
+    dict(service_codes=["Q_A", "Q_B", "Q_C", "L_M"]),
+    dict(districts={"ward": ["2"]}, start="2025-02-01", end="2025-03-03"),
+    dict(districts={"ward": ["1", "3"], "police": ["S"]}, statuses=["open"], limit=50,
+         offset=20),
+    dict(bbox=(-118.302, 34.098, -118.297, 34.103)),
+])
+def test_list_public_equals_the_full_public_answer(store, population, query):
+    """The lean read path gives what the full rows' ``public()`` gives, in the same order,
+    and the attributes only when asked."""
+    if not store.count_requests(RequestQuery(service_codes=["L_M"])):
+        store.insert_many([NewRequest(
+            "L_M", lon=-118.3, lat=34.1, districts={"ward": "2", "police": "S"},
+            requested_datetime=datetime(2025, 2, 10, 12, i, 30, 250_000, tzinfo=UTC),
+            attributes={"SIZE": ["large"], "WHERE": ["lane", "curb"]} if i % 2 else {},
+            media_url=f"https://example.org/{i}.jpg" if i % 3 else None, contact=CONTACT,
+            source="import:test", external_id=f"lm{i}")
+            for i in range(6)], "test")
+    full = store.list_requests(RequestQuery(**query))
+    lean = store.list_public(RequestQuery(**query))
+    assert len(full) > 0
+    assert [_as_public(values) for values in lean] == [r.public() for r in full]
+    assert all("attributes" not in values for values in lean)
+    with_attributes = store.list_public(RequestQuery(**query), attributes=True)
+    assert [values.pop("attributes") for values in with_attributes] == \
+        [r.attributes for r in full]
+    assert with_attributes == lean
+    if "L_M" in query.get("service_codes", ()):  # the sample holds media and attributes
+        assert any(r.media_url for r in full) and any(r.attributes for r in full)
