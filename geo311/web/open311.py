@@ -203,9 +203,9 @@ def _flag(name: str) -> bool:
 
 
 def request_row(values: Mapping[str, Any], *, extensions: bool = False) -> dict[str, Any]:
-    """A request's public values (``StoredRequest.public_values()`` or a row of
-    ``Store.list_public``; ``attributes`` too with extensions) as a GeoReport ``request``
-    (public fields only, in the spec's order)."""
+    """A request's public values (``StoredRequest.public_values()`` with ``attributes``, or
+    a row of ``Store.list_public``) as a GeoReport ``request`` (public fields only, in the
+    spec's order; ``attributes``, ``districts`` and ``duplicate_of`` with extensions)."""
     row: dict[str, Any] = {
         "service_request_id": values["service_request_id"],
         "status": "closed" if values["status"] == "closed" else "open",
@@ -373,7 +373,7 @@ def list_requests(fmt: str) -> Response:
             start=start, end=end + INSTANT, districts=_districts(jurisdiction),
             limit=MAX_ROWS)
     rows = [request_row(values, extensions=extensions)
-            for values in store.list_public(query, attributes=extensions)]
+            for values in store.list_public(query, extensions=extensions)]
     return _answer(rows, "service_requests", fmt)
 
 

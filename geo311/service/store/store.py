@@ -35,9 +35,9 @@ from geo311.service.store.engine import Engines, connect, migrate
 from geo311.service.store.models import AuditEntry, Note, Request, RequestDistrict
 from geo311.service.store.rows import (
     HISTORY,
-    PUBLIC_COLUMNS,
     child_rows,
     new_id,
+    public_columns,
     public_rows,
     request_row,
     stored_requests,
@@ -106,10 +106,9 @@ class Store:
         now = utc_now()
         rows = [request_row(new, new_id(), new_id(), new.closed_datetime or (
             now if new.source in LIVE_SOURCES else new.requested_datetime)) for new in news]
-        connection.execute(insert(T), rows)  # executemany: no RETURNING, read the keys back
-        ids = [row["service_request_id"] for row in rows]
-        pks = dict(connection.execute(select(T.c.service_request_id, T.c.pk).where(
-            T.c.service_request_id.in_(ids))).all())
+        # one batched INSERT ... RETURNING (in any order: matched back by id), no SELECT
+        pks = dict(connection.execute(
+            insert(T).returning(T.c.service_request_id, T.c.pk), rows).all())
         children: dict[Any, list[dict[str, Any]]] = {}
         for new, row in zip(news, rows, strict=True):
             pk = pks[row["service_request_id"]]
@@ -200,18 +199,20 @@ class Store:
             return stored_requests(connection, connection.execute(statement).all())
 
     def list_public(self, query: RequestQuery, *,
-                    attributes: bool = False) -> list[dict[str, Any]]:
-        """What :meth:`list_requests` gives, as the values of ``StoredRequest.public_values()``
-        (plus ``attributes`` when asked): one select of the public columns, no contact.
+                    extensions: bool = False) -> list[dict[str, Any]]:
+        """What :meth:`list_requests` selects, as the values of
+        ``StoredRequest.public_values()``: with ``extensions`` all of them plus
+        ``attributes``, without them less ``districts`` and ``duplicate_of``.
 
-        The lean read path of the public ``GET requests``: rows go straight to dicts and the
-        media URLs (and attributes) of the page come in one query each.
+        The lean read path of the public ``GET requests``: one select of the public
+        columns (media URL included), rows straight to dicts, no contact read; the
+        attributes of a page come in one more query, only with ``extensions``.
         """
-        statement, newest = self._selection(query, *PUBLIC_COLUMNS)
+        statement, newest = self._selection(
+            query, *public_columns(self.dialect, extensions=extensions))
         statement = statement.order_by(*newest).limit(query.limit).offset(query.offset)
         with self.engines.read.connect() as connection:
-            return public_rows(connection, connection.execute(statement).all(),
-                               attributes=attributes)
+            return public_rows(connection, statement, extensions=extensions)
 
     def request_frame(self, query: RequestQuery, columns: Sequence[str], *,
                       max_rows: int) -> pd.DataFrame:
