@@ -50,6 +50,7 @@ T = Request.__table__
 DISTRICTS = RequestDistrict.__table__
 NOTES = Note.__table__
 AUDIT = AuditEntry.__table__
+FIRST_DISTRICT = DISTRICTS.alias("first_district")  # built once: an alias copies its columns
 
 
 LIVE_SOURCES = ("api", "open311")
@@ -165,7 +166,7 @@ class Store:
         layers = list(query.districts.items())
         if layers:
             layer, ids = layers[0]
-            first = DISTRICTS.alias("first_district")
+            first = FIRST_DISTRICT
             source = T.join(first, and_(first.c.request_pk == T.c.pk, first.c.layer == layer,
                                         first.c.district.in_(ids)))
             newest = (first.c.requested_datetime.desc(), first.c.request_pk.desc())
