@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, String, and_, func, insert, select, type_coerce, update
 
 from geo311.errors import InputError, NotFoundError
 from geo311.service.records import (
@@ -32,7 +32,13 @@ from geo311.service.records import (
 )
 from geo311.service.store import keys
 from geo311.service.store.engine import Engines, connect, migrate
-from geo311.service.store.models import AuditEntry, Note, Request, RequestDistrict
+from geo311.service.store.models import (
+    AuditEntry,
+    Note,
+    Request,
+    RequestDistrict,
+    UTCDateTime,
+)
 from geo311.service.store.rows import (
     HISTORY,
     child_rows,
@@ -218,7 +224,8 @@ class Store:
     def request_frame(self, query: RequestQuery, columns: Sequence[str], *,
                       max_rows: int) -> pd.DataFrame:
         """The ``requests`` columns ``columns`` of every request ``query`` selects (its
-        limit and offset ignored), newest first, in one streaming select.
+        limit and offset ignored), newest first, in one streaming select; times as
+        ``datetime64[ns, UTC]`` (SQLite's UTC text parsed by pandas in one pass).
 
         At most ``max_rows + 1`` rows are read, so a caller sees that more than
         ``max_rows`` match.
@@ -232,11 +239,21 @@ class Store:
         if unknown:
             raise InputError(f"no request column {', '.join(map(repr, unknown))}",
                              field="columns")
-        statement, newest = self._selection(query, *(T.c[name] for name in columns))
+        times = [name for name in columns if isinstance(T.c[name].type, UTCDateTime)]
+        selected = [type_coerce(T.c[name], String).label(name)
+                    if name in times and self.dialect == "sqlite" else T.c[name]
+                    for name in columns]
+        statement, newest = self._selection(query, *selected)
         statement = statement.order_by(*newest).limit(max_rows + 1)
-        with self.engines.read.connect() as connection:
+        # PostgreSQL streams through a server-side cursor, which needs a transaction (its
+        # read engine runs in autocommit); on SQLite the write engine would lock writers
+        engine = self.engines.write if self.dialect == "postgresql" else self.engines.read
+        with engine.connect() as connection:
             result = connection.execution_options(yield_per=10_000).execute(statement)
-            return pd.DataFrame.from_records(list(result), columns=list(columns))
+            frame = pd.DataFrame([tuple(row) for row in result], columns=list(columns))
+        for name in times:
+            frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601")
+        return frame
 
     def count_requests(self, query: RequestQuery | None = None) -> int:
         """How many requests ``query`` selects, ignoring its limit (default: all)."""

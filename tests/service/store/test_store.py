@@ -303,3 +303,22 @@ def test_list_public_equals_the_full_public_answer(store, population, query):
         for r in full]
     if "L_M" in query.get("service_codes", ()):  # the sample holds media and attributes
         assert any(r.media_url for r in full) and any(r.attributes for r in full)
+
+
+def test_request_frame_equals_the_listed_requests(store, population):
+    """The streaming column read of the analyses gives the rows list_requests pages
+    through, in the same order, times as UTC datetimes; too many rows show as one more."""
+    query = RequestQuery(service_codes=["Q_A", "Q_B"], districts={"ward": ["1", "2"]})
+    columns = ["service_request_id", "requested_datetime", "closed_datetime", "lon", "status"]
+    frame = store.request_frame(query, columns, max_rows=1000)
+    full = store.list_requests(query)
+    assert len(full) > 0
+    assert frame["service_request_id"].tolist() == [r.service_request_id for r in full]
+    assert frame["requested_datetime"].tolist() == [r.requested_datetime for r in full]
+    assert str(frame["requested_datetime"].dtype).endswith("UTC]")
+    assert [None if pd.isna(t) else t for t in frame["closed_datetime"]] == \
+        [r.closed_datetime for r in full]
+    assert frame["lon"].tolist() == [r.lon for r in full]
+    assert len(store.request_frame(query, columns, max_rows=5)) == 6
+    with pytest.raises(InputError, match="nothing"):
+        store.request_frame(query, ["status", "nothing"], max_rows=5)
