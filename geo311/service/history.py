@@ -1,8 +1,8 @@
 """The stored requests as a :class:`~geo311.service.requests.Requests` table, for the
 analyses (hot spots, crew reallocation) that read exports.
 
-The store is read page by page (``RequestQuery`` allows at most 1,000 rows a page) under
-the same filter the export path takes (:class:`~geo311.service.requests.RequestFilter`:
+The store is read in one streaming select of the columns needed (``Store.request_frame``)
+under the same filter the export path takes (:class:`~geo311.service.requests.RequestFilter`:
 types are service codes here). Rows without a location stay, with ``valid`` False and a
 reason, as the export loader keeps them.
 """
@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from geo311.errors import InputError
-from geo311.service.records import MAX_LIMIT, RequestQuery
+from geo311.service.records import RequestQuery
 from geo311.service.requests import LoadReport, RequestFilter, Requests
 
 if TYPE_CHECKING:
@@ -31,10 +31,14 @@ MAX_ROWS = 500_000
 NO_LOCATION = "missing coordinates"
 
 
-def _query(rows: RequestFilter, offset: int) -> RequestQuery:
+COLUMNS = ("service_request_id", "service_code", "requested_datetime", "closed_datetime",
+           "status", "lon", "lat", "address")
+
+
+def _query(rows: RequestFilter) -> RequestQuery:
     return RequestQuery(service_codes=rows.types, statuses=rows.status,
                         start=rows.start, end=rows.end, districts=dict(rows.districts),
-                        bbox=rows.bbox, limit=MAX_LIMIT, offset=offset)
+                        bbox=rows.bbox)
 
 
 def stored_requests(store: Store, rows: RequestFilter, locator: Locator) -> Requests:
@@ -45,30 +49,24 @@ def stored_requests(store: Store, rows: RequestFilter, locator: Locator) -> Requ
     InputError
         If no stored request matches, or more than :data:`MAX_ROWS` do.
     """
-    found = []
-    while True:
-        page = store.list_requests(_query(rows, len(found)))
-        found.extend(page)
-        if len(page) < MAX_LIMIT:
-            break
-        if len(found) > MAX_ROWS:
-            raise InputError(f"more than {MAX_ROWS:,} requests match {rows.describe()}; "
-                             "narrow the filter")
-    if not found:
+    found = store.request_frame(_query(rows), COLUMNS, max_rows=MAX_ROWS)
+    if len(found) > MAX_ROWS:
+        raise InputError(f"more than {MAX_ROWS:,} requests match {rows.describe()}; "
+                         "narrow the filter")
+    if found.empty:
         raise InputError(f"no stored request matches {rows.describe()}")
-    created = pd.to_datetime([r.requested_datetime for r in found], utc=True)
-    closed = pd.to_datetime([r.closed_datetime for r in found], utc=True)
-    lon = np.array([np.nan if r.lon is None else r.lon for r in found], dtype=float)
-    lat = np.array([np.nan if r.lat is None else r.lat for r in found], dtype=float)
+    lon = found["lon"].astype(float).to_numpy()
+    lat = found["lat"].astype(float).to_numpy()
     usable = np.isfinite(lon) & np.isfinite(lat)
     frame = pd.DataFrame({
-        "id": [r.service_request_id for r in found],
-        "type": [r.service_code for r in found],
-        "created": created, "closed": closed,
-        "status": [r.status for r in found],
-        "is_closed": [r.status == "closed" for r in found],
+        "id": found["service_request_id"].to_numpy(),
+        "type": found["service_code"].to_numpy(),
+        "created": pd.to_datetime(found["requested_datetime"], utc=True),
+        "closed": pd.to_datetime(found["closed_datetime"], utc=True),
+        "status": found["status"].to_numpy(),
+        "is_closed": (found["status"] == "closed").to_numpy(),
         "lon": lon, "lat": lat,
-        "address": [r.address for r in found],
+        "address": found["address"].to_numpy(),
         "reason": np.where(usable, None, NO_LOCATION),
         "valid": usable,
     })

@@ -236,6 +236,12 @@ class StoredRequest(NewRequest):
             return dict(value)
         return value
 
+    def public_values(self) -> dict[str, Any]:
+        """The fields of :meth:`public` as stored (times as aware datetimes)."""
+        values = {name: getattr(self, "lon" if name == "long" else name) for name in _PUBLIC}
+        values["districts"] = dict(self.districts)
+        return values
+
     def public(self) -> dict[str, Any]:
         """The request for anyone: Open311 fields, ISO 8601 times, no contact field."""
         return {name: self._value(name) for name in _PUBLIC}
@@ -321,6 +327,12 @@ class StatusUpdate:
     description: str | None
     actor: str
     media_url: str | None = None
+
+    def public_values(self) -> dict[str, Any]:
+        """The fields of :meth:`public` as stored (times as aware datetimes)."""
+        values = {name: getattr(self, "lon" if name == "long" else name) for name in _PUBLIC}
+        values["districts"] = dict(self.districts)
+        return values
 
     def public(self) -> dict[str, Any]:
         """The update with its time in ISO 8601 (the actor is staff-only, left out)."""

@@ -43,7 +43,6 @@ from geo311.service.records import (
     STATUSES,
     RequestQuery,
     StatusUpdate,
-    StoredRequest,
 )
 from geo311.web.errors import error_response
 from geo311.web.georeport_format import iso8601, render
@@ -206,32 +205,34 @@ def _flag(name: str) -> bool:
     raise InputError(f"{name} must be true or false", field=name)
 
 
-def request_row(stored: StoredRequest, *, extensions: bool = False) -> dict[str, Any]:
-    """A stored request as a GeoReport ``request`` (public fields only, in the spec's order)."""
+def request_row(values: Mapping[str, Any], *, extensions: bool = False) -> dict[str, Any]:
+    """A request's public values (``StoredRequest.public_values()`` with ``attributes``, or
+    a row of ``Store.list_public``) as a GeoReport ``request`` (public fields only, in the
+    spec's order; ``attributes``, ``districts`` and ``duplicate_of`` with extensions)."""
     row: dict[str, Any] = {
-        "service_request_id": stored.service_request_id,
-        "status": "closed" if stored.status == "closed" else "open",
-        "status_notes": stored.status_notes,
-        "service_name": stored.service_name,
-        "service_code": stored.service_code,
-        "description": stored.description,
-        "agency_responsible": stored.agency_responsible,
-        "service_notice": stored.service_notice,
-        "requested_datetime": iso8601(stored.requested_datetime),
-        "updated_datetime": iso8601(stored.updated_datetime),
-        "expected_datetime": iso8601(stored.expected_datetime),
-        "address": stored.address,
-        "address_id": stored.address_id,
-        "zipcode": stored.zipcode,
-        "lat": stored.lat,
-        "long": stored.lon,
-        "media_url": stored.media_url,
+        "service_request_id": values["service_request_id"],
+        "status": "closed" if values["status"] == "closed" else "open",
+        "status_notes": values["status_notes"],
+        "service_name": values["service_name"],
+        "service_code": values["service_code"],
+        "description": values["description"],
+        "agency_responsible": values["agency_responsible"],
+        "service_notice": values["service_notice"],
+        "requested_datetime": iso8601(values["requested_datetime"]),
+        "updated_datetime": iso8601(values["updated_datetime"]),
+        "expected_datetime": iso8601(values["expected_datetime"]),
+        "address": values["address"],
+        "address_id": values["address_id"],
+        "zipcode": values["zipcode"],
+        "lat": values["lat"],
+        "long": values["long"],
+        "media_url": values["media_url"],
     }
     if extensions:
         row["attributes"] = [{"code": code, "value": value}
-                             for code, values in stored.attributes.items() for value in values]
-        row["districts"] = dict(stored.districts)
-        row["duplicate_of"] = stored.duplicate_of
+                             for code, found in values["attributes"].items() for value in found]
+        row["districts"] = dict(values["districts"])
+        row["duplicate_of"] = values["duplicate_of"]
     return row
 
 
@@ -366,7 +367,8 @@ def get_request(request_id: str, fmt: str) -> Response:
     stored = _store(_jurisdiction()).get_request(request_id)
     if stored is None:
         raise NotFoundError(f"service_request_id {shown(request_id)} was not found")
-    return _answer([request_row(stored, extensions=_flag("extensions"))],
+    values = {**stored.public_values(), "attributes": stored.attributes}
+    return _answer([request_row(values, extensions=_flag("extensions"))],
                    "service_requests", fmt)
 
 
@@ -387,7 +389,8 @@ def list_requests(fmt: str) -> Response:
             statuses=comma_list(args.get("status"), "status", allowed=STATUSES),
             start=start, end=end + INSTANT, districts=_districts(jurisdiction),
             limit=MAX_ROWS)
-    rows = [request_row(stored, extensions=extensions) for stored in store.list_requests(query)]
+    rows = [request_row(values, extensions=extensions)
+            for values in store.list_public(query, extensions=extensions)]
     return _answer(rows, "service_requests", fmt)
 
 

@@ -28,6 +28,8 @@ DEFAULT_DB = Path("var/geo311.sqlite")
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
 MIGRATION_LOCK = 311_009  # PostgreSQL advisory lock id held while migrating
+POOL_SIZE = 8       # PostgreSQL connections kept per process (a worker runs 4 threads)
+POOL_OVERFLOW = 8   # and opened beyond them under a burst
 
 
 def database_url(url: str | None = None) -> str:
@@ -85,8 +87,9 @@ def _sqlite_engine(url: str, begin: str) -> Engine:
 
 @dataclass(frozen=True)
 class Engines:
-    """The store's engines: ``read`` (plain transactions) and ``write`` (SQLite:
-    ``BEGIN IMMEDIATE``; PostgreSQL: the same engine as ``read``)."""
+    """The store's engines: ``read`` (SQLite: plain transactions; PostgreSQL:
+    autocommit) and ``write`` (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: plain
+    transactions on the same pool as ``read``)."""
 
     read: Engine
     write: Engine
@@ -108,8 +111,11 @@ def connect(url: str | None = None) -> Engines:
     url = database_url(url)
     if url.startswith("sqlite"):
         return Engines(_sqlite_engine(url, "BEGIN"), _sqlite_engine(url, "BEGIN IMMEDIATE"), url)
-    engine = create_engine(url, pool_pre_ping=True)
-    return Engines(engine, engine, url)
+    # No pre-ping (a round trip per checkout): a connection the server dropped fails one
+    # call, and SQLAlchemy then replaces the pool's connections. Reads run in autocommit:
+    # no BEGIN and ROLLBACK round trips around a SELECT.
+    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+    return Engines(engine.execution_options(isolation_level="AUTOCOMMIT"), engine, url)
 
 
 def _head() -> str:

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Connection, and_, func, insert, select, update
+import pandas as pd
+from sqlalchemy import Connection, String, and_, func, insert, select, type_coerce, update
 
 from geo311.errors import InputError, NotFoundError
 from geo311.service.records import (
@@ -32,11 +33,19 @@ from geo311.service.records import (
 )
 from geo311.service.store import keys
 from geo311.service.store.engine import Engines, connect, migrate
-from geo311.service.store.models import AuditEntry, Note, Request, RequestDistrict
+from geo311.service.store.models import (
+    AuditEntry,
+    Note,
+    Request,
+    RequestDistrict,
+    UTCDateTime,
+)
 from geo311.service.store.rows import (
     HISTORY,
     child_rows,
     new_id,
+    public_columns,
+    public_rows,
     request_row,
     stored_requests,
 )
@@ -48,6 +57,7 @@ T = Request.__table__
 DISTRICTS = RequestDistrict.__table__
 NOTES = Note.__table__
 AUDIT = AuditEntry.__table__
+FIRST_DISTRICT = DISTRICTS.alias("first_district")  # built once: an alias copies its columns
 
 
 LIVE_SOURCES = ("api", "open311")
@@ -112,10 +122,9 @@ class Store:
         now = utc_now()
         rows = [request_row(new, new_id(), new_id(), new.closed_datetime or (
             now if new.source in LIVE_SOURCES else new.requested_datetime)) for new in news]
-        connection.execute(insert(T), rows)  # executemany: no RETURNING, read the keys back
-        ids = [row["service_request_id"] for row in rows]
-        pks = dict(connection.execute(select(T.c.service_request_id, T.c.pk).where(
-            T.c.service_request_id.in_(ids))).all())
+        # one batched INSERT ... RETURNING (in any order: matched back by id), no SELECT
+        pks = dict(connection.execute(
+            insert(T).returning(T.c.service_request_id, T.c.pk), rows).all())
         children: dict[Any, list[dict[str, Any]]] = {}
         for new, row in zip(news, rows, strict=True):
             pk = pks[row["service_request_id"]]
@@ -172,7 +181,7 @@ class Store:
         layers = list(query.districts.items())
         if layers:
             layer, ids = layers[0]
-            first = DISTRICTS.alias("first_district")
+            first = FIRST_DISTRICT
             source = T.join(first, and_(first.c.request_pk == T.c.pk, first.c.layer == layer,
                                         first.c.district.in_(ids)))
             newest = (first.c.requested_datetime.desc(), first.c.request_pk.desc())
@@ -204,6 +213,56 @@ class Store:
         statement = statement.order_by(*newest).limit(query.limit).offset(query.offset)
         with self.engines.read.connect() as connection:
             return stored_requests(connection, connection.execute(statement).all())
+
+    def list_public(self, query: RequestQuery, *,
+                    extensions: bool = False) -> list[dict[str, Any]]:
+        """What :meth:`list_requests` selects, as the values of
+        ``StoredRequest.public_values()``: with ``extensions`` all of them plus
+        ``attributes``, without them less ``districts`` and ``duplicate_of``.
+
+        The lean read path of the public ``GET requests``: one select of the public
+        columns (media URL included), rows straight to dicts, no contact read; the
+        attributes of a page come in one more query, only with ``extensions``.
+        """
+        statement, newest = self._selection(
+            query, *public_columns(self.dialect, extensions=extensions))
+        statement = statement.order_by(*newest).limit(query.limit).offset(query.offset)
+        with self.engines.read.connect() as connection:
+            return public_rows(connection, statement, extensions=extensions)
+
+    def request_frame(self, query: RequestQuery, columns: Sequence[str], *,
+                      max_rows: int) -> pd.DataFrame:
+        """The ``requests`` columns ``columns`` of every request ``query`` selects (its
+        limit and offset ignored), newest first, in one streaming select; times as
+        ``datetime64[ns, UTC]`` (SQLite's UTC text parsed by pandas in one pass).
+
+        At most ``max_rows + 1`` rows are read, so a caller sees that more than
+        ``max_rows`` match.
+
+        Raises
+        ------
+        InputError
+            For a name that is not a column of ``requests``.
+        """
+        unknown = [name for name in columns if name not in T.c]
+        if unknown:
+            raise InputError(f"no request column {', '.join(map(repr, unknown))}",
+                             field="columns")
+        times = [name for name in columns if isinstance(T.c[name].type, UTCDateTime)]
+        selected = [type_coerce(T.c[name], String).label(name)
+                    if name in times and self.dialect == "sqlite" else T.c[name]
+                    for name in columns]
+        statement, newest = self._selection(query, *selected)
+        statement = statement.order_by(*newest).limit(max_rows + 1)
+        # PostgreSQL streams through a server-side cursor, which needs a transaction (its
+        # read engine runs in autocommit); on SQLite the write engine would lock writers
+        engine = self.engines.write if self.dialect == "postgresql" else self.engines.read
+        with engine.connect() as connection:
+            result = connection.execution_options(yield_per=10_000).execute(statement)
+            frame = pd.DataFrame([tuple(row) for row in result], columns=list(columns))
+        for name in times:
+            frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601")
+        return frame
 
     def count_requests(self, query: RequestQuery | None = None) -> int:
         """How many requests ``query`` selects, ignoring its limit (default: all)."""

@@ -264,3 +264,61 @@ def test_spatial_index_is_used(store):
             plan = connection.execute(text("EXPLAIN QUERY PLAN " + str(statement.compile(
                 connection, compile_kwargs={"literal_binds": True})))).all()
             assert "request_rtree" in " ".join(str(row) for row in plan)
+
+
+def _as_public(values: dict) -> dict:
+    """A ``list_public`` row as ``StoredRequest.public()`` writes it (ISO times)."""
+    return {name: value.isoformat() if isinstance(value, datetime) else value
+            for name, value in values.items()}
+
+
+@pytest.mark.parametrize("query", [
+    dict(service_codes=["Q_A", "Q_B", "Q_C", "L_M"]),
+    dict(districts={"ward": ["2"]}, start="2025-02-01", end="2025-03-03"),
+    dict(districts={"ward": ["1", "3"], "police": ["S"]}, statuses=["open"], limit=50,
+         offset=20),
+    dict(bbox=(-118.302, 34.098, -118.297, 34.103)),
+])
+def test_list_public_equals_the_full_public_answer(store, population, query):
+    """The lean read path gives what the full rows' ``public()`` gives, in the same order
+    (with extensions: all of it and the attributes; without: less districts and
+    duplicate_of)."""
+    if not store.count_requests(RequestQuery(service_codes=["L_M"])):
+        store.insert_many([NewRequest(
+            "L_M", lon=-118.3, lat=34.1, districts={"ward": "2", "police": "S"},
+            requested_datetime=datetime(2025, 2, 10, 12, i, 30, 250_000, tzinfo=UTC),
+            attributes={"SIZE": ["large"], "WHERE": ["lane", "curb"]} if i % 2 else {},
+            media_url=f"https://example.org/{i}.jpg" if i % 3 else None, contact=CONTACT,
+            source="import:test", external_id=f"lm{i}")
+            for i in range(6)], "test")
+    full = store.list_requests(RequestQuery(**query))
+    assert len(full) > 0
+    with_extensions = store.list_public(RequestQuery(**query), extensions=True)
+    assert [values.pop("attributes") for values in with_extensions] == \
+        [r.attributes for r in full]
+    assert [_as_public(values) for values in with_extensions] == [r.public() for r in full]
+    lean = store.list_public(RequestQuery(**query))
+    assert [_as_public(values) for values in lean] == [
+        {k: v for k, v in r.public().items() if k not in ("districts", "duplicate_of")}
+        for r in full]
+    if "L_M" in query.get("service_codes", ()):  # the sample holds media and attributes
+        assert any(r.media_url for r in full) and any(r.attributes for r in full)
+
+
+def test_request_frame_equals_the_listed_requests(store, population):
+    """The streaming column read of the analyses gives the rows list_requests pages
+    through, in the same order, times as UTC datetimes; too many rows show as one more."""
+    query = RequestQuery(service_codes=["Q_A", "Q_B"], districts={"ward": ["1", "2"]})
+    columns = ["service_request_id", "requested_datetime", "closed_datetime", "lon", "status"]
+    frame = store.request_frame(query, columns, max_rows=1000)
+    full = store.list_requests(query)
+    assert len(full) > 0
+    assert frame["service_request_id"].tolist() == [r.service_request_id for r in full]
+    assert frame["requested_datetime"].tolist() == [r.requested_datetime for r in full]
+    assert str(frame["requested_datetime"].dtype).endswith("UTC]")
+    assert [None if pd.isna(t) else t for t in frame["closed_datetime"]] == \
+        [r.closed_datetime for r in full]
+    assert frame["lon"].tolist() == [r.lon for r in full]
+    assert len(store.request_frame(query, columns, max_rows=5)) == 6
+    with pytest.raises(InputError, match="nothing"):
+        store.request_frame(query, ["status", "nothing"], max_rows=5)
