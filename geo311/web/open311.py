@@ -43,6 +43,7 @@ from geo311.service.records import (
     STATUSES,
     RequestQuery,
     StatusUpdate,
+    StoredRequest,
 )
 from geo311.web.errors import error_response
 from geo311.web.georeport_format import iso8601, render
