@@ -46,7 +46,7 @@ from geo311.address.validate import redirect_message
 from geo311.errors import InputError
 from geo311.service.definitions import Attribute, ServiceDefinitions
 from geo311.service.duplicates import rank_candidates
-from geo311.service.records import Contact, NewRequest
+from geo311.service.records import CONTACT_FIELDS, Contact, NewRequest, text_or_none
 
 if TYPE_CHECKING:
     from geo311.city import City
@@ -54,7 +54,6 @@ if TYPE_CHECKING:
 __all__ = ["CONTACT_FIELDS", "IntakeDecision", "IntakeError", "IntakeRules", "NearbyOpen",
            "Submission"]
 
-CONTACT_FIELDS = ("email", "phone", "first_name", "last_name", "device_id", "account_id")
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _BAD_CHAR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SUGGESTIONS = 5
@@ -172,10 +171,10 @@ class IntakeRules:
         errors = self._service_errors(sub)
         if errors:
             return IntakeDecision(False, errors)
-        code = _blank(sub.service_code)
+        code = text_or_none(sub.service_code)
         assert code is not None
         attributes, errors = self._attributes(code, sub.attributes)
-        media_url = _blank(sub.media_url)
+        media_url = text_or_none(sub.media_url)
         if media_url is not None and not _http_url(media_url):
             errors.append(IntakeError(400, "media_url",
                                       "media_url must be an http or https URL"))
@@ -206,11 +205,11 @@ class IntakeRules:
             zipcode=place.zipcode,
             districts={key: (value or {}).get("id")
                        for key, value in place.location["districts"].items()},
-            description=_blank(sub.description),
+            description=text_or_none(sub.description),
             requested_datetime=now,
             attributes=attributes,
             media_url=media_url,
-            contact=Contact(**{name: _blank(getattr(sub, name)) for name in CONTACT_FIELDS}),
+            contact=Contact(**{name: text_or_none(getattr(sub, name)) for name in CONTACT_FIELDS}),
             service_notice=notice,
             source=source,
             agency_responsible=self._departments.get(code),
@@ -230,7 +229,7 @@ class IntakeRules:
         InputError
             If ``address`` is not text or ``service_code`` is not in the catalog.
         """
-        code = _blank(service_code)
+        code = text_or_none(service_code)
         if code is not None and code not in self.definitions:
             raise InputError(f"unknown service_code {code!r}", field="service_code")
         answer: dict[str, Any] = dict(self.city.validator.validate(address, zip=zip, city=city))
@@ -270,12 +269,12 @@ class IntakeRules:
         return _first_per_field(errors)
 
     def _service_errors(self, sub: Submission) -> list[IntakeError]:
-        jurisdiction = _blank(sub.jurisdiction_id)
+        jurisdiction = text_or_none(sub.jurisdiction_id)
         own = self.city.profile.jurisdiction.id
         if jurisdiction is not None and jurisdiction != own:
             return [IntakeError(404, "jurisdiction_id",
                                 f"unknown jurisdiction_id {jurisdiction!r} (this is {own!r})")]
-        code = _blank(sub.service_code)
+        code = text_or_none(sub.service_code)
         if code is None:
             return [IntakeError(400, "service_code", "service_code is required")]
         if code not in self.definitions:
@@ -314,8 +313,8 @@ class IntakeRules:
 
     def _place(self, sub: Submission) -> _Place:
         lat, lon = _blank_value(sub.lat), _blank_value(sub.long)
-        address_id, text = _blank(sub.address_id), _blank(sub.address_string)
-        zipcode = _blank(sub.zip)
+        address_id, text = text_or_none(sub.address_id), text_or_none(sub.address_string)
+        zipcode = text_or_none(sub.zip)
         if lat is not None or lon is not None:
             return self._at_point(lat, lon, text, zipcode)
         if address_id is not None:
@@ -467,17 +466,9 @@ def _aware_now(now: datetime | None) -> datetime:
     return now
 
 
-def _blank(value: Any) -> str | None:
-    """The stripped text, None when absent or empty (an empty optional argument)."""
-    if value is None:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
 def _blank_value(value: str | float | None) -> str | float | None:
     return value if isinstance(value, int | float) and not isinstance(value, bool) \
-        else _blank(value)
+        else text_or_none(value)
 
 
 def _encodable(text: str) -> bool:

@@ -18,12 +18,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import pandas as pd
+
 from geo311.errors import InputError
 from geo311.service.catalog import parse_bound
 from geo311.service.requests import filter_values, parse_bbox
 
 __all__ = [
     "CONTACT_FIELDS",
+    "text_or_none",
     "MAX_LIMIT",
     "STATUSES",
     "ApiKeyInfo",
@@ -93,9 +96,10 @@ def check_text(value: Any, name: str) -> Any:
     return value
 
 
-def _text(value: Any) -> str | None:
-    """Stripped text, None when absent or blank."""
-    if value is None:
+def text_or_none(value: Any) -> str | None:
+    """Stripped text; None when absent (None, NaN, pandas NA) or blank (an empty optional
+    argument counts as absent)."""
+    if value is None or value is pd.NA or (isinstance(value, float) and value != value):
         return None
     text = str(value).strip()
     return text or None
@@ -157,7 +161,7 @@ class NewRequest:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__  # frozen: normalize once, here
-        code = _text(self.service_code)
+        code = text_or_none(self.service_code)
         if code is None:
             raise InputError("a request needs a service_code", field="service_code")
         set_(self, "service_code", code)

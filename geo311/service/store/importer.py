@@ -25,7 +25,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from geo311.errors import InputError
-from geo311.service.records import NewRequest, check_text
+from geo311.service.records import NewRequest, check_text, text_or_none
 from geo311.service.requests import (
     BAD_CREATED,
     MISSING_CREATED,
@@ -134,13 +134,6 @@ def _extras(path: Path, name: str | None, encoding: str | None) -> pd.DataFrame:
     return pd.DataFrame({field_: raw[column] for field_, column in present.items()})
 
 
-def _text(value: Any) -> str | None:
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
-        return None
-    text = str(value).strip()
-    return text or None
-
-
 def _nul_field(row: dict[str, Any]) -> str | None:
     """The first field of ``row`` whose text holds a NUL character (no store keeps one)."""
     for name, value in row.items():
@@ -154,7 +147,7 @@ def _classify(frame: pd.DataFrame, rows: list[dict[str, Any]],
               report: ImportReport) -> pd.Series:
     """Why each row cannot be stored (None: it can); counts rows stored without location."""
     reason = pd.Series(None, index=frame.index, dtype=object)
-    ids = frame["id"].map(_text)
+    ids = frame["id"].map(text_or_none)
     reason[ids.isna()] = "missing id"
     nul = pd.Series([_nul_field(row) for row in rows], index=frame.index, dtype=object)
     reason[nul.notna() & reason.isna()] = "a NUL character in " + nul[nul.notna()
@@ -251,15 +244,15 @@ def _records(frame: pd.DataFrame, extras: pd.DataFrame,
     """The located export as plain dicts (one per row) of :class:`NewRequest` fields."""
     usable = frame["valid"].to_numpy(dtype=bool)
     closed = frame["is_closed"].to_numpy(dtype=bool)
-    code = [_text(v) or "UNKNOWN" for v in frame["type"]]
-    extra = {name: [_text(v) for v in extras[name]] for name in extras.columns}
+    code = [text_or_none(v) or "UNKNOWN" for v in frame["type"]]
+    extra = {name: [text_or_none(v) for v in extras[name]] for name in extras.columns}
     none = [None] * len(frame)
-    address = ([_text(v) for v in frame["address"]] if "address" in frame.columns else none)
-    districts = {key: [_text(v) for v in frame[f"{key}_id"]] for key in layers}
+    address = ([text_or_none(v) for v in frame["address"]] if "address" in frame.columns else none)
+    districts = {key: [text_or_none(v) for v in frame[f"{key}_id"]] for key in layers}
     created = frame["created"].dt.to_pydatetime()
     closed_at = frame["closed"].dt.to_pydatetime()
     lon, lat = frame["lon"].to_numpy(), frame["lat"].to_numpy()
-    ids = [_text(v) for v in frame["id"]]
+    ids = [text_or_none(v) for v in frame["id"]]
     return [{
         "service_code": code[i],
         "service_name": extra.get("service_name", none)[i] or code[i],
