@@ -196,6 +196,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=None)
     parser.add_argument("--pg", help="a PostgreSQL server URL for the POST run")
     parser.add_argument("--parts", default="validate,post,get")
+    parser.add_argument("--get-concurrency", default="1,4,16",
+                        help="connections for the GET requests runs (one run each)")
     parser.add_argument("--out", type=Path, default=REPO / "bench/results/bench_service.json")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -217,7 +219,9 @@ def main() -> None:
                 result["validate"] = bench_validate(
                     server, demo, [int(c) for c in args.concurrency.split(",")], args.duration)
             if "get" in parts:
-                result["get_requests"] = bench_get_requests(server, demo, 16, args.duration)
+                result["get_requests"] = [
+                    bench_get_requests(server, demo, int(c), args.duration)
+                    for c in args.get_concurrency.split(",")]
     if "post" in parts:
         result["post_sqlite"] = bench_post(demo, f"sqlite:///{workdir / 'post.sqlite'}",
                                            workers, 32, args.duration, log)
