@@ -9,6 +9,7 @@ master, before any worker starts.
 
 from __future__ import annotations
 
+import gc
 import os
 import secrets
 from collections.abc import Callable
@@ -65,6 +66,10 @@ def serve(city: City, db_url: str | None = None, *, host: str = "127.0.0.1",
 
     open_store(db_url).close()      # migrations, once, before the fork (a bad URL fails fast)
     preload_city(city)
+    # the engines live as long as the server: move their objects out of the collector's
+    # generations, so a full collection does not walk them in the middle of an answer and
+    # forked workers do not write to (and copy) the pages that hold them
+    gc.freeze()
     # one session key for every worker (a login stays valid whichever worker answers)
     config = {"SECRET_KEY": secrets.token_hex(32), **(config or {})}
 
