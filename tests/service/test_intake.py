@@ -13,26 +13,14 @@ import pandas as pd
 import pytest
 import shapely
 
-from geo311.city import City
 from geo311.errors import InputError
-from geo311.service.definitions import load_definitions
 from geo311.service.duplicates import OpenRequest
-from geo311.service.intake import IntakeRules, Submission
+from geo311.service.intake import Submission
 from geo311.service.records import NewRequest
 
 NOW = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
 GOOD = {"POTHOLE": {"SIZE": ["LARGE"]}, "BULKY": {"ITEMS": ["SOFA"]},
         "ABANDONED_VEH": {"MAKE": ["FORD"]}, "SIDEWALK": {}}
-
-
-@pytest.fixture(scope="module")
-def city(demo_dir: Path) -> City:
-    return City.open(demo_dir)
-
-
-@pytest.fixture(scope="module")
-def rules(city: City) -> IntakeRules:
-    return IntakeRules(city, definitions=load_definitions(city.profile))
 
 
 @pytest.fixture(scope="module")

@@ -17,8 +17,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from geo311.city import City
-from geo311.service.definitions import load_definitions
 from geo311.service.duplicates import OpenRequest
 from geo311.service.intake import IntakeDecision, IntakeRules, Submission
 from geo311.service.records import NewRequest
@@ -27,16 +25,6 @@ NOW = datetime(2026, 3, 2, 17, 0, tzinfo=UTC)
 EXAMPLES = int(os.environ.get("GEO311_INTAKE_EXAMPLES", "150"))
 SETTINGS = settings(max_examples=EXAMPLES, deadline=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-
-
-@pytest.fixture(scope="module")
-def city(demo_dir: Path) -> City:
-    return City.open(demo_dir)
-
-
-@pytest.fixture(scope="module")
-def rules(city: City) -> IntakeRules:
-    return IntakeRules(city, definitions=load_definitions(city.profile))
 
 
 @pytest.fixture(scope="module")
