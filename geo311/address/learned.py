@@ -7,10 +7,11 @@ module decides what may be learned and adds it to an
 - :func:`check_point` judges a confirmed place (a canonical address and the point a staff
   member confirmed or moved it to) and returns a :class:`Verdict`: a :class:`LearnedPoint`,
   or the reason it must not be learned: an address the validator cannot place with
-  confidence (``needs_review``, ``ambiguous``, ``not_found``, an intersection), a street
-  not in the reference, a point outside the city, an address the reference already holds
-  (there or elsewhere: moving a reference point needs review), or a point too far from
-  where the street's other points put the number (a wrong click).
+  confidence (``needs_review``, ``ambiguous``, ``not_found`` on a known street, an
+  intersection), a point outside the city, an address the reference already holds (there
+  or elsewhere: moving a reference point needs review), or a point too far from where the
+  street's known places put the number (a wrong click). A street the reference does not
+  know, nor any close spelling of it (a new street), is learned with its first point.
 - :func:`check_alias` judges an accepted correction, the caller's words against the
   canonical address ("MLK BLVD" -> "MARTIN LUTHER KING JR BLVD"): a
   :class:`LearnedAlias`, unless the words already read as that street, name a street of
@@ -131,12 +132,16 @@ def _reading(validator, address: str, zip_code: str | None):
     from the input when the answer is the street only), or the reason it places nothing."""
     answer = validator.validate(address, zip=zip_code)
     status = answer["status"]
-    if status not in _PLACEABLE:
-        return f"the address is {status}: only an address placed with confidence is learned"
-    if answer["match_type"] == "intersection":
-        return "an intersection is not an address point"
     given = parse(address)
-    canonical = parse(answer["address"] or "")
+    if status == "not_found" and "street_not_found" in answer["notes"] \
+            and given.kind == AddressKind.ADDRESS and not given.needs_review:
+        canonical = given  # a street the reference does not know (nor any close spelling)
+    elif status not in _PLACEABLE:
+        return f"the address is {status}: only an address placed with confidence is learned"
+    elif answer["match_type"] == "intersection":
+        return "an intersection is not an address point"
+    else:
+        canonical = parse(answer["address"] or "")
     if canonical.number is None and given.number is not None:
         number = given.number_text if given.number_high is None else str(given.number)
         canonical = parse(f"{number} {answer['address']}")
@@ -174,14 +179,14 @@ def check_point(validator, address: str, lon: float, lat: float, *,
                          unit=canonical.unit or given.unit or "",
                          zip=_zip_of(answer, zip, given.zip), lon=lon, lat=lat)
     line = point.address
-    sid = ref.street_ids.get(key)
-    if sid is None:
-        return _refuse(f"{street.full} is not a street of the reference", line)
     location = validator.locator.locate(lon, lat)
     if not location["in_jurisdiction"]:
         served = (location.get("agency") or {}).get("name")
         return _refuse("the point is outside the city"
                        + (f" (served by {served})" if served else ""), line)
+    sid = ref.street_ids.get(key)
+    if sid is None:  # a new street: nothing to measure the point against but the city
+        return Verdict(point, None, line)
     same = _same_address(ref, sid, point)
     if same is not None:
         away = float(np.hypot(*_metres(ref.point_lonlat[same], lon, lat)[0]))
@@ -273,14 +278,18 @@ def merge(reference: AddressReference, points: Iterable[LearnedPoint] = (),
           aliases: Iterable[LearnedAlias] = ()) -> tuple[AddressReference, int]:
     """A new reference holding ``points`` and ``aliases`` too, and how many were new.
 
-    Points on streets the reference does not have, and points or aliases it holds already
-    (same street, number, suffix and unit; same alias), are left out: applying the same
-    learned rows twice, or rows learned by two workers at once, changes nothing. The
-    tables are those a full rebuild with the points appended to the source would make.
+    A point on a street the reference does not have adds the street. Points or aliases it
+    holds already (same street, number, suffix and unit; same alias), and aliases of no
+    street, are left out: applying the same learned rows twice, or rows learned by two
+    workers at once, changes nothing. The tables are those a full rebuild with the points
+    appended to the source would make.
     """
+    points, added = list(points), 0
     ref = reference
+    streets = sorted({p.key for p in points} - ref.street_ids.keys(), key=_street_order)
+    if streets:
+        ref = _with_streets(ref, streets)
     new_aliases = dict(ref.aliases)
-    added = 0
     for alias in aliases:
         key = (alias.alias_name, alias.alias_suffix)
         if key not in new_aliases and alias.name in ref.streets_by_name:
@@ -288,9 +297,7 @@ def merge(reference: AddressReference, points: Iterable[LearnedPoint] = (),
             added += 1
     rows: dict[tuple, LearnedPoint] = {}
     for point in points:
-        sid = ref.street_ids.get(point.key)
-        if sid is None:
-            continue
+        sid = ref.street_ids[point.key]
         key = (sid, point.number, point.number_suffix, point.unit)
         if key not in rows and _same_address(ref, sid, point) is None:
             rows[key] = point
@@ -331,6 +338,39 @@ def merge(reference: AddressReference, points: Iterable[LearnedPoint] = (),
     )
     merged.forget_lookups()
     return merged, added
+
+
+def _street_order(key: StreetKey) -> tuple[str, str, str, str]:
+    """The order of the reference's streets: by name, then directional, suffix, postdir."""
+    return key[1], key[0] or "", key[2] or "", key[3] or ""
+
+
+def _with_streets(ref: AddressReference, keys: list[StreetKey]) -> AddressReference:
+    """A copy of ``ref`` with the streets ``keys`` (new, without points yet) in their places:
+    every street id after them moves up, as a rebuild numbers them."""
+    old = [(s.predir, s.name, s.suffix, s.postdir) for s in ref.streets]
+    ordered = sorted(old + keys, key=_street_order)
+    ids = {k: i for i, k in enumerate(ordered)}
+    remap = np.array([ids[k] for k in old], dtype=np.int32)
+    point_street = remap[ref.point_street] if ref.point_street.size else ref.point_street
+    segment_street = remap[ref.segment_street] if ref.segment_street.size \
+        else ref.segment_street
+    zips = [frozenset()] * len(ordered)
+    for i, found in enumerate(ref.street_zips):
+        zips[remap[i]] = found
+    by_name: dict[str, list[int]] = {}
+    for i, k in enumerate(ordered):
+        by_name.setdefault(k[1], []).append(i)
+    n = len(ordered)
+    return dataclasses.replace(
+        ref, streets=[Street(*k) for k in ordered], street_ids=ids,
+        streets_by_name={name: tuple(v) for name, v in by_name.items()},
+        names=sorted(by_name), street_zips=zips, point_street=point_street,
+        segment_street=segment_street,
+        street_points=np.searchsorted(point_street, np.arange(n + 1)),
+        street_segments=np.searchsorted(segment_street, np.arange(n + 1)),
+        number_spans={(int(remap[s]), number): span
+                      for (s, number), span in ref.number_spans.items()})
 
 
 def _position(ref: AddressReference, key: tuple) -> int:

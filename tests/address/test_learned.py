@@ -124,7 +124,9 @@ def test_refusals_say_why(validator, points, demo_dir):
         "moving a reference point needs review": (known_address, float(known.Longitude) + 0.01,
                                                   float(known.Latitude)),
         "a wrong click": (address, float(elsewhere.Longitude), float(elsewhere.Latitude)),
-        "is not_found": ("12 NOSUCHSTREETATALL BLVD", lon, lat),
+        "is needs_review": ("123 main st 456 oak ave", lon, lat),
+        "is rejected": ("PO BOX 12", lon, lat),
+        "intersection": ("POPLAR LN and OAK ST", lon, lat),
         "not a longitude and latitude": (address, math.nan, lat),
         "not a pair of numbers": (address, "east", lat),
         "no house number": (street_of(known), lon, lat),
@@ -167,17 +169,35 @@ def test_alias_refusals(validator, points):
                                              "10 MARTIN LUTHER KING JR BLVD").reason
 
 
-def test_merge_leaves_out_duplicates_and_unknown_streets(reference, points):
+def test_merge_leaves_out_duplicates(reference, points):
     row = points.iloc[3]
     known = LearnedPoint(row.Direction or None, row.StreetName, row.Suffix or None, None,
                          int(row.HouseNumber), "", "", row.ZipCode, 0.0, 0.0)
-    unknown = LearnedPoint(None, "NOWHERE XYZ", "RD", None, 5, "", "", "", 0.0, 0.0)
     fresh = LearnedPoint(row.Direction or None, row.StreetName, row.Suffix or None, None,
                          int(row.HouseNumber), "B", "", "", 0.0, 0.0)
-    merged, added = merge(reference, [known, unknown, fresh, fresh])
+    merged, added = merge(reference, [known, fresh, fresh])
     assert added == 1 and len(merged.point_number) == len(reference.point_number) + 1
     again, added = merge(merged, [fresh])
     assert added == 0 and again is merged
+    nowhere = LearnedAlias("FOO", "RD", "NOWHERE XYZ", "RD")
+    assert merge(merged, aliases=[nowhere]) == (merged, 0)
+
+
+def test_a_new_street_is_learned_with_its_first_point_inside_the_city(validator, points):
+    row = points.iloc[10]
+    lon, lat = float(row.Longitude) + 2e-4, float(row.Latitude)
+    before = validator.validate("12 ZANZIBARQ CT")
+    assert before["status"] == "not_found"
+    verdict = check_point(validator, "12 Zanzibarq Court", lon, lat)
+    assert verdict.accepted and verdict.address == "12 ZANZIBARQ CT"
+    streets = len(validator.reference.streets)
+    merged, added = merge(validator.reference, [verdict.learned])
+    assert added == 1 and len(merged.streets) == streets + 1
+    validator.use_reference(merged)
+    after = validator.validate("12 zanzibarq ct")
+    assert (after["match_type"], after["lon"], after["lat"]) == ("exact", lon, lat)
+    refused = check_point(validator, "14 Zanzibarq Court", lon + 0.03, lat)
+    assert not refused.accepted
 
 
 def _rebuilt(demo_dir, tmp_path, learned: list[LearnedPoint], aliases: list[tuple[str, str]]):
@@ -213,6 +233,8 @@ def test_merging_in_batches_equals_a_full_rebuild_with_the_same_points(
     learned += [  # a number suffix, a unit, a ZIP the street had not
         LearnedPoint(*base.key, base.number, "A", "", base.zip, base.lon + 1e-5, base.lat),
         LearnedPoint(*base.key, base.number, "", "APT 3", "99999", base.lon, base.lat + 1e-5),
+        LearnedPoint(None, "AAARDVARK", "CT", None, 12, "", "", "", base.lon, base.lat),
+        LearnedPoint("N", "MMMIDDLE", "WAY", None, 9, "", "", "", base.lon, base.lat + 2e-4),
     ]
     row = points.iloc[0]
     said = f"{row.StreetName[:3]}Q {row.Suffix}"
@@ -224,19 +246,22 @@ def test_merging_in_batches_equals_a_full_rebuild_with_the_same_points(
     oracle_profile, full = _rebuilt(demo_dir, tmp_path, learned,
                                     [(said, f"{row.StreetName} {row.Suffix}")])
     assert len(full.point_number) == len(reference.point_number) + len(learned)
-    for name in ("point_street", "point_number", "point_number_suffix", "point_unit",
-                 "point_zip", "point_id", "street_points"):
+    for name in ("segment_street", "street_segments", "point_street", "point_number",
+                 "point_number_suffix", "point_unit", "point_zip", "point_id", "street_points"):
         np.testing.assert_array_equal(getattr(incremental, name), getattr(full, name), name)
     np.testing.assert_allclose(incremental.point_lonlat, full.point_lonlat, rtol=0, atol=1e-12)
     np.testing.assert_allclose(incremental.point_xy, full.point_xy, rtol=0, atol=1e-6)
     assert incremental.number_spans == full.number_spans
     assert incremental.street_zips == full.street_zips
     assert incremental.aliases == full.aliases
-    assert incremental.streets == full.streets
+    assert incremental.streets == full.streets and incremental.names == full.names
+    assert incremental.street_ids == full.street_ids
+    assert incremental.streets_by_name == full.streets_by_name
     ours = Validator(profile, reference=incremental, locator=locator)
     theirs = Validator(oracle_profile, reference=full, locator=locator)
     requests = pd.read_csv(demo_dir / "requests.csv", dtype=str, keep_default_na=False)
-    texts = [a for a, _, _ in places] + [f"{row.HouseNumber} {said}"] + requests.address[
+    texts = [a for a, _, _ in places] + [f"{row.HouseNumber} {said}", "12 AAARDVARK CT",
+                                          "9 N MMMIDDLE WAY", "9 MMMIDLE WAY"] + requests.address[
         requests.address != ""].sample(300, random_state=4).tolist()
     for text in texts:
         assert ours.validate(text) == theirs.validate(text), text
