@@ -11,7 +11,8 @@ module decides what may be learned and adds it to an
   intersection), a point outside the city, an address the reference already holds (there
   or elsewhere: moving a reference point needs review), or a point too far from where the
   street's known places put the number (a wrong click). A street the reference does not
-  know, nor any close spelling of it (a new street), is learned with its first point.
+  know, nor any close spelling of it (a new street), is learned with its first point; so is
+  a directional or suffix given that the validator swapped ("E 80TH ST" read as W 80TH ST).
 - :func:`check_alias` judges an accepted correction, the caller's words against the
   canonical address ("MLK BLVD" -> "MARTIN LUTHER KING JR BLVD"): a
   :class:`LearnedAlias`, unless the words already read as that street, name a street of
@@ -32,24 +33,24 @@ from dataclasses import dataclass
 import numpy as np
 from pyproj import CRS, Transformer
 
+from geo311.address.match import is_swap
 from geo311.address.normalize import Street, format_line
 from geo311.address.parse import AddressKind, parse
 from geo311.address.reference import AddressReference, StreetKey
 
-__all__ = ["DUPLICATE_M", "MAX_FROM_STREET_M", "NEAR_STREET_M", "LearnedAlias", "LearnedPoint",
+__all__ = ["DUPLICATE_M", "NEAR_STREET_M", "LearnedAlias", "LearnedPoint",
            "Verdict", "check_alias", "check_point", "is_correction", "merge"]
 
 NEAR_STREET_M = 150.0
-"""A learned point may lie this far from where the street's known points put its number
-(plus :data:`_SPAN_SHARE` of the span between its neighbors, or :data:`_PER_NUMBER_M` per
-house number to the nearest known number)."""
-MAX_FROM_STREET_M = 1500.0
-"""... but never farther: beyond it a point is a wrong click, however sparse the street."""
+"""A learned point may lie this far from where the street's known points (in its ZIP, when
+the street has points there) put its number, plus :data:`_SPAN_SHARE` of the span between
+its same-side neighbors, or else :data:`_PER_NUMBER_M` per house number to the nearest known
+number: the sparser the street is known, the less a point can be judged."""
 DUPLICATE_M = 30.0
 """A point for an address the reference holds within this distance adds nothing; farther,
 it contradicts the reference point (a move of a reference point, for review)."""
 _SPAN_SHARE = 0.25
-_PER_NUMBER_M = 2.5
+_PER_NUMBER_M = 3.0
 _PLACEABLE = frozenset({"valid", "corrected", "approximate"})
 
 
@@ -172,24 +173,39 @@ def check_point(validator, address: str, lon: float, lat: float, *,
         return _refuse(read)
     answer, canonical, given = read
     street = canonical.street
-    ref: AddressReference = validator.reference
-    key = (street.predir, street.name, street.suffix, street.postdir)
-    point = LearnedPoint(*key, number=canonical.number,
-                         number_suffix=(canonical.number_suffix or "").upper(),
-                         unit=canonical.unit or given.unit or "",
-                         zip=_zip_of(answer, zip, given.zip), lon=lon, lat=lat)
-    line = point.address
+    heard = given.street
+    reason = (answer["suggestions"] or [{}])[0].get("reason")
+    if heard is not None and heard.name == street.name and is_swap(reason) and (
+            heard.predir, heard.name, heard.suffix, heard.postdir) not in \
+            validator.reference.street_ids:
+        # the validator swapped a directional or suffix given ("E 80TH ST" read as W 80TH ST):
+        # a directional given is evidence, so the form given is a street of its own, new here
+        street = heard
+    point = _point(street, canonical, given, _zip_of(answer, zip, given.zip), lon, lat)
     location = validator.locator.locate(lon, lat)
     if not location["in_jurisdiction"]:
         served = (location.get("agency") or {}).get("name")
         return _refuse("the point is outside the city"
-                       + (f" (served by {served})" if served else ""), line)
-    sid = ref.street_ids.get(key)
+                       + (f" (served by {served})" if served else ""), point.address)
+    return _judge(validator.reference, point)
+
+
+def _point(street, canonical, given, zip_code: str, lon: float, lat: float) -> LearnedPoint:
+    return LearnedPoint(street.predir, street.name, street.suffix, street.postdir,
+                        number=canonical.number,
+                        number_suffix=(canonical.number_suffix or "").upper(),
+                        unit=canonical.unit or given.unit or "", zip=zip_code, lon=lon, lat=lat)
+
+
+def _judge(ref: AddressReference, point: LearnedPoint) -> Verdict:
+    """The verdict on a point inside the city: new street, duplicate, moved, far or fine."""
+    line = point.address
+    sid = ref.street_ids.get(point.key)
     if sid is None:  # a new street: nothing to measure the point against but the city
         return Verdict(point, None, line)
     same = _same_address(ref, sid, point)
     if same is not None:
-        away = float(np.hypot(*_metres(ref.point_lonlat[same], lon, lat)[0]))
+        away = float(np.hypot(*_metres(ref.point_lonlat[same], point.lon, point.lat)[0]))
         if away <= DUPLICATE_M:
             return _refuse(f"already in the reference ({away:.0f} m away)", line)
         return _refuse(f"the reference has {line} {away:,.0f} m away: moving a reference "
@@ -202,7 +218,8 @@ def check_point(validator, address: str, lon: float, lat: float, *,
 
 
 def _zip_of(answer: dict, given: str | None, parsed: str | None) -> str:
-    for value in ((answer["suggestions"] or [{}])[0].get("zip"), given, parsed):
+    """The ZIP of a learned point: the one given, else the text's, else the answer's."""
+    for value in (given, parsed, (answer["suggestions"] or [{}])[0].get("zip")):
         if value and value.strip()[:5].isdigit():
             return value.strip()[:5]
     return ""
@@ -226,6 +243,10 @@ def _from_street(ref: AddressReference, sid: int, point: LearnedPoint) -> tuple[
     the nearest known number; for a street without points, from its centrelines."""
     rows = np.arange(*ref.points_of(sid).indices(len(ref.point_number)))
     number = point.number
+    if point.zip and rows.size and (ref.point_zip[rows] != "").any():
+        rows = rows[ref.point_zip[rows] == point.zip]  # a name can run in distant parts
+        if not rows.size:  # the street's first point in this ZIP: nothing to measure by
+            return 0.0, math.inf
     if rows.size:
         numbers = ref.point_number[rows]
         local = _metres(ref.point_lonlat[rows], point.lon, point.lat)
@@ -235,12 +256,11 @@ def _from_street(ref: AddressReference, sid: int, point: LearnedPoint) -> tuple[
         if below.size and above.size:
             a, b = below[np.argmax(numbers[below])], above[np.argmin(numbers[above])]
             span = float(np.hypot(*(local[b] - local[a])))
-            allowed = NEAR_STREET_M + _SPAN_SHARE * span
-            return _to_segment(local[a], local[b]), min(allowed, MAX_FROM_STREET_M)
+            return _to_segment(local[a], local[b]), NEAR_STREET_M + _SPAN_SHARE * span
         gap = np.abs(numbers - number)
         nearest = int(np.argmin(gap))
         allowed = NEAR_STREET_M + _PER_NUMBER_M * float(gap[nearest])
-        return float(np.hypot(*local[nearest])), min(allowed, MAX_FROM_STREET_M)
+        return float(np.hypot(*local[nearest])), allowed
     distances = [
         min(_to_segment(v[k], v[k + 1]) for k in range(len(v) - 1)) if len(v) > 1
         else float(np.hypot(*v[0]))

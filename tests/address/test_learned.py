@@ -265,3 +265,25 @@ def test_merging_in_batches_equals_a_full_rebuild_with_the_same_points(
         requests.address != ""].sample(300, random_state=4).tolist()
     for text in texts:
         assert ours.validate(text) == theirs.validate(text), text
+
+
+def test_a_swapped_directional_given_is_learned_as_its_own_street(validator, points):
+    """The caller said S; the reference has only N of that street: the validator swaps, the
+    place confirmed on the S half is learned as S (a directional given is evidence)."""
+    ref = validator.reference
+    name = next(n for n, ids in sorted(ref.streets_by_name.items())
+                if len(ids) == 1 and ref.streets[ids[0]].predir == "N"
+                and ref.streets[ids[0]].suffix and ref.number_spans.get(
+                    (ids[0], int(ref.point_number[ref.points_of(ids[0])][0]))))
+    street = ref.streets[ref.streets_by_name[name][0]]
+    text = f"120 S {name} {street.suffix}"
+    answer = validator.validate(text)
+    assert "directional" in (answer["suggestions"][0]["reason"] or "")
+    row = points.iloc[20]
+    verdict = check_point(validator, text, float(row.Longitude), float(row.Latitude))
+    assert verdict.accepted, verdict.reason
+    assert verdict.learned.key == ("S", name, street.suffix, None)
+    validator.use_reference(merge(ref, [verdict.learned])[0])
+    after = validator.validate(text)
+    assert (after["status"], after["address"], after["lon"]) == ("valid", text,
+                                                                 float(row.Longitude))
