@@ -111,3 +111,26 @@ def test_a_point_reaches_this_worker_at_once_and_others_at_their_next_poll(
     rows = learned_rows(store, after=stored[0].pk - 1, status=None)
     assert (rows[0].actor, rows[0].request_id, rows[-1].actor) == ("maria", "r9", "li")
     assert rows[0].learned_at > datetime.now(UTC) - timedelta(minutes=5)
+
+
+def test_an_accepted_correction_becomes_an_alias_and_a_plain_accept_stores_nothing(
+        store, demo_dir):
+    learner = ReferenceLearner(City.open(demo_dir), store)
+    points = pd.read_csv(demo_dir / "address_points.csv", dtype=str, keep_default_na=False)
+    row = points[(points.jurisdiction == "rivergate") & (points.StreetName.str.len() >= 6)
+                 & (points.Suffix != "")].iloc[3]
+    canonical = " ".join(p for p in (row.HouseNumber, row.Direction, row.StreetName,
+                                     row.Suffix) if p)
+    said = canonical.replace(row.StreetName, row.StreetName[:-1])  # the caller's shortening
+    count = len(learned_rows(store, status=None))
+    assert learner.accept(canonical.lower(), canonical, source="intake", actor="ana") == []
+    assert learner.accept(None, canonical, source="intake", actor="ana") == []
+    assert len(learned_rows(store, status=None)) == count
+    [row_] = learner.accept(said, canonical, source="intake", actor="ana", request_id="r1")
+    assert (row_.kind, row_.status, row_.said, row_.request_id) == ("alias", "learned", said,
+                                                                     "r1")
+    assert row_.learned == LearnedAlias(row.StreetName[:-1], row.Suffix, row.StreetName,
+                                        row.Suffix)
+    answer = learner.city.validator.validate(said)
+    assert answer["address"] == canonical
+    assert f"alias of {row.StreetName} {row.Suffix}" in answer["suggestions"][0]["reason"]
