@@ -9,8 +9,9 @@ module decides what may be learned and adds it to an
   or the reason it must not be learned: an address the validator cannot place with
   confidence (``needs_review``, ``ambiguous``, ``not_found`` on a known street, an
   intersection), a point outside the city, an address the reference already holds (there
-  or elsewhere: moving a reference point needs review), or a point too far from where the
-  street's known places put the number (a wrong click). A street the reference does not
+  or elsewhere: moving a reference point needs review), a number beyond the street's
+  centreline ranges, or a point too far from where the reference places the number (its
+  interpolation, else the street's known places: a wrong click). A street the reference does not
   know, nor any close spelling of it (a new street), is learned with its first point; so is
   a directional or suffix given that the validator swapped ("E 80TH ST" read as W 80TH ST).
 - :func:`check_alias` judges an accepted correction, the caller's words against the
@@ -38,7 +39,7 @@ from geo311.address.normalize import Street, format_line
 from geo311.address.parse import AddressKind, parse
 from geo311.address.reference import AddressReference, StreetKey
 
-__all__ = ["DUPLICATE_M", "NEAR_STREET_M", "LearnedAlias", "LearnedPoint",
+__all__ = ["DUPLICATE_M", "NEAR_STREET_M", "NUMBER_MARGIN", "LearnedAlias", "LearnedPoint",
            "Verdict", "check_alias", "check_point", "is_correction", "merge"]
 
 NEAR_STREET_M = 150.0
@@ -49,6 +50,10 @@ number: the sparser the street is known, the less a point can be judged."""
 DUPLICATE_M = 30.0
 """A point for an address the reference holds within this distance adds nothing; farther,
 it contradicts the reference point (a move of a reference point, for review)."""
+NUMBER_MARGIN = 200
+"""A number may lie this far beyond the street's centreline address ranges (a new building
+at its end), not farther."""
+_PLACING = frozenset({"centerline_interpolated", "point_interpolated"})
 _SPAN_SHARE = 0.25
 _PER_NUMBER_M = 3.0
 _PLACEABLE = frozenset({"valid", "corrected", "approximate"})
@@ -187,7 +192,7 @@ def check_point(validator, address: str, lon: float, lat: float, *,
         served = (location.get("agency") or {}).get("name")
         return _refuse("the point is outside the city"
                        + (f" (served by {served})" if served else ""), point.address)
-    return _judge(validator.reference, point)
+    return _judge(validator.reference, point, answer)
 
 
 def _point(street, canonical, given, zip_code: str, lon: float, lat: float) -> LearnedPoint:
@@ -197,8 +202,9 @@ def _point(street, canonical, given, zip_code: str, lon: float, lat: float) -> L
                         unit=canonical.unit or given.unit or "", zip=zip_code, lon=lon, lat=lat)
 
 
-def _judge(ref: AddressReference, point: LearnedPoint) -> Verdict:
-    """The verdict on a point inside the city: new street, duplicate, moved, far or fine."""
+def _judge(ref: AddressReference, point: LearnedPoint, answer: dict) -> Verdict:
+    """The verdict on a point inside the city: new street, duplicate, moved, beyond the
+    street's ranges, far from where the reference puts the number, or fine."""
     line = point.address
     sid = ref.street_ids.get(point.key)
     if sid is None:  # a new street: nothing to measure the point against but the city
@@ -210,7 +216,19 @@ def _judge(ref: AddressReference, point: LearnedPoint) -> Verdict:
             return _refuse(f"already in the reference ({away:.0f} m away)", line)
         return _refuse(f"the reference has {line} {away:,.0f} m away: moving a reference "
                        "point needs review", line)
-    away, allowed = _from_street(ref, sid, point)
+    ranges = ref.segment_ranges[ref.segments_of(sid)]
+    ends = ranges[ranges >= 0]
+    if ends.size and not ends.min() - NUMBER_MARGIN <= point.number <= ends.max() + NUMBER_MARGIN:
+        return _refuse(f"{point.number} is beyond the address ranges of {Street(*point.key).full} "
+                       f"({ends.min()}-{ends.max()})", line)
+    if answer["match_type"] in _PLACING and answer["address"] == format_line(
+            str(point.number), Street(*point.key), None):
+        # the reference places the number itself: the point must be near that place
+        away = float(np.hypot(*_metres([(answer["lon"], answer["lat"])], point.lon,
+                                       point.lat)[0]))
+        allowed = NEAR_STREET_M + float(answer["precision_m"] or 0.0)
+    else:
+        away, allowed = _from_street(ref, sid, point)
     if away > allowed:
         return _refuse(f"{away:,.0f} m from where the street's known places put "
                        f"{point.number} (at most {allowed:,.0f} m): a wrong click?", line)

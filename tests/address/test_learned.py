@@ -124,6 +124,8 @@ def test_refusals_say_why(validator, points, demo_dir):
         "moving a reference point needs review": (known_address, float(known.Longitude) + 0.01,
                                                   float(known.Latitude)),
         "a wrong click": (address, float(elsewhere.Longitude), float(elsewhere.Latitude)),
+        "beyond the address ranges": (f"{int(known.HouseNumber) + 90_000} {street_of(known)}",
+                                      float(known.Longitude), float(known.Latitude)),
         "is needs_review": ("123 main st 456 oak ave", lon, lat),
         "is rejected": ("PO BOX 12", lon, lat),
         "intersection": ("POPLAR LN and OAK ST", lon, lat),
