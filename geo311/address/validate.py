@@ -305,7 +305,8 @@ class Validator:
     def use_reference(self, reference: AddressReference) -> None:
         """Answer from ``reference`` from now on (the same one with learned points, see
         :mod:`geo311.address.learned`): a new matcher, the cached answers dropped (the
-        cached locations of points stay true)."""
+        cached locations of points stay true). An answer another thread is computing at that
+        moment may still be cached from the old reference."""
         self.matcher = Matcher(reference)
         self.reference = reference
         self._answers, self._by_fast_key, self._by_understood = {}, {}, {}
