@@ -462,8 +462,8 @@ def intake_submit():
         store.audit(staff, "intake", stored.service_request_id)
         learner = _geo311()["learner"]
         if learner is not None:  # the caller's words for the accepted address: an alias
-            learner.accept(_text("address"), stored.address, source="intake", actor=staff,
-                           request_id=stored.service_request_id)
+            learner.accept(_text("said") or _text("address"), stored.address, source="intake",
+                           actor=staff, request_id=stored.service_request_id)
         if parent:
             stored = store.link_duplicate(stored.service_request_id, parent, actor=staff)
         return render_template("filed.html", stored=stored, decision=decision,
