@@ -30,6 +30,7 @@ import dataclasses
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pyproj import CRS, Transformer
@@ -38,6 +39,9 @@ from geo311.address.match import is_swap
 from geo311.address.normalize import Street, format_line
 from geo311.address.parse import AddressKind, parse
 from geo311.address.reference import AddressReference, StreetKey
+
+if TYPE_CHECKING:
+    from geo311.address.validate import Validator
 
 __all__ = ["DUPLICATE_M", "NEAR_STREET_M", "NUMBER_MARGIN", "LearnedAlias", "LearnedPoint",
            "Verdict", "check_alias", "check_point", "is_correction", "merge"]
@@ -133,7 +137,7 @@ def _to_segment(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.hypot(*(a + t * ab)))
 
 
-def _reading(validator, address: str, zip_code: str | None):
+def _reading(validator: Validator, address: str, zip_code: str | None):
     """The validator's answer for ``address`` and the canonical parse of it (a number kept
     from the input when the answer is the street only), or the reason it places nothing."""
     answer = validator.validate(address, zip=zip_code)
@@ -157,7 +161,7 @@ def _reading(validator, address: str, zip_code: str | None):
     return answer, canonical, given
 
 
-def check_point(validator, address: str, lon: float, lat: float, *,
+def check_point(validator: Validator, address: str, lon: float, lat: float, *,
                 zip: str | None = None) -> Verdict:
     """Whether the place ``address`` at ``(lon, lat)`` may join the validator's reference.
 
