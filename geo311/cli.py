@@ -775,3 +775,85 @@ def serve(profile_path, db_url, host, port, workers, threads, post_limit) -> Non
                f"(API /api/v1/openapi.json, Open311 /open311/discovery.json)", err=True)
     run(city, db_url, host=host, port=port, workers=workers, threads=threads,
         config={"GEO311_POST_LIMIT": post_limit})
+
+
+@main.group()
+def reference() -> None:
+    """The learned address reference: points and aliases the city's staff confirmed."""
+
+
+@reference.command("learned")
+@db_option
+@click.option("--status", type=click.Choice(["learned", "rejected", "all"]), default="all",
+              show_default=True, help="Which rows to list.")
+@click.option("--after", type=click.IntRange(min=0), default=0, help="Only rows after this id.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Write a CSV file (default: one JSON object per line on stdout).")
+def reference_learned(db_url, status, after, output) -> None:
+    """List the learned points and aliases, and the refused ones with their reasons, each
+    with its provenance (source, who, when, request)."""
+    import pandas as pd
+
+    from geo311.service.store import open_store
+    from geo311.service.store.learned import learned_rows
+
+    if output:
+        _outputs_writable(output)
+    rows = [row.as_dict() for row in learned_rows(
+        open_store(db_url), after=after, status=None if status == "all" else status)]
+    if output:
+        columns = ["id", "kind", "status", "reason", "address", "said", "alias_of", "lon", "lat",
+                   "zip", "source", "actor", "request_id", "learned_at"]
+        pd.DataFrame(rows, columns=columns).to_csv(output, index=False)
+    else:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+    counts = {s: sum(r["status"] == s for r in rows) for s in ("learned", "rejected")}
+    click.echo(json.dumps({"rows": len(rows), **counts}), err=True)
+
+
+@reference.command("learn")
+@profile_option
+@db_option
+@click.option("--csv", "csv_in", type=click.Path(exists=True, dir_okay=False), required=True,
+              help="Confirmed places: an address and its point per row.")
+@click.option("--address-col", default="address", show_default=True)
+@click.option("--lon-col", default="lon", show_default=True)
+@click.option("--lat-col", default="lat", show_default=True)
+@click.option("--said-col", help="Column with the caller's words (learned as aliases).")
+@click.option("--actor", required=True, help="Who confirmed these places (provenance).")
+@click.option("--source", default="import", show_default=True, help="Where they come from.")
+@encoding_option
+def reference_learn(profile_path, db_url, csv_in, address_col, lon_col, lat_col, said_col,
+                    actor, source, encoding) -> None:
+    """Learn confirmed places from a CSV: each row is checked, stored with its provenance
+    (or refused with the reason) and joins the reference of every service on the store."""
+    from geo311.service.learning import ReferenceLearner
+    from geo311.service.store import open_store
+    from geo311.tables import read_frame
+
+    frame = read_frame(csv_in, encoding=encoding, keep_default_na=False)
+    wanted = [address_col, lon_col, lat_col] + ([said_col] if said_col else [])
+    missing = [c for c in wanted if c not in frame.columns]
+    if missing:
+        raise click.UsageError(f"{csv_in} has no column(s) {', '.join(missing)} "
+                               f"(columns: {', '.join(map(str, frame.columns))})")
+    learner = ReferenceLearner(_open_city(profile_path), open_store(db_url))
+    learner.load()
+    reasons: dict[str, int] = {}
+    learned = 0
+    for i, row in enumerate(frame.itertuples(index=False), start=2):
+        values = dict(zip(frame.columns, row, strict=True))
+        for stored in learner.confirm(str(values[address_col]), values[lon_col],
+                                      values[lat_col], source=source, actor=actor,
+                                      said=str(values[said_col]) if said_col else None):
+            if stored.status == "learned":
+                learned += 1
+            else:
+                reason = stored.reason or "refused"
+                click.echo(f"line {i}: {stored.kind} not learned: {reason}", err=True)
+                kind = re.sub(r"[\d,.]+", "N", reason.split(":")[0])  # "N m from ..."
+                reasons[kind] = reasons.get(kind, 0) + 1
+    click.echo(json.dumps({"rows": len(frame), "learned": learned,
+                           "refused": sum(reasons.values()), "reasons": reasons}, indent=2),
+               err=True)

@@ -184,6 +184,10 @@ class AddressReference:
             self._rows_by_id = {v: i for i, v in enumerate(self.point_id.tolist()) if v}
         return self._rows_by_id.get(address_id.strip()) if address_id.strip() else None
 
+    def forget_lookups(self) -> None:
+        """Drop the lookups built on first use (a copy whose rows changed needs its own)."""
+        self._rows_by_id = None
+
     def point_line(self, row: int) -> str:
         """The canonical delivery line of point ``row`` ("1234 N MAIN ST APT 5")."""
         number, suffix = int(self.point_number[row]), self.point_number_suffix[row]

@@ -302,6 +302,15 @@ class Validator:
         self._locations: dict[tuple[float, float], tuple[tuple, int, bool]] = {}
         self._location_shape: int | None = None
 
+    def use_reference(self, reference: AddressReference) -> None:
+        """Answer from ``reference`` from now on (the same one with learned points, see
+        :mod:`geo311.address.learned`): a new matcher, the cached answers dropped (the
+        cached locations of points stay true). An answer another thread is computing at that
+        moment may still be cached from the old reference."""
+        self.matcher = Matcher(reference)
+        self.reference = reference
+        self._answers, self._by_fast_key, self._by_understood = {}, {}, {}
+
     def validate(self, text: str, *, zip: str | None = None,
                  city: str | None = None) -> ValidateAnswer:
         """Return the validation of one free-text address as a JSON-ready dict.

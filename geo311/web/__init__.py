@@ -18,6 +18,7 @@ from flask_limiter import Limiter
 
 from geo311.service.definitions import load_definitions
 from geo311.service.intake import IntakeRules
+from geo311.service.learning import ReferenceLearner
 from geo311.web.errors import register_error_handlers
 from geo311.web.limits import init_limiter, limit_public_posts, limit_view
 
@@ -45,9 +46,10 @@ def create_app(city: City, store: Any = None, *, config: dict[str, Any] | None =
     """The WSGI application serving ``city`` (and ``store``'s requests, when given).
 
     ``app.extensions["geo311"]`` holds ``{"city", "store", "definitions", "rules",
-    "limiter"}`` for the views (``definitions`` and ``rules`` are None for a city without
-    a service catalog). Build the city's engines first (``city.validator``) to share them
-    between forked workers.
+    "limiter", "learner"}`` for the views (``definitions`` and ``rules`` are None for a city
+    without a service catalog; ``learner``, the :class:`~geo311.service.learning.
+    ReferenceLearner`, None without a store or an address reference). Build the city's
+    engines first (``city.validator``) to share them between forked workers.
     """
     app = Flask("geo311.web")
     app.config.update(DEFAULT_CONFIG)
@@ -60,12 +62,26 @@ def create_app(city: City, store: Any = None, *, config: dict[str, Any] | None =
     limiter = init_limiter(app)
     definitions = load_definitions(city.profile) if city.has_catalog else None
     rules = None if definitions is None else IntakeRules(city, definitions=definitions)
+    learner = None
+    if store is not None and city.profile.addresses is not None:
+        learner = ReferenceLearner(city, store)
+        app.before_request(_learned_by_others(learner))
     app.extensions["geo311"] = {"city": city, "store": store, "definitions": definitions,
-                                "rules": rules, "limiter": limiter}
+                                "rules": rules, "limiter": limiter, "learner": learner}
     _register_blueprints(app, limiter)
     limit_view(limiter, app, "api.staff_login")
     app.after_request(_security_headers)
     return app
+
+
+def _learned_by_others(learner: ReferenceLearner):
+    """A before-request hook: the rows other workers learned join this process's reference
+    (a look at the store every few seconds)."""
+
+    def refresh() -> None:
+        learner.refresh()
+
+    return refresh
 
 
 def _security_headers(response):

@@ -269,6 +269,21 @@ def _json_ready(value: Any) -> Any:
     return str(value)
 
 
+def _body_number(body: dict[str, Any], name: str, bound: float) -> float | None:
+    """A number of the body (JSON number or plain decimal text) within ±``bound``; None if
+    absent or empty."""
+    value = body.get(name)
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise InputError(f"{name} must be a number", field=name)
+    number = parse_number(str(value)[:64])
+    if number != number or abs(number) > bound:
+        raise InputError(f"{name} must be a plain decimal number between {-bound:g} and "
+                         f"{bound:g}", field=name)
+    return number
+
+
 # -- staff ------------------------------------------------------------------------------------
 
 def _stored(request_id: str):
@@ -365,6 +380,45 @@ def staff_note(request_id: str):
     _stored(request_id)
     _store().add_note(request_id, note, actor=g.staff.name, public=public)
     return jsonify(_store().notes(request_id, public_only=False)), 201
+
+
+@blueprint.post("/staff/requests/<request_id>/location")
+@staff_required
+def staff_location(request_id: str):
+    """Confirm (or move, with ``lon`` and ``lat``) the place of a request's ``address``: the
+    point joins the address reference, or the answer says why not; ``said`` (the caller's
+    words) becomes an alias when it names the street otherwise."""
+    body = _body()
+    learner = _state()["learner"]
+    if learner is None:
+        raise ServiceUnavailable("this service has no address reference to learn into")
+    stored = _stored(request_id)
+    lon, lat = _body_number(body, "lon", 180.0), _body_number(body, "lat", 90.0)
+    if (lon is None) != (lat is None):
+        raise InputError("give both lon and lat, or neither", field="lon" if lon is None
+                         else "lat")
+    address = _text_arg("address", max_len=MAX_TEXT, source=body) or stored.address
+    if not address:
+        raise InputError("the request has no address: give one", field="address")
+    moved = lon is not None and (lon, lat) != (stored.lon, stored.lat)
+    if lon is None:
+        lon, lat = stored.lon, stored.lat
+    if lon is None or lat is None:
+        raise InputError("the request has no location: give lon and lat", field="lon")
+    if moved:
+        location = _city().locator.locate(lon, lat)
+        if not location["in_jurisdiction"]:
+            raise InputError(f"({lon}, {lat}) is outside {location['jurisdiction']['name']}",
+                             field="lon")
+    rows = learner.confirm(address, lon, lat, source="staff", actor=g.staff.name,
+                           said=_text_arg("said", max_len=MAX_TEXT, source=body),
+                           zip=stored.zipcode, request_id=stored.service_request_id)
+    if moved:
+        districts = {k: (v or {}).get("id") for k, v in location["districts"].items()}
+        stored = _store().move_location(stored.service_request_id, lon=lon, lat=lat,
+                                        address=rows[0].address or address,
+                                        districts=districts, actor=g.staff.name)
+    return jsonify({"request": stored.private(), "learned": [row.as_dict() for row in rows]})
 
 
 # -- the document -------------------------------------------------------------------------------

@@ -460,6 +460,10 @@ def intake_submit():
         parent = _text("attach_to", max_len=100)
         stored = store.create_request(decision.new)
         store.audit(staff, "intake", stored.service_request_id)
+        learner = _geo311()["learner"]
+        if learner is not None:  # the caller's words for the accepted address: an alias
+            learner.accept(_text("said") or _text("address"), stored.address, source="intake",
+                           actor=staff, request_id=stored.service_request_id)
         if parent:
             stored = store.link_duplicate(stored.service_request_id, parent, actor=staff)
         return render_template("filed.html", stored=stored, decision=decision,

@@ -61,11 +61,15 @@ def serve(city: City, db_url: str | None = None, *, host: str = "127.0.0.1",
     Builds the engines and migrates the store in this process, then starts gunicorn
     with ``workers`` processes (default: one per core) of ``threads`` threads each.
     """
+    from geo311.service.learning import ReferenceLearner
     from geo311.service.store import open_store
     from geo311.web import create_app
 
-    open_store(db_url).close()      # migrations, once, before the fork (a bad URL fails fast)
+    store = open_store(db_url)      # migrations, once, before the fork (a bad URL fails fast)
     preload_city(city)
+    if city.profile.addresses is not None:  # the learned points, merged once for all workers
+        ReferenceLearner(city, store).load()
+    store.close()
     # the engines live as long as the server: move their objects out of the collector's
     # generations, so a full collection does not walk them in the middle of an answer and
     # forked workers do not write to (and copy) the pages that hold them

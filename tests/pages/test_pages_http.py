@@ -162,3 +162,30 @@ def test_without_a_store_the_dashboard_reads_the_requests_file(pages_city, demo_
     counts = joined[~joined.index.duplicated()].groupby("name").size()
     assert dict(zip(view.table["name"], view.table["count"].astype(int), strict=True)) == \
         {name: int(counts.get(name, 0)) for name in wards["name"]}
+
+
+def test_the_intake_accept_learns_the_callers_words_as_an_alias(client, staff_login, points,
+                                                                pages_city, pages_store):
+    """The agent took the suggested address for what the caller said (the page keeps the
+    words in ``said``): filing it stores an alias with its provenance, and the validator
+    reads the words as that street from then on."""
+    from geo311.service.store.learned import learned_rows
+    from tests.pages.places import inside
+
+    page = client.get("/staff/login").get_data(as_text=True)
+    client.post("/staff/login", data=_login(staff_login, csrf_token=_token(page)))
+    here = inside(points, 3)
+    number, street = here.address.split(" ", 1)
+    name = pages_city.validator.validate(here.address)["understood"]["street"]
+    heard = name.split()
+    words = [w for w in heard if len(w) > 2 and not w.isdigit()]
+    said = f"{number} {street.replace(words[0], words[0] + 'QZ', 1)}"
+    form = client.get("/intake").get_data(as_text=True)
+    filed = client.post("/intake", data={
+        "csrf_token": _token(form), "address": here.address, "said": said,
+        "service_code": "ENCAMPMENT", "side": "here"})
+    assert filed.status_code == 201, filed.get_data(as_text=True)[:2000]
+    row = learned_rows(pages_store)[-1]
+    assert (row.kind, row.said, row.actor, row.source) == ("alias", said, staff_login[0],
+                                                           "intake")
+    assert pages_city.validator.validate(said)["address"] == here.address

@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-__all__ = ["ApiKey", "AuditEntry", "Base", "Note", "Request", "RequestAttribute",
+__all__ = ["ApiKey", "AuditEntry", "Base", "LearnedAddress", "Note", "Request", "RequestAttribute",
            "RequestDistrict", "RequestMedia", "StaffUser", "StatusHistory", "UTCDateTime"]
 
 # SQLite keeps BIGINT autoincrement keys only as INTEGER PRIMARY KEY
@@ -214,3 +214,36 @@ class AuditEntry(Base):
     action: Mapped[str] = mapped_column(String(64))
     request_id: Mapped[str | None] = mapped_column(String(64), index=True)
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class LearnedAddress(Base):
+    """An address point or alias learned from the city's own work (an agent's accept, a
+    staff member's confirmed or moved location), or the reason it was refused; with its
+    provenance: source, who, when, the request. Workers poll rows newer than the last
+    they applied (``pk`` order)."""
+
+    __tablename__ = "learned_addresses"
+    __table_args__ = (Index("ix_learned_addresses_status_pk", "status", "pk"),)
+
+    pk: Mapped[int] = mapped_column(Key, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(8))              # point | alias
+    status: Mapped[str] = mapped_column(String(8))            # learned | rejected
+    reason: Mapped[str | None] = mapped_column(Text)          # why it was refused
+    address: Mapped[str | None] = mapped_column(Text)         # the canonical address
+    said: Mapped[str | None] = mapped_column(Text)            # the caller's words
+    predir: Mapped[str | None] = mapped_column(String(8))
+    name: Mapped[str | None] = mapped_column(String(200))
+    suffix: Mapped[str | None] = mapped_column(String(16))
+    postdir: Mapped[str | None] = mapped_column(String(8))
+    number: Mapped[int | None] = mapped_column(BigInteger)
+    number_suffix: Mapped[str | None] = mapped_column(String(16))
+    unit: Mapped[str | None] = mapped_column(String(64))
+    zipcode: Mapped[str | None] = mapped_column(String(16))
+    lon: Mapped[float | None] = mapped_column(Float)
+    lat: Mapped[float | None] = mapped_column(Float)
+    alias_name: Mapped[str | None] = mapped_column(String(200))
+    alias_suffix: Mapped[str | None] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(64))           # intake | staff | import | ...
+    actor: Mapped[str] = mapped_column(String(128))
+    request_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    learned_at: Mapped[datetime] = mapped_column(UTCDateTime)

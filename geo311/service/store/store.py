@@ -456,6 +456,30 @@ class Store:
 
         return self._write(request_id, action)
 
+    def move_location(self, request_id: str, *, lon: float, lat: float, address: str | None,
+                      districts: dict[str, str | None], actor: str) -> StoredRequest:
+        """Move ``request_id`` to ``(lon, lat)`` with its ``address`` and the ``districts``
+        located there (a staff member's confirmed place); the audit row keeps the old one."""
+        actor = _actor(actor)
+        lon, lat = check_point(lon, lat)
+        check_text(address, "address")
+
+        def action(connection: Connection, row) -> None:
+            connection.execute(update(T).where(T.c.pk == row.pk).values(
+                lon=lon, lat=lat, address=address, updated_datetime=utc_now(),
+                districts_json=json.dumps(districts, sort_keys=True)))
+            connection.execute(DISTRICTS.delete().where(DISTRICTS.c.request_pk == row.pk))
+            if districts:
+                connection.execute(insert(DISTRICTS), [
+                    {"request_pk": row.pk, "layer": k, "district": v,
+                     "requested_datetime": row.requested_datetime}
+                    for k, v in districts.items()])
+            self._audit(connection, actor, "move_location", row.service_request_id,
+                        {"from": [row.lon, row.lat, row.address],
+                         "to": [lon, lat, address]})
+
+        return self._write(request_id, action)
+
     def link_duplicate(self, request_id: str, duplicate_of: str, *,
                        actor: str) -> StoredRequest:
         """Mark ``request_id`` as a duplicate of ``duplicate_of`` (linked to the root of

@@ -149,6 +149,8 @@
   function wireSuggestions(root, input, check) {
     root.querySelectorAll("button.suggestion").forEach(function (button) {
       button.addEventListener("click", function () {
+        var said = document.getElementById("said");  // the caller's words, for an alias
+        if (said && input.value !== button.dataset.address) { said.value = input.value; }
         input.value = button.dataset.address;
         input.focus();
         if (check) { check(); }
