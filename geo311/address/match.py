@@ -16,6 +16,7 @@ A clean address takes one dict lookup.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import NamedTuple
@@ -97,6 +98,7 @@ _WEIGHT = {
     MatchType.INTERSECTION: 1.0,
 }
 _FUZZY_LIMIT = 10
+_DIGITS = re.compile(r"\d+")
 _FUZZY_MIN = 0.75  # normalized OSA similarity, unless the names differ by one edit
 _CENTERLINE_OFFSET_M = 10.0
 # Interpolate between known points only when they are close in number and on the ground:
@@ -165,21 +167,17 @@ def _unit_last(reason: str) -> bool:
     return reason.startswith("unit")
 
 
-def _leading_digits(name: str) -> str:
-    digits = ""
-    for ch in name:
-        if not ch.isdigit():
-            break
-        digits += ch
-    return digits
+def _numbers(name: str) -> list[str]:
+    """The digit runs of a street name: "W 22ND" -> ["22"], "AVENUE 58" -> ["58"]."""
+    return _DIGITS.findall(name)
 
 
 def _fuzzy_names(query: str, names: list[str]) -> list[tuple[str, float, str]]:
     """Street names close to ``query``: ``(name, score, reason)``, best first.
 
     Guards against absurd matches: a similarity of at least 0.75 (or a single
-    edit), the same house-number digits for numbered streets ("5TH" never
-    becomes "15TH"), the same first letter unless one keyboard slip explains
+    edit), the same numbers in numbered streets ("5TH" never becomes "15TH",
+    "AVENUE 58" never "AVENUE 580"), the same first letter unless one keyboard slip explains
     the difference, and a penalty for a different length.
     """
     out = []
@@ -192,7 +190,7 @@ def _fuzzy_names(query: str, names: list[str]) -> list[tuple[str, float, str]]:
         one_slip = distance == 1 and len(query) >= 3
         if not (one_slip or similarity >= _FUZZY_MIN):
             continue
-        if _leading_digits(query) != _leading_digits(name):
+        if _numbers(query) != _numbers(name):
             continue
         if query[0] != name[0] and not (one_slip and len(query) >= 4):
             continue

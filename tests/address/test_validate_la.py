@@ -108,3 +108,28 @@ def test_held_out_intersections_cross_the_streets_point_lines(split, la_requests
     for a, r in placed:
         if a["district_certain"]:
             assert int(a["location"]["districts"]["council_district"]["id"]) == int(r.CD)
+
+
+def test_a_number_in_a_street_name_is_never_corrected_to_another(split):
+    """"AVENUE 58" is not a typo of "AVENUE 580" or "AVENUE 19": a numbered name that the
+    reference lacks is a different street, so no answer may carry other numbers."""
+    import re
+
+    validator, _ = split
+    numbered = sorted({s.name for s in validator.reference.streets
+                       if re.search(r"\d", s.name) and not re.search(r"\d(ST|ND|RD|TH)\b", s.name)})
+    known = {s.name for s in validator.reference.streets}
+    inputs = []
+    for name in numbered:
+        for digits in {m.group() for m in re.finditer(r"\d+", name)}:
+            for other in (digits + "0", str(int(digits) + 40)):
+                changed = name.replace(digits, other)
+                if changed not in known:
+                    inputs.append((f"200 {changed}", re.findall(r"\d+", changed)))
+    assert len(inputs) >= 20, numbered
+    for text, numbers in inputs:
+        answer = validator.validate(text)
+        for s in [answer] + answer["suggestions"]:
+            if s.get("address"):
+                street = re.sub(r"^\d+\S*\s+", "", s["address"])  # less the house number
+                assert re.findall(r"\d+", street) == numbers, (text, s["address"])
