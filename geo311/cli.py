@@ -557,9 +557,16 @@ def _hours(text: str) -> float:
     return value / 60 if match.group(2) in ("m", "min") else value
 
 
+ROUTE_FILES = ("stops.csv", "plan.json", "routes.geojson", "map.html", "crew_sheet.html",
+               "crew_sheet.pdf")
+"""What ``geo311 route --out DIR`` writes."""
+
+
 @main.command()
 @profile_option
 @_with_request_options
+@click.option("--db", "db_url", help="Read the open requests from this store (sqlite:///path "
+                                     "or postgresql://...) instead of --requests.")
 @click.option("--instance", type=click.Path(exists=True, dir_okay=False),
               help="Solve a published instance (TSPLIB .tsp, VRPLIB .vrp, Solomon .txt) "
                    "and print {cost, vehicles, routes, seconds, solver}.")
@@ -580,31 +587,74 @@ def _hours(text: str) -> float:
 @click.option("--solver", default="auto", show_default=True,
               type=click.Choice(["auto", "pyvrp", "ortools", "vroom", "elkai", "fast_tsp"]))
 @click.option("--out", type=click.Path(file_okay=False),
-              help="Directory for stops.csv, plan.json, routes.geojson, map.html and "
-                   "crew_sheet.html.")
+              help=f"Directory for {', '.join(ROUTE_FILES)}.")
 def route(profile_path, requests_path, preset, types, start, end, status, districts, encoding,
-          instance, crews, shift, depots, day, start_time, as_of, done, positions, time_limit,
-          seed, solver, out) -> None:
-    """Crew routes through the open requests, or a published instance's solution."""
-    import pandas as pd
+          db_url, instance, crews, shift, depots, day, start_time, as_of, done, positions,
+          time_limit, seed, solver, out) -> None:
+    """Crew routes through the open requests, or a published instance's solution.
 
+    \b
+      geo311 route --type POTHOLE --district ward=3 --crews 2 --depot -71.1,42.37 --out plan/
+      geo311 route --db sqlite:///var/geo311.sqlite --crews 3 --depot LON,LAT --out plan/
+      geo311 route --instance tests/data/routes/pr107.tsp --time-limit 5
+    """
+    if instance:
+        return _route_instance(instance, solver, time_limit, seed)
+    from geo311.crews.routes import Travel, plan_routes, stops_from_requests
+
+    if db_url and requests_path:
+        raise click.UsageError("give --db or --requests, not both")
+    team = _route_crews(depots, crews, shift, day, start_time, positions)
+    if out:
+        Path(out).mkdir(parents=True, exist_ok=True)
+    _outputs_writable(*[Path(out) / n for n in ROUTE_FILES] if out else [],
+                      inputs=[requests_path])
+    rows = _request_filter(types, start, end, status, districts)
+    city = _open_city(profile_path)
+    if db_url:
+        from geo311.service.history import stored_requests
+        from geo311.service.store import open_store
+
+        requests = stored_requests(open_store(db_url), rows, city.locator)
+    else:
+        requests = city.load_requests(rows, path=requests_path, columns=preset,
+                                      encoding=encoding)
+    stops = stops_from_requests(requests.frame, city.catalog if city.has_catalog else None,
+                                as_of=as_of or team[0].start,
+                                service_minutes=city.profile.routing.service_minutes)
+    plan = plan_routes(stops, team, Travel.from_profile(city.profile), done=done,
+                       time_limit=time_limit, seed=seed, solver=solver)
+    if out:
+        _write_route_outputs(plan, Path(out))
+    click.echo(f"{plan.model}; solver {plan.solver} ({plan.seconds:.1f} s)")
+    click.echo(plan.crews.to_string(index=False))
+    if len(plan.dropped):
+        click.echo(f"{len(plan.dropped)} stop(s) left out:")
+        kinds = plan.dropped["reason"].str.replace(r" \(.*\)$", "", regex=True)
+        click.echo(kinds.value_counts().to_string())
+
+
+def _route_instance(instance: str, solver: str, time_limit: float, seed: int) -> None:
+    """``route --instance``: solve a published instance, print its JSON answer."""
+    from geo311.crews.instances import read_instance
     from geo311.crews.solvers import solve
 
-    if instance:
-        from geo311.crews.instances import read_instance
+    found = read_instance(instance)
+    answer = solve(found.problem, solver, time_limit, seed)
+    ids = found.node_ids
+    click.echo(json.dumps({
+        "name": found.name, "kind": found.kind, "cost": round(answer.cost, 6),
+        "vehicles": len(answer.routes), "solver": answer.solver,
+        "seconds": round(answer.seconds, 3),
+        "routes": [ids[found.problem.client_location[r]].tolist() for r in answer.routes]}))
 
-        found = read_instance(instance)
-        answer = solve(found.problem, solver, time_limit, seed)
-        ids = found.node_ids
-        click.echo(json.dumps({
-            "name": found.name, "kind": found.kind, "cost": round(answer.cost, 6),
-            "vehicles": len(answer.routes), "solver": answer.solver,
-            "seconds": round(answer.seconds, 3),
-            "routes": [ids[found.problem.client_location[r]].tolist() for r in answer.routes]}))
-        return
-    from geo311.crews.routes import Crew, Travel, plan_routes, stops_from_requests
-    from geo311.outputs import write_text
-    from geo311.render.route_map import crew_sheet, route_map
+
+def _route_crews(depots, crews: int, shift: str, day: str | None, start_time: str,
+                 positions) -> list:
+    """The crews of ``route``'s options: ``crew-1`` .. ``crew-N``, depots shared in turn."""
+    import pandas as pd
+
+    from geo311.crews.routes import Crew
 
     if not depots:
         raise click.UsageError("give at least one --depot LON,LAT (or --instance FILE)")
@@ -620,18 +670,6 @@ def route(profile_path, requests_path, preset, types, start, end, status, distri
     for item in positions:
         name, _, where = item.partition("=")
         now[name.strip()] = _lonlat(where, "--position")
-    if out:
-        Path(out).mkdir(parents=True, exist_ok=True)
-    _outputs_writable(*([Path(out) / n for n in ("stops.csv", "plan.json", "routes.geojson",
-                                                 "map.html", "crew_sheet.html")]
-                        if out else []),
-                      inputs=[requests_path])
-    rows = _request_filter(types, start, end, status, districts)
-    city = _open_city(profile_path)
-    requests = city.load_requests(rows, path=requests_path, columns=preset, encoding=encoding)
-    catalog = city.catalog if city.has_catalog else None
-    stops = stops_from_requests(requests.frame, catalog, as_of=as_of or begin,
-                                service_minutes=city.profile.routing.service_minutes)
     team = [Crew(f"crew-{k + 1}", places[k % len(places)], begin,
                  begin + pd.Timedelta(hours=hours), position=now.get(f"crew-{k + 1}"))
             for k in range(crews)]
@@ -639,21 +677,24 @@ def route(profile_path, requests_path, preset, types, start, end, status, distri
     if unknown:
         raise click.BadParameter(f"no crew {', '.join(unknown)} (crews are crew-1 .. "
                                  f"crew-{crews})", param_hint="--position")
-    plan = plan_routes(stops, team, Travel.from_profile(city.profile), done=done,
-                       time_limit=time_limit, seed=seed, solver=solver)
-    if out:
-        base = Path(out)
-        write_text(base / "stops.csv", plan.stops.to_csv(index=False))
-        write_text(base / "plan.json", json.dumps(plan.as_dict(), indent=2))
-        write_text(base / "routes.geojson", json.dumps(plan.geojson()))
-        write_text(base / "map.html", route_map(plan))
-        write_text(base / "crew_sheet.html", crew_sheet(plan))
-    click.echo(f"{plan.model}; solver {plan.solver} ({plan.seconds:.1f} s)")
-    click.echo(plan.crews.to_string(index=False))
-    if len(plan.dropped):
-        click.echo(f"{len(plan.dropped)} stop(s) left out:")
-        kinds = plan.dropped["reason"].str.replace(r" \(.*\)$", "", regex=True)
-        click.echo(kinds.value_counts().to_string())
+    return team
+
+
+def _write_route_outputs(plan, base: Path) -> None:
+    """``route --out``: the stops (CSV), the plan (JSON), the routes (GeoJSON), the map and
+    the crew sheet (HTML and PDF)."""
+    from geo311.outputs import write_bytes, write_text
+    from geo311.render.crew_sheet import crew_sheet, crew_sheet_pdf
+    from geo311.render.route_map import route_map
+
+    write_text(base / "stops.csv", plan.stops.to_csv(index=False))
+    write_text(base / "plan.json", json.dumps(plan.as_dict(), indent=2))
+    write_text(base / "routes.geojson", json.dumps(plan.geojson()))
+    write_text(base / "map.html", route_map(plan))
+    write_text(base / "crew_sheet.html", crew_sheet(plan))
+    write_bytes(base / "crew_sheet.pdf", crew_sheet_pdf(plan))
+
+
 db_option = click.option(
     "--db", "db_url", default=lambda: os.environ.get("GEO311_DB"),
     show_default="$GEO311_DB or var/geo311.sqlite",

@@ -11,12 +11,16 @@ the columns below).
 - **Travel** (:class:`Travel`): on the profile's street graph when it has one
   (one-way streets respected, stops snapped to segments), else the metric
   distance times the profile's detour factor; ``RoutePlan.model`` says which.
-- **Which stops**: a stop's prize is its weight times more than it can add to
-  any route's travel, so the solver keeps the greatest total weight that fits in
-  the shifts and only then minimizes travel: when not everything fits, light
-  stops are left out first, and a heavy stop only when the shift time it needs
-  would serve more weight nearer the route (its reason says so). Weight grows
-  with how overdue a request is (:func:`stops_from_requests`).
+- **Which stops**, one crew: strictly the heaviest first (:mod:`geo311.crews.keep`): a
+  stop is kept when it fits in the shift with every heavier stop kept, so no stop is left
+  out to make room for lighter ones, and lighter stops fill the time left; each stop left
+  out says it does not fit with the heavier ones. The tour is LKH's (PyVRP's with time
+  windows); ``solver`` applies to several crews. Several crews: a stop's prize is its
+  weight times more than it can add to any route's travel, so the solver keeps the
+  greatest total weight that fits in the shifts and only then minimizes travel (a heavy
+  stop may be left out when the shift time it needs would serve more weight nearer the
+  routes; its reason says so). Weight grows with how overdue a request is
+  (:func:`stops_from_requests`).
 - **Balance**: when every stop fits, a plan whose busiest crew works over 1.2 x
   the mean is solved again with each shift capped at 1.15 x the mean (kept when
   it still serves every stop).
@@ -32,6 +36,7 @@ a street-sweeping window).
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +46,7 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from geo311.crews.keep import OneCrew, keep_heaviest
 from geo311.crews.solvers import Problem, VehicleGroup, solve
 from geo311.crews.streets import StreetGraph, streets_path
 from geo311.errors import InputError
@@ -141,7 +147,7 @@ class RoutePlan:
             for column in out.columns:
                 if pd.api.types.is_datetime64_any_dtype(out[column]):
                     out[column] = out[column].map(lambda t: None if pd.isna(t) else t.isoformat())
-            return json.loads(out.to_json(orient="records", double_precision=6))
+            return json.loads(out.to_json(orient="records", double_precision=6, date_format="iso"))
 
         crews = []
         for crew in rows(self.crews):
@@ -328,33 +334,55 @@ def plan_routes(stops: pd.DataFrame, crews: Sequence[Crew], travel: Travel, *,
     routes: list[list[int]] = []
     groups: list[int] = []
     used, elapsed = "none", 0.0
-    if len(candidates):
+    weight = stops["weight"].to_numpy(float)
+    if len(candidates) and n_crews == 1:
+        routes, groups, used, elapsed, left = _one_crew(
+            candidates, distance, seconds, service, window_lo, window_hi, shift_lo[0],
+            shift_hi[0], weight, time_limit, seed)
+        reasons.update(left)
+    elif len(candidates):
         args = (crews, candidates, first, distance, seconds, service, window_lo, window_hi,
                 shift_lo)
-        rest = (stops["weight"].to_numpy(float), types, time_limit, seed, solver)
+        rest = (weight, types, time_limit, seed, solver)
         routes, groups, used, elapsed = _solve(*args, shift_hi, *rest)
         hours = {g: _finish(g, r, n_crews, seconds, service, window_lo, shift_lo) - shift_lo[g]
                  for g, r in zip(groups, routes, strict=True)}
         busy = sum(hours.values())
         served_all = sum(map(len, routes)) == len(candidates)
-        if n_crews > 1 and served_all and max(hours.values()) > 1.2 * busy / n_crews:
+        if served_all and max(hours.values()) > 1.2 * busy / n_crews:
             # everything fits: share the work out by capping each shift near the mean
             cap = np.minimum(shift_hi, shift_lo + 1.15 * busy / n_crews)
             again = _solve(*args, cap, *rest)
             if sum(map(len, again[0])) == len(candidates):
                 routes, groups, used = again[0], again[1], again[2]
                 elapsed += again[3]
-    served = {i for r in routes for i in r}
-    kept_weight = min((stops["weight"][i] for i in served), default=np.inf)
-    for i in candidates:
-        if i not in served:
-            w = stops["weight"][i]
-            reasons[int(i)] = ("left out: the shifts are full with stops of greater or equal "
-                               "weight" if w <= kept_weight else
-                               "left out: its travel time would displace more weight of "
-                               "stops nearer the route than it carries")
+        served = {i for r in routes for i in r}
+        kept_weight = min((weight[i] for i in served), default=np.inf)
+        for i in candidates:
+            if i not in served:
+                reasons[int(i)] = (
+                    "left out: the shifts are full with stops of greater or equal weight"
+                    if weight[i] <= kept_weight else
+                    "left out: its travel time would displace more weight of stops nearer "
+                    "the routes than it carries")
     return _assemble(stops, crews, routes, groups, reasons, travel, placed, lonlat, distance,
                      seconds, service, window_lo, t0, shift_lo, used, elapsed)
+
+
+def _one_crew(candidates, distance, seconds, service, window_lo, window_hi, shift_lo,
+              shift_hi, weight, time_limit, seed):
+    """One crew: the heaviest stops first, strictly (:func:`~geo311.crews.keep.keep_heaviest`),
+    in the order of least travel. Returns routes, groups, solver, seconds, reasons."""
+    began = time.perf_counter()
+    local = np.concatenate([[0, 1], 2 + candidates])
+    day = OneCrew(distance[np.ix_(local, local)], seconds[np.ix_(local, local)],
+                  service[candidates], window_lo[candidates], window_hi[candidates],
+                  float(shift_lo), float(shift_hi), time_limit=time_limit, seed=seed)
+    route, left = keep_heaviest(day, weight[candidates])
+    used = "+".join(sorted(day.solvers)) or "brute force"
+    reasons = {int(candidates[j]): reason for j, reason in left.items()}
+    routes = [[int(candidates[j]) for j in route]] if route else []
+    return routes, [0] * len(routes), used, time.perf_counter() - began, reasons
 
 
 def _finish(k: int, route: list[int], n_crews: int, seconds: np.ndarray, service: np.ndarray,

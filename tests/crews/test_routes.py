@@ -315,11 +315,25 @@ def test_cli_instance_and_plan(grid_profile, tmp_path):
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "stops.csv")
     assert sorted(table["id"]) == sorted(stops["id"])
-    assert {"map.html", "plan.json", "routes.geojson", "crew_sheet.html"} <= {
+    assert {"map.html", "plan.json", "routes.geojson", "crew_sheet.html", "crew_sheet.pdf"} <= {
         p.name for p in out.iterdir()}
     sheet = (out / "crew_sheet.html").read_text()
     assert sheet.count("<section>") == 2 and "break-after:page" in sheet
     assert all(i in sheet for i in stops["id"])
+    assert (out / "crew_sheet.pdf").read_bytes().startswith(b"%PDF-")
+    # the same requests from a store (--db): the same stops are routed
+    from geo311.service.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    open_store(url).import_requests(requests, "open311", name="grid")
+    result = CliRunner().invoke(main, [
+        "route", "--profile", str(grid_profile), "--db", url, "--depot", "0,0.001",
+        "--date", "2026-03-02", "--time-limit", "0.3", "--out", str(tmp_path / "db")])
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(tmp_path / "db" / "stops.csv")) == len(stops)
+    result = CliRunner().invoke(main, ["route", "--profile", str(grid_profile), "--db", url,
+                                       "--requests", str(requests), "--depot", "0,0.001"])
+    assert result.exit_code == 2 and "not both" in result.output
     result = CliRunner().invoke(main, [
         "route", "--profile", str(grid_profile), "--requests", str(requests),
         "--preset", "open311", "--depot", "1,1", "--time-limit", "0.2"])
@@ -392,3 +406,17 @@ def test_snap_distance_and_disconnected_streets_are_said(grid_profile):
     # the spur east of the grid can be entered but not left: more than one strong part
     assert any("strongly connected" in n for n in plan.notes)
     assert any("1 stop(s) are more than 50 m" in n for n in plan.notes)
+
+
+def test_json_of_a_crew_without_stops_gives_no_pandas_warning(grid_profile):
+    import warnings
+
+    travel = Travel.from_profile(load_profile(grid_profile))
+    plan = plan_routes(grid_stops(1), [crew("a", (0.0, 0.001)), crew("b", (0.004, 0.003))],
+                       travel, time_limit=0.2)
+    assert sorted(plan.crews["stops"]) == [0, 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        answer = plan.as_dict()
+    idle = [r for r in answer["routes"] if r["stops"] == []]
+    assert len(idle) == 1 and idle[0]["back"].startswith("2026-03-02T08:00")
