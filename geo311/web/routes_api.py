@@ -29,7 +29,7 @@ from geo311.errors import InputError
 from geo311.service.requests import RequestFilter
 from geo311.web.auth import staff_required
 
-__all__ = ["blueprint"]
+__all__ = ["blueprint", "city_travel"]
 
 blueprint = Blueprint("routes_api", __name__)
 
@@ -147,12 +147,12 @@ def routes():
     stops = stops_from_requests(requests.frame, city.catalog if city.has_catalog else None,
                                 as_of=start,
                                 service_minutes=city.profile.routing.service_minutes)
-    plan = plan_routes(stops, crews, _travel(city), done=done, time_limit=time_limit,
+    plan = plan_routes(stops, crews, city_travel(city), done=done, time_limit=time_limit,
                        seed=int(seed))
     return jsonify({**plan.as_dict(), "geojson": plan.geojson()})
 
 
-def _travel(city):
+def city_travel(city):
     """The city's travel model, built once per application (the street graph is cached)."""
     from geo311.crews.routes import Travel
 
