@@ -10,13 +10,16 @@ can give up one heavy far stop for several light near ones; this never does.)
 
 "Fits" is decided on the crew's own clock: a tour through the stops (LKH through
 ``elkai``, or brute force for up to three stops; PyVRP when a stop has a time window) and
-its schedule, which must meet every window and end at the depot within the shift. Few
-tours are solved: one for everything, a bisection over weight classes for the heaviest
-classes that fit together, then per remaining class a cheap test first: a stop whose
-cheapest insertion into the current tour fits is kept, and one whose least possible
-insertion cost (over every pair of kept stops) cannot fit is left out, taking the
-current tour, freshly solved, as the shortest (LKH's tours of a crew's day are optimal in
-practice; the tests compare with brute force).
+its schedule, which must meet every window and end at the depot within the shift.
+
+Few tours are solved. A lower bound (each stop's service and its cheapest way in) caps
+how many of the heaviest classes can fit together; one tour for everything when it may
+fit, else a bisection over the weight classes for the heaviest ones that fit together.
+Then, per remaining class, cheap tests first: a stop whose cheapest insertion into the
+current tour fits is kept, and one whose least possible insertion cost (over every pair
+of kept stops) cannot fit is left out, taking the current tour, freshly solved, as the
+shortest (LKH's tours of a crew's day are optimal in practice; the tests compare with
+brute force).
 """
 
 from __future__ import annotations
@@ -117,6 +120,14 @@ class OneCrew:
         route = [stops[c] for c in answer.routes[0]] if answer.routes else []
         return route if set(required) <= set(route) and self.ok(route) else None
 
+    def least_cost_in(self) -> np.ndarray:
+        """Per stop, a lower bound of the time it adds to any route: its service and the
+        shortest travel into it (from the start or another stop)."""
+        into = self.seconds[:, 2:].copy()
+        into[1] = np.inf                                # nobody leaves from the end
+        into[2 + np.arange(len(self.service)), np.arange(len(self.service))] = np.inf
+        return self.service + into.min(axis=0)
+
     def least_insertion(self, kept: list[int], j: int) -> float:
         """The least extra travel time ``j`` adds between any two of start, kept, end."""
         before = np.array([0, *[2 + k for k in kept]])
@@ -165,12 +176,19 @@ def keep_heaviest(day: OneCrew, weights: np.ndarray) -> tuple[list[int], dict[in
     """The route of the stops kept, heaviest first (see the module doc), and the reason
     each stop left out was left out."""
     classes = _classes(np.asarray(weights, float))
-    everything = [j for group in classes for j in group]
-    route = day.tour(everything)
-    if route is not None:
-        return route, {}
-    # the most heavy classes that fit together (everything does not)
-    lo, hi, route = 0, len(classes), []
+    # a bound no tour beats: each stop's service and its cheapest way in; the heaviest
+    # classes within it are the most that can fit together (no tour solved beyond them)
+    order = [j for group in classes for j in group]
+    within = int(np.searchsorted(np.cumsum(day.least_cost_in()[order]),
+                                 day.shift_hi - day.shift_lo, side="right"))
+    sizes = np.cumsum([len(group) for group in classes])
+    most = int(np.searchsorted(sizes, within, side="right"))
+    if most == len(classes):
+        route = day.tour(order)
+        if route is not None:
+            return route, {}
+    # the most heavy classes that fit together (more than ``most`` cannot)
+    lo, hi, route = 0, min(most + 1, len(classes)), []
     while hi - lo > 1:
         mid = (lo + hi) // 2
         found = day.tour([j for group in classes[:mid] for j in group])
