@@ -547,12 +547,12 @@ def _lonlat(text: str, flag: str) -> tuple[float, float]:
     return lon, lat
 
 
-def _hours(text: str) -> float:
+def _hours(text: str, flag: str = "--shift") -> float:
     """``8h``, ``7.5h``, ``450m`` or a plain number of hours."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(h|m|min)?\s*", text)
     if not match or float(match.group(1)) <= 0:
         raise click.BadParameter(f"{text!r}: give a duration such as 8h or 450m",
-                                 param_hint="--shift")
+                                 param_hint=flag)
     value = float(match.group(1))
     return value / 60 if match.group(2) in ("m", "min") else value
 
@@ -572,6 +572,9 @@ ROUTE_FILES = ("stops.csv", "plan.json", "routes.geojson", "map.html", "crew_she
                    "and print {cost, vehicles, routes, seconds, solver}.")
 @click.option("--crews", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--shift", default="8h", show_default=True, help="Shift length, e.g. 8h or 450m.")
+@click.option("--break", "pause", help="Each crew's break, e.g. 30m, taken at the first stop "
+                                       "finished after --break-after.")
+@click.option("--break-after", help="When breaks may start (HH:MM; default: mid-shift).")
 @click.option("--depot", "depots", multiple=True,
               help="LON,LAT of a depot; repeat for several (crews are shared out in turn).")
 @click.option("--date", "day", help="The day planned (default: today).")
@@ -589,8 +592,8 @@ ROUTE_FILES = ("stops.csv", "plan.json", "routes.geojson", "map.html", "crew_she
 @click.option("--out", type=click.Path(file_okay=False),
               help=f"Directory for {', '.join(ROUTE_FILES)}.")
 def route(profile_path, requests_path, preset, types, start, end, status, districts, encoding,
-          db_url, instance, crews, shift, depots, day, start_time, as_of, done, positions,
-          time_limit, seed, solver, out) -> None:
+          db_url, instance, crews, shift, pause, break_after, depots, day, start_time, as_of,
+          done, positions, time_limit, seed, solver, out) -> None:
     """Crew routes through the open requests, or a published instance's solution.
 
     \b
@@ -604,7 +607,7 @@ def route(profile_path, requests_path, preset, types, start, end, status, distri
 
     if db_url and requests_path:
         raise click.UsageError("give --db or --requests, not both")
-    team = _route_crews(depots, crews, shift, day, start_time, positions)
+    team = _route_crews(depots, crews, shift, day, start_time, positions, pause, break_after)
     if out:
         Path(out).mkdir(parents=True, exist_ok=True)
     _outputs_writable(*[Path(out) / n for n in ROUTE_FILES] if out else [],
@@ -650,7 +653,7 @@ def _route_instance(instance: str, solver: str, time_limit: float, seed: int) ->
 
 
 def _route_crews(depots, crews: int, shift: str, day: str | None, start_time: str,
-                 positions) -> list:
+                 positions, pause: str | None = None, break_after: str | None = None) -> list:
     """The crews of ``route``'s options: ``crew-1`` .. ``crew-N``, depots shared in turn."""
     import pandas as pd
 
@@ -670,8 +673,17 @@ def _route_crews(depots, crews: int, shift: str, day: str | None, start_time: st
     for item in positions:
         name, _, where = item.partition("=")
         now[name.strip()] = _lonlat(where, "--position")
+    rest = _hours(pause, "--break") * 60 if pause else 0.0
+    rest_at = None
+    if break_after:
+        try:
+            rest_at = pd.Timestamp(f"{begin:%Y-%m-%d} {break_after}")
+        except ValueError:
+            raise click.BadParameter(f"{break_after!r}: give HH:MM",
+                                     param_hint="--break-after") from None
     team = [Crew(f"crew-{k + 1}", places[k % len(places)], begin,
-                 begin + pd.Timedelta(hours=hours), position=now.get(f"crew-{k + 1}"))
+                 begin + pd.Timedelta(hours=hours), position=now.get(f"crew-{k + 1}"),
+                 break_minutes=rest, break_after=rest_at)
             for k in range(crews)]
     unknown = sorted(set(now) - {c.id for c in team})
     if unknown:

@@ -24,6 +24,10 @@ the columns below).
 - **Balance**: when every stop fits, a plan whose busiest crew works over 1.2 x
   the mean is solved again with each shift capped at 1.15 x the mean (kept when
   it still serves every stop).
+- **Breaks**: a crew's break (``Crew.break_minutes`` from ``break_after``) is taken at
+  the first stop it finishes after that time; routes are planned on a shift shorter by the
+  break, windows closing after a break may start closing that much earlier, so that every
+  window and the shift's end still hold with the break put in.
 - **Re-planning** mid-day: give each crew its current ``position`` and a
   ``start`` of now, and the ids already ``done``; they are removed.
 
@@ -59,8 +63,9 @@ __all__ = ["Crew", "RoutePlan", "Travel", "plan_routes", "stops_from_requests"]
 @dataclass(frozen=True)
 class Crew:
     """A crew: ``depot`` (lon, lat) where its shift ends, ``start``/``end`` of the shift
-    (timestamps), ``skills`` (the request types it can do; None: all) and ``position``
-    (lon, lat) where it is now (default the depot)."""
+    (timestamps), ``skills`` (the request types it can do; None: all), ``position``
+    (lon, lat) where it is now (default the depot), and a break of ``break_minutes``
+    taken at the first stop it finishes after ``break_after`` (default: mid-shift)."""
 
     id: str
     depot: tuple[float, float]
@@ -68,6 +73,13 @@ class Crew:
     end: pd.Timestamp
     skills: frozenset[str] | None = None
     position: tuple[float, float] | None = None
+    break_minutes: float = 0.0
+    break_after: pd.Timestamp | None = None
+
+    @property
+    def break_from(self) -> pd.Timestamp:
+        """When the break may start (``break_after``, else the middle of the shift)."""
+        return self.break_after or self.start + (self.end - self.start) / 2
 
 
 class Travel:
@@ -124,9 +136,11 @@ class RoutePlan:
     """The answer of :func:`plan_routes`.
 
     ``stops``: one row per visit (``crew, seq, id, type, lon, lat, weight, eta,
-    depart, travel_m, snap_m`` (metres from the stop to the street it was snapped to),
-    ``address``); ``crews``: per crew totals; ``dropped``: ``id, type,
-    weight, reason``; ``model``: the travel model; ``solver``, ``seconds``;
+    depart`` (after the break when the crew takes it there), ``travel_m, snap_m`` (metres
+    from the stop to the street it was snapped to), ``address``); ``crews``: per crew
+    totals, with ``break_start``/``break_end`` (NaT when its route ends first);
+    ``dropped``: ``id, type, weight, reason``; ``model``: the travel model; ``solver``,
+    ``seconds``;
     ``legs``: lon/lat vertices of each crew's route (for GeoJSON and maps); ``notes``:
     what the caller should know about the travel model (disconnected streets, far snaps).
     """
@@ -238,6 +252,9 @@ def _check_crews(crews: Sequence[Crew]) -> None:
         if not crew.end > crew.start:
             raise InputError(f"crew {crew.id}: the shift ends ({crew.end}) before it starts "
                              f"({crew.start})", field="shift", crew=crew.id)
+        if not 0 <= crew.break_minutes < (crew.end - crew.start).total_seconds() / 60:
+            raise InputError(f"crew {crew.id}: a break of {crew.break_minutes:g} min does not "
+                             "fit in its shift", field="break", crew=crew.id)
         for name, point in (("depot", crew.depot), ("position", crew.position)):
             if point is not None and not (np.isfinite(point).all() and -180 <= point[0] <= 180
                                           and -90 <= point[1] <= 90):
@@ -308,6 +325,15 @@ def plan_routes(stops: pd.DataFrame, crews: Sequence[Crew], travel: Travel, *,
     window_hi = _window(stops, "window_end", t0, np.inf)
     shift_lo = np.array([(c.start - t0).total_seconds() for c in crews])
     shift_hi = np.array([(c.end - t0).total_seconds() for c in crews])
+    pause = np.array([c.break_minutes * 60 for c in crews])
+    pause_at = np.array([(c.break_from - t0).total_seconds() for c in crews])
+    # planned without the breaks, on shifts shorter by them and, for a window that closes
+    # after a break may start, a window closing that much earlier: the break is then put in
+    # at the first stop finished after its time, and every window and shift end still holds
+    shift_hi = shift_hi - pause
+    if pause.any():
+        window_hi = np.where(window_hi > pause_at[pause > 0].min(), window_hi - pause.max(),
+                             window_hi)
     types = stops["type"].astype(str).to_numpy()
     for i in range(len(stops)):
         if i in reasons:
@@ -366,7 +392,8 @@ def plan_routes(stops: pd.DataFrame, crews: Sequence[Crew], travel: Travel, *,
                     "left out: its travel time would displace more weight of stops nearer "
                     "the routes than it carries")
     return _assemble(stops, crews, routes, groups, reasons, travel, placed, lonlat, distance,
-                     seconds, service, window_lo, t0, shift_lo, used, elapsed)
+                     seconds, service, window_lo, t0, shift_lo, used, elapsed,
+                     (pause, pause_at))
 
 
 def _one_crew(candidates, distance, seconds, service, window_lo, window_hi, shift_lo,
@@ -435,7 +462,7 @@ def _solve(crews, candidates, first, distance, seconds, service, window_lo, wind
 
 
 def _assemble(stops, crews, routes, groups, reasons, travel, placed, lonlat, distance, seconds,
-              service, window_lo, t0, shift_lo, solver, elapsed) -> RoutePlan:
+              service, window_lo, t0, shift_lo, solver, elapsed, breaks) -> RoutePlan:
     offset = travel.offsets(placed)
     n_crews = len(crews)
     first = 2 * n_crews
@@ -445,24 +472,34 @@ def _assemble(stops, crews, routes, groups, reasons, travel, placed, lonlat, dis
         route = by_crew.get(k, [])
         path = [k, *[first + i for i in route], n_crews + k]
         clock, travelled = shift_lo[k], 0.0
+        pause, pause_at = breaks[0][k], breaks[1][k]
+        rest = None
         for seq, (a, b) in enumerate(zip(path[:-1], path[1:], strict=True), start=1):
             clock += seconds[a, b]
             travelled += distance[a, b]
             if b >= first:
                 i = b - first
                 clock = max(clock, window_lo[i])
+                leave = clock + service[i]
+                if pause > 0 and rest is None and leave >= pause_at:
+                    rest = leave                    # the break, where this stop is
+                    leave += pause
                 rows.append({"crew": crew.id, "seq": seq, "id": stops["id"][i],
                              "type": stops["type"][i], "lon": float(stops["lon"][i]),
                              "lat": float(stops["lat"][i]), "weight": float(stops["weight"][i]),
                              "eta": t0 + pd.Timedelta(seconds=float(clock)),
-                             "depart": t0 + pd.Timedelta(seconds=float(clock + service[i])),
+                             "depart": t0 + pd.Timedelta(seconds=float(leave)),
                              "travel_m": float(distance[a, b]),
                              "snap_m": float(offset[b]),
                              "address": str(stops["address"][i])})
-                clock += service[i]
+                clock = leave
         totals.append({"crew": crew.id, "stops": len(route), "distance_m": travelled,
                        "start": crew.start, "back": t0 + pd.Timedelta(seconds=float(clock)),
                        "shift_end": crew.end,
+                       "break_start": (pd.NaT if rest is None
+                                       else t0 + pd.Timedelta(seconds=float(rest))),
+                       "break_end": (pd.NaT if rest is None
+                                     else t0 + pd.Timedelta(seconds=float(rest + pause))),
                        "weight": float(stops["weight"][route].sum()) if route else 0.0})
         pieces = [travel.path(placed, lonlat, a, b) for a, b in zip(path[:-1], path[1:],
                                                                      strict=True)]

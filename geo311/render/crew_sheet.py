@@ -14,6 +14,8 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
+import pandas as pd
+
 from geo311.crews.routes import RoutePlan
 
 __all__ = ["COLUMNS", "SheetPage", "crew_sheet", "crew_sheet_pdf", "sheet_pages"]
@@ -43,9 +45,11 @@ def sheet_pages(plan: RoutePlan, title: str = "Crew sheet") -> list[SheetPage]:
         rows = [(str(int(r.seq)), f"{r.eta:%H:%M}", f"{r.depart:%H:%M}", str(r.id), str(r.type),
                  str(r.address), f"{r.lat:.5f}, {r.lon:.5f}", "")
                 for r in mine.itertuples(index=False)]
+        rest = ("" if pd.isna(getattr(crew, "break_start", pd.NaT))
+                else f" Break {crew.break_start:%H:%M} to {crew.break_end:%H:%M}.")
         summary = (f"Shift {crew.start:%Y-%m-%d %H:%M} to {crew.shift_end:%H:%M}; "
                    f"{int(crew.stops)} stops, {crew.distance_m / 1000:,.1f} km, back at the "
-                   f"depot {crew.back:%H:%M}. Travel: {plan.model}.")
+                   f"depot {crew.back:%H:%M}.{rest} Travel: {plan.model}.")
         pages.append(SheetPage(str(crew.crew), f"{title}: {crew.crew}", summary, rows))
     return pages
 

@@ -63,6 +63,8 @@ class RoutesQuery:
     seconds: float
     now: str | None = None
     done: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    break_minutes: float = 0.0
+    break_after: str | None = None
 
     @property
     def begin(self) -> pd.Timestamp:
@@ -74,6 +76,10 @@ class RoutesQuery:
                                "depot": "; ".join(f"{x:.6f},{y:.6f}" for x, y in self.depots),
                                "date": self.day, "start": self.start,
                                "shift": f"{self.shift_hours:g}", "seconds": f"{self.seconds:g}"}
+        if self.break_minutes:
+            out["break"] = f"{self.break_minutes:g}"
+        if self.break_after:
+            out["break_after"] = self.break_after
         if self.district:
             out["district"] = ":".join(self.district)
         if replan and self.now:
@@ -123,7 +129,9 @@ def parse_query(args, keys: list[str], cap: float) -> RoutesQuery:
     day = (args.get("date") or f"{pd.Timestamp.now():%Y-%m-%d}").strip()
     start = (args.get("start") or "08:00").strip()
     now = (args.get("now") or "").strip() or None
-    for value, name in ((day, "date"), (start, "start"), (now, "now")):
+    break_after = (args.get("break_after") or "").strip() or None
+    for value, name in ((day, "date"), (start, "start"), (now, "now"),
+                        (break_after, "break_after")):
         pattern = _DATE if name == "date" else _TIME
         if value is not None and not pattern.fullmatch(value):
             raise InputError(gettext("%(field)s is not a date or time", field=name), field=name)
@@ -136,9 +144,10 @@ def parse_query(args, keys: list[str], cap: float) -> RoutesQuery:
     done = tuple((f"crew-{k + 1}", tuple(i for i in args.get(f"done.crew-{k + 1}", "")
                                          .split(",") if i.strip()))
                  for k in range(crews) if args.get(f"done.crew-{k + 1}"))
+    shift = _number(args, "shift", 8.0, 0.25, 24.0)
     return RoutesQuery(types, district, crews, _depots(args.get("depot") or ""), day, start,
-                       _number(args, "shift", 8.0, 0.25, 24.0),
-                       _number(args, "seconds", min(5.0, cap), 0.5, cap), now, done)
+                       shift, _number(args, "seconds", min(5.0, cap), 0.5, cap), now, done,
+                       _number(args, "break", 0.0, 0.0, 60 * shift - 1), break_after)
 
 
 def _open_requests(city, store, query: RoutesQuery):
@@ -159,6 +168,8 @@ def _crews(query: RoutesQuery, stops: pd.DataFrame, store) -> list[Crew]:
     if start >= end:
         raise InputError(gettext("The time now is after the end of the shift."), field="now")
     where = stops.set_index("id")[["lon", "lat"]]
+    rest_at = (None if query.break_after is None
+               else pd.Timestamp(f"{query.day} {query.break_after}"))
     done = dict(query.done)
     crews = []
     for k in range(query.crews):
@@ -172,7 +183,8 @@ def _crews(query: RoutesQuery, stops: pd.DataFrame, store) -> list[Crew]:
                     and stored.lon is not None:
                 position = (float(stored.lon), float(stored.lat))
         crews.append(Crew(name, query.depots[k % len(query.depots)], start, end,
-                          position=position))
+                          position=position, break_minutes=query.break_minutes,
+                          break_after=rest_at))
     return crews
 
 

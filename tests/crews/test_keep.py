@@ -100,3 +100,26 @@ def test_equal_weights_keep_as_many_stops_as_fit(grid_profile):  # noqa: F811
                            time_limit=0.5)
         assert len(plan.stops) == most
         assert oracle.finish([int(i[1:]) for i in plan.stops["id"]]) <= shift
+
+
+def test_a_break_is_taken_after_its_time_and_the_shift_still_holds(grid_profile):  # noqa: F811
+    """One crew with a 20-minute break: the stops kept are brute force's for the shift less
+    the break, the break starts at the first stop finished after its time, and nothing
+    overlaps it."""
+    travel = Travel.from_profile(load_profile(grid_profile))
+    stops = random_stops(7, 3)
+    oracle = Oracle(travel, stops)
+    shift = 0.6 * oracle.finish(list(range(7))) + 20 * 60
+    after = DAY + pd.Timedelta(minutes=15)
+    team = [crew("a", DEPOT, hours=shift / 3600, break_minutes=20, break_after=after)]
+    plan = plan_routes(stops, team, travel, time_limit=0.5)
+    assert {int(i[1:]) for i in plan.stops["id"]} == oracle.heaviest_first(shift - 20 * 60)
+    totals = plan.crews.iloc[0]
+    start, end = totals["break_start"], totals["break_end"]
+    assert end - start == pd.Timedelta(minutes=20) and totals["back"] <= team[0].end
+    rows = plan.stops.sort_values("seq")
+    finished = rows["eta"] + pd.to_timedelta(stops.set_index("id").loc[rows["id"],
+                                                                       "service_min"].to_numpy(),
+                                             unit="min")
+    assert start == finished[finished >= after].iloc[0]   # the first stop done after its time
+    assert ((finished <= start) | (rows["eta"] >= end)).all()  # nothing overlaps it

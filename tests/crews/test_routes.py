@@ -203,7 +203,9 @@ def test_several_crews_respect_skills_windows_shifts_and_depots(grid_profile):
     sweep = stops["type"] == "SWEEP"
     stops.loc[sweep, "window_start"] = DAY + pd.Timedelta(hours=1)
     stops.loc[sweep, "window_end"] = DAY + pd.Timedelta(hours=2)
-    crews = [crew("sweeper", (0.0, 0.0), hours=3, skills=frozenset({"SWEEP"})),
+    # the sweeper's break may fall in the sweeping window: its windows still hold
+    crews = [crew("sweeper", (0.0, 0.0), hours=3, skills=frozenset({"SWEEP"}),
+                  break_minutes=20, break_after=DAY + pd.Timedelta(minutes=70)),
              crew("fixer", (0.004, 0.004), hours=2, skills=frozenset({"POTHOLE"})),
              crew("any", (0.0, 0.004), hours=1.5)]
     plan = plan_routes(stops, crews, travel, time_limit=1.0)
@@ -211,6 +213,11 @@ def test_several_crews_respect_skills_windows_shifts_and_depots(grid_profile):
                                        + pd.Timedelta(days=1)}), crews)
     assert set(plan.stops["id"]) | set(plan.dropped["id"]) == set(stops["id"])
     assert len(plan.stops) >= 20
+    sweeper = plan.crews.set_index("crew").loc["sweeper"]
+    assert sweeper["break_start"] >= DAY + pd.Timedelta(minutes=70)
+    visits = plan.stops[plan.stops["crew"] == "sweeper"]
+    assert ((visits["depart"] <= sweeper["break_end"]) | (visits["eta"] >= sweeper["break_end"])
+            ).all()
 
 
 def test_lowest_weight_stops_are_left_out_when_the_shift_is_short(grid_profile):
@@ -334,6 +341,21 @@ def test_cli_instance_and_plan(grid_profile, tmp_path):
     result = CliRunner().invoke(main, ["route", "--profile", str(grid_profile), "--db", url,
                                        "--requests", str(requests), "--depot", "0,0.001"])
     assert result.exit_code == 2 and "not both" in result.output
+    # breaks: taken after --break-after, said on the crew sheet
+    result = CliRunner().invoke(main, [
+        "route", "--profile", str(grid_profile), "--requests", str(requests), "--preset",
+        "open311", "--depot", "0,0.001", "--date", "2026-03-02", "--break", "30m",
+        "--break-after", "08:05", "--time-limit", "0.3", "--out", str(tmp_path / "brk")])
+    assert result.exit_code == 0, result.output
+    route = json.loads((tmp_path / "brk" / "plan.json").read_text())["routes"][0]
+    assert route["break_start"] >= "2026-03-02T08:05" and route["break_end"] > route[
+        "break_start"]
+    assert f"Break {route['break_start'][11:16]} to {route['break_end'][11:16]}" in (
+        tmp_path / "brk" / "crew_sheet.html").read_text()
+    result = CliRunner().invoke(main, ["route", "--profile", str(grid_profile), "--requests",
+                                       str(requests), "--depot", "0,0.001", "--break", "1h",
+                                       "--break-after", "noon"])
+    assert result.exit_code == 2 and "--break-after" in result.output
     result = CliRunner().invoke(main, [
         "route", "--profile", str(grid_profile), "--requests", str(requests),
         "--preset", "open311", "--depot", "1,1", "--time-limit", "0.2"])

@@ -92,6 +92,8 @@ def test_a_supervisor_plans_the_day_sees_the_map_and_downloads_it(page, guard, r
     page.fill("#date", DAY)
     page.fill("#start", "08:00")
     page.fill("#shift", "1.5")
+    page.fill("#break", "20")
+    page.fill("#break_after", "08:30")
     page.fill("#seconds", "1")
     page.click("#plan-form button[type=submit]")
     page.locator("#route-map[data-drawn]").wait_for()
@@ -102,9 +104,13 @@ def test_a_supervisor_plans_the_day_sees_the_map_and_downloads_it(page, guard, r
     assert set(routed) | set(dropped) == ids
     assert dropped and routed  # 1.5 h each is too short for them all
     assert all(r.strip() for r in page.locator("#dropped tbody td:last-child").all_inner_texts())
-    for rows in crews.values():
+    for section, rows in zip(page.locator("section.crew").all(), crews.values(), strict=True):
         etas = [eta for eta, _ in rows]
         assert etas == sorted(etas) and all("08:00" <= e <= "09:30" for e in etas)
+        if rows and rows[-1][0] >= "08:30":   # a crew still out at 08:30 takes its break
+            pause = section.locator(".break").inner_text()
+            begin, end = pause.removeprefix("Break from ").rstrip(".").split(" to ")
+            assert "08:30" <= begin and not any(begin < eta < end for eta in etas)
     # the map: a numbered marker per stop, a line per crew with stops
     numbers = sorted(int(t) for t in page.locator(".stop-num").all_inner_texts())
     assert numbers == sorted(k for rows in crews.values() for k in range(1, len(rows) + 1))
@@ -183,6 +189,7 @@ def test_the_page_is_for_staff_and_bad_input_is_said(routes_service, ward_pothol
                          ("depot=1,2&crews=99", "crews must be a number from 1 to 20"),
                          ("depot=1,2&seconds=999", "seconds must be a number"),
                          ("depot=1,2&date=tomorrow", "date is not a date"),
+                         ("depot=1,2&shift=1&break=60", "break must be a number from 0 to 59"),
                          (f"depot={ward_potholes[1][0]},{ward_potholes[1][1]}&date={DAY}"
                           "&start=08:00&shift=1&now=10:00", "after the end of the shift"),
                          ("depot=-50,10&type=POTHOLE", "off the street network")):
