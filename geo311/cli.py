@@ -588,7 +588,9 @@ ROUTE_FILES = ("stops.csv", "plan.json", "routes.geojson", "map.html", "crew_she
               help="Solver time (seconds).")
 @click.option("--seed", type=click.IntRange(min=0), default=311, show_default=True)
 @click.option("--solver", default="auto", show_default=True,
-              type=click.Choice(["auto", "pyvrp", "ortools", "vroom", "elkai", "fast_tsp"]))
+              type=click.Choice(["auto", "pyvrp", "ortools", "vroom", "elkai", "fast_tsp"]),
+              help="For --instance and several crews (one crew: heaviest stops first, "
+                   "toured by LKH or PyVRP).")
 @click.option("--out", type=click.Path(file_okay=False),
               help=f"Directory for {', '.join(ROUTE_FILES)}.")
 def route(profile_path, requests_path, preset, types, start, end, status, districts, encoding,

@@ -9,7 +9,8 @@ use the time left. (Maximizing the total weight kept, as a prize-collecting solv
 can give up one heavy far stop for several light near ones; this never does.)
 
 "Fits" is decided on the crew's own clock: a tour through the stops (LKH through
-``elkai``, or brute force for up to three stops; PyVRP when a stop has a time window) and
+``elkai``, or brute force for up to three stops; PyVRP when a stop has a time window or
+there are more than :data:`LKH_MAX_STOPS`) and
 its schedule, which must meet every window and end at the depot within the shift.
 
 Few tours are solved. A lower bound (each stop's service and its cheapest way in) caps
@@ -32,7 +33,11 @@ import numpy as np
 from geo311.crews.solvers import Problem, VehicleGroup, solve
 from geo311.errors import InputError
 
-__all__ = ["OneCrew", "keep_heaviest"]
+__all__ = ["LKH_MAX_STOPS", "OneCrew", "keep_heaviest"]
+
+LKH_MAX_STOPS = 150
+"""Tours of more stops go to PyVRP, which keeps to its time limit (one LKH run through
+``elkai`` took 11-30 s at 442-666 cities in bench_routes)."""
 
 
 @dataclass
@@ -80,6 +85,8 @@ class OneCrew:
             return []
         if self._windowed(stops):
             return self.with_optional(stops, [])
+        if len(stops) > LKH_MAX_STOPS:   # one LKH run would take 10 s or more: PyVRP's, timed
+            return self.with_optional(stops, [], seconds=self.time_limit)
         if len(stops) <= 3:
             orders = [list(p) for p in permutations(stops)]
             best = min(orders, key=lambda r: self.finish(r))
@@ -97,7 +104,8 @@ class OneCrew:
         route = [stops[c] for c in answer.routes[0]]
         return route if self.ok(route) else None
 
-    def with_optional(self, required: list[int], optional: list[int]) -> list[int] | None:
+    def with_optional(self, required: list[int], optional: list[int],
+                      seconds: float | None = None) -> list[int] | None:
         """A fitting route through every ``required`` stop and as many ``optional`` ones
         as PyVRP finds room for (equal prizes), least travel next; None when the required
         ones cannot all fit."""
@@ -113,7 +121,8 @@ class OneCrew:
                           prize=np.full(len(stops), prize),
                           required=np.arange(len(stops)) < len(required), scale=1.0)
         try:
-            answer = solve(problem, "pyvrp", max(0.1, self.time_limit / 5), self.seed)
+            answer = solve(problem, "pyvrp", seconds or max(0.1, self.time_limit / 5),
+                           self.seed)
         except InputError:  # PyVRP found no plan serving every required stop
             return None
         self.solvers.add(answer.solver)
