@@ -210,7 +210,8 @@ def keep_heaviest(day: OneCrew, weights: np.ndarray) -> tuple[list[int], dict[in
     left: list[int] = []
     for n, group in enumerate(classes[lo:]):
         if n == 0:      # known not to fit whole with the heavier ones: take what fits
-            found = day.with_optional(kept, group) if len(group) > 1 else None
+            found = (day.with_optional(kept, group, seconds=day.time_limit)
+                     if len(group) > 1 else None)
         elif len(group) == 1 and not day._windowed([*kept, *group]):
             route, fresh, found = _single(day, kept, route, fresh, group[0])
             if found is not None:
@@ -219,7 +220,8 @@ def keep_heaviest(day: OneCrew, weights: np.ndarray) -> tuple[list[int], dict[in
                 left.append(group[0])
             continue
         else:
-            found = day.tour([*kept, *group]) or day.with_optional(kept, group)
+            found = day.tour([*kept, *group]) or day.with_optional(kept, group,
+                                                                    seconds=day.time_limit)
         found = route if found is None else found
         left += [j for j in group if j not in found]
         kept = [*kept, *[j for j in group if j in found]]
