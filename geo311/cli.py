@@ -547,24 +547,34 @@ def _lonlat(text: str, flag: str) -> tuple[float, float]:
     return lon, lat
 
 
-def _hours(text: str) -> float:
+def _hours(text: str, flag: str = "--shift") -> float:
     """``8h``, ``7.5h``, ``450m`` or a plain number of hours."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(h|m|min)?\s*", text)
     if not match or float(match.group(1)) <= 0:
         raise click.BadParameter(f"{text!r}: give a duration such as 8h or 450m",
-                                 param_hint="--shift")
+                                 param_hint=flag)
     value = float(match.group(1))
     return value / 60 if match.group(2) in ("m", "min") else value
+
+
+ROUTE_FILES = ("stops.csv", "plan.json", "routes.geojson", "map.html", "crew_sheet.html",
+               "crew_sheet.pdf")
+"""What ``geo311 route --out DIR`` writes."""
 
 
 @main.command()
 @profile_option
 @_with_request_options
+@click.option("--db", "db_url", help="Read the open requests from this store (sqlite:///path "
+                                     "or postgresql://...) instead of --requests.")
 @click.option("--instance", type=click.Path(exists=True, dir_okay=False),
               help="Solve a published instance (TSPLIB .tsp, VRPLIB .vrp, Solomon .txt) "
                    "and print {cost, vehicles, routes, seconds, solver}.")
 @click.option("--crews", type=click.IntRange(min=1), default=1, show_default=True)
 @click.option("--shift", default="8h", show_default=True, help="Shift length, e.g. 8h or 450m.")
+@click.option("--break", "pause", help="Each crew's break, e.g. 30m, taken at the first stop "
+                                       "finished after --break-after.")
+@click.option("--break-after", help="When breaks may start (HH:MM; default: mid-shift).")
 @click.option("--depot", "depots", multiple=True,
               help="LON,LAT of a depot; repeat for several (crews are shared out in turn).")
 @click.option("--date", "day", help="The day planned (default: today).")
@@ -578,33 +588,78 @@ def _hours(text: str) -> float:
               help="Solver time (seconds).")
 @click.option("--seed", type=click.IntRange(min=0), default=311, show_default=True)
 @click.option("--solver", default="auto", show_default=True,
-              type=click.Choice(["auto", "pyvrp", "ortools", "vroom", "elkai", "fast_tsp"]))
+              type=click.Choice(["auto", "pyvrp", "ortools", "vroom", "elkai", "fast_tsp"]),
+              help="For --instance and several crews (one crew: heaviest stops first, "
+                   "toured by LKH or PyVRP).")
 @click.option("--out", type=click.Path(file_okay=False),
-              help="Directory for stops.csv, plan.json, routes.geojson, map.html and "
-                   "crew_sheet.html.")
+              help=f"Directory for {', '.join(ROUTE_FILES)}.")
 def route(profile_path, requests_path, preset, types, start, end, status, districts, encoding,
-          instance, crews, shift, depots, day, start_time, as_of, done, positions, time_limit,
-          seed, solver, out) -> None:
-    """Crew routes through the open requests, or a published instance's solution."""
-    import pandas as pd
+          db_url, instance, crews, shift, pause, break_after, depots, day, start_time, as_of,
+          done, positions, time_limit, seed, solver, out) -> None:
+    """Crew routes through the open requests, or a published instance's solution.
 
+    \b
+      geo311 route --type POTHOLE --district ward=3 --crews 2 --depot -71.1,42.37 --out plan/
+      geo311 route --db sqlite:///var/geo311.sqlite --crews 3 --depot LON,LAT --out plan/
+      geo311 route --instance tests/data/routes/pr107.tsp --time-limit 5
+    """
+    if instance:
+        return _route_instance(instance, solver, time_limit, seed)
+    from geo311.crews.routes import Travel, plan_routes, stops_from_requests
+
+    if db_url and requests_path:
+        raise click.UsageError("give --db or --requests, not both")
+    team = _route_crews(depots, crews, shift, day, start_time, positions, pause, break_after)
+    if out:
+        Path(out).mkdir(parents=True, exist_ok=True)
+    _outputs_writable(*[Path(out) / n for n in ROUTE_FILES] if out else [],
+                      inputs=[requests_path])
+    rows = _request_filter(types, start, end, status, districts)
+    city = _open_city(profile_path)
+    if db_url:
+        from geo311.service.history import stored_requests
+        from geo311.service.store import open_store
+
+        requests = stored_requests(open_store(db_url), rows, city.locator)
+    else:
+        requests = city.load_requests(rows, path=requests_path, columns=preset,
+                                      encoding=encoding)
+    stops = stops_from_requests(requests.frame, city.catalog if city.has_catalog else None,
+                                as_of=as_of or team[0].start,
+                                service_minutes=city.profile.routing.service_minutes)
+    plan = plan_routes(stops, team, Travel.from_profile(city.profile), done=done,
+                       time_limit=time_limit, seed=seed, solver=solver)
+    if out:
+        _write_route_outputs(plan, Path(out))
+    click.echo(f"{plan.model}; solver {plan.solver} ({plan.seconds:.1f} s)")
+    click.echo(plan.crews.to_string(index=False))
+    if len(plan.dropped):
+        click.echo(f"{len(plan.dropped)} stop(s) left out:")
+        kinds = plan.dropped["reason"].str.replace(r" \(.*\)$", "", regex=True)
+        click.echo(kinds.value_counts().to_string())
+
+
+def _route_instance(instance: str, solver: str, time_limit: float, seed: int) -> None:
+    """``route --instance``: solve a published instance, print its JSON answer."""
+    from geo311.crews.instances import read_instance
     from geo311.crews.solvers import solve
 
-    if instance:
-        from geo311.crews.instances import read_instance
+    found = read_instance(instance)
+    answer = solve(found.problem, solver, time_limit, seed)
+    ids = found.node_ids
+    click.echo(json.dumps({
+        "name": found.name, "kind": found.kind, "cost": round(answer.cost, 6),
+        "vehicles": len(answer.routes), "solver": answer.solver,
+        "seconds": round(answer.seconds, 3),
+        "routes": [ids[found.problem.client_location[r]].tolist() for r in answer.routes]}))
 
-        found = read_instance(instance)
-        answer = solve(found.problem, solver, time_limit, seed)
-        ids = found.node_ids
-        click.echo(json.dumps({
-            "name": found.name, "kind": found.kind, "cost": round(answer.cost, 6),
-            "vehicles": len(answer.routes), "solver": answer.solver,
-            "seconds": round(answer.seconds, 3),
-            "routes": [ids[found.problem.client_location[r]].tolist() for r in answer.routes]}))
-        return
-    from geo311.crews.routes import Crew, Travel, plan_routes, stops_from_requests
-    from geo311.outputs import write_text
-    from geo311.render.route_map import crew_sheet, route_map
+
+def _route_crews(depots, crews: int, shift: str, day: str | None, start_time: str,
+                 positions, pause: str | None = None, break_after: str | None = None) -> list:
+    """The crews of ``route``'s options: ``crew-1`` .. ``crew-N``, depots shared in turn."""
+    import pandas as pd
+
+    from geo311.crews.routes import Crew
 
     if not depots:
         raise click.UsageError("give at least one --depot LON,LAT (or --instance FILE)")
@@ -620,40 +675,40 @@ def route(profile_path, requests_path, preset, types, start, end, status, distri
     for item in positions:
         name, _, where = item.partition("=")
         now[name.strip()] = _lonlat(where, "--position")
-    if out:
-        Path(out).mkdir(parents=True, exist_ok=True)
-    _outputs_writable(*([Path(out) / n for n in ("stops.csv", "plan.json", "routes.geojson",
-                                                 "map.html", "crew_sheet.html")]
-                        if out else []),
-                      inputs=[requests_path])
-    rows = _request_filter(types, start, end, status, districts)
-    city = _open_city(profile_path)
-    requests = city.load_requests(rows, path=requests_path, columns=preset, encoding=encoding)
-    catalog = city.catalog if city.has_catalog else None
-    stops = stops_from_requests(requests.frame, catalog, as_of=as_of or begin,
-                                service_minutes=city.profile.routing.service_minutes)
+    rest = _hours(pause, "--break") * 60 if pause else 0.0
+    rest_at = None
+    if break_after:
+        try:
+            rest_at = pd.Timestamp(f"{begin:%Y-%m-%d} {break_after}")
+        except ValueError:
+            raise click.BadParameter(f"{break_after!r}: give HH:MM",
+                                     param_hint="--break-after") from None
     team = [Crew(f"crew-{k + 1}", places[k % len(places)], begin,
-                 begin + pd.Timedelta(hours=hours), position=now.get(f"crew-{k + 1}"))
+                 begin + pd.Timedelta(hours=hours), position=now.get(f"crew-{k + 1}"),
+                 break_minutes=rest, break_after=rest_at)
             for k in range(crews)]
     unknown = sorted(set(now) - {c.id for c in team})
     if unknown:
         raise click.BadParameter(f"no crew {', '.join(unknown)} (crews are crew-1 .. "
                                  f"crew-{crews})", param_hint="--position")
-    plan = plan_routes(stops, team, Travel.from_profile(city.profile), done=done,
-                       time_limit=time_limit, seed=seed, solver=solver)
-    if out:
-        base = Path(out)
-        write_text(base / "stops.csv", plan.stops.to_csv(index=False))
-        write_text(base / "plan.json", json.dumps(plan.as_dict(), indent=2))
-        write_text(base / "routes.geojson", json.dumps(plan.geojson()))
-        write_text(base / "map.html", route_map(plan))
-        write_text(base / "crew_sheet.html", crew_sheet(plan))
-    click.echo(f"{plan.model}; solver {plan.solver} ({plan.seconds:.1f} s)")
-    click.echo(plan.crews.to_string(index=False))
-    if len(plan.dropped):
-        click.echo(f"{len(plan.dropped)} stop(s) left out:")
-        kinds = plan.dropped["reason"].str.replace(r" \(.*\)$", "", regex=True)
-        click.echo(kinds.value_counts().to_string())
+    return team
+
+
+def _write_route_outputs(plan, base: Path) -> None:
+    """``route --out``: the stops (CSV), the plan (JSON), the routes (GeoJSON), the map and
+    the crew sheet (HTML and PDF)."""
+    from geo311.outputs import write_bytes, write_text
+    from geo311.render.crew_sheet import crew_sheet, crew_sheet_pdf
+    from geo311.render.route_map import route_map
+
+    write_text(base / "stops.csv", plan.stops.to_csv(index=False))
+    write_text(base / "plan.json", json.dumps(plan.as_dict(), indent=2))
+    write_text(base / "routes.geojson", json.dumps(plan.geojson()))
+    write_text(base / "map.html", route_map(plan))
+    write_text(base / "crew_sheet.html", crew_sheet(plan))
+    write_bytes(base / "crew_sheet.pdf", crew_sheet_pdf(plan))
+
+
 db_option = click.option(
     "--db", "db_url", default=lambda: os.environ.get("GEO311_DB"),
     show_default="$GEO311_DB or var/geo311.sqlite",

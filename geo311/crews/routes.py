@@ -11,15 +11,23 @@ the columns below).
 - **Travel** (:class:`Travel`): on the profile's street graph when it has one
   (one-way streets respected, stops snapped to segments), else the metric
   distance times the profile's detour factor; ``RoutePlan.model`` says which.
-- **Which stops**: a stop's prize is its weight times more than it can add to
-  any route's travel, so the solver keeps the greatest total weight that fits in
-  the shifts and only then minimizes travel: when not everything fits, light
-  stops are left out first, and a heavy stop only when the shift time it needs
-  would serve more weight nearer the route (its reason says so). Weight grows
-  with how overdue a request is (:func:`stops_from_requests`).
+- **Which stops**, one crew: strictly the heaviest first (:mod:`geo311.crews.keep`): a
+  stop is kept when it fits in the shift with every heavier stop kept, so no stop is left
+  out to make room for lighter ones, and lighter stops fill the time left; each stop left
+  out says it does not fit with the heavier ones. The tour is LKH's (PyVRP's with time
+  windows); ``solver`` applies to several crews. Several crews: a stop's prize is its
+  weight times more than it can add to any route's travel, so the solver keeps the
+  greatest total weight that fits in the shifts and only then minimizes travel (a heavy
+  stop may be left out when the shift time it needs would serve more weight nearer the
+  routes; its reason says so). Weight grows with how overdue a request is
+  (:func:`stops_from_requests`).
 - **Balance**: when every stop fits, a plan whose busiest crew works over 1.2 x
   the mean is solved again with each shift capped at 1.15 x the mean (kept when
   it still serves every stop).
+- **Breaks**: a crew's break (``Crew.break_minutes`` from ``break_after``) is taken at
+  the first stop it finishes after that time; routes are planned on a shift shorter by the
+  break, windows closing after a break may start closing that much earlier, so that every
+  window and the shift's end still hold with the break put in.
 - **Re-planning** mid-day: give each crew its current ``position`` and a
   ``start`` of now, and the ids already ``done``; they are removed.
 
@@ -32,6 +40,7 @@ a street-sweeping window).
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,6 +50,7 @@ import pandas as pd
 import shapely
 from pyproj import Transformer
 
+from geo311.crews.keep import OneCrew, keep_heaviest
 from geo311.crews.solvers import Problem, VehicleGroup, solve
 from geo311.crews.streets import StreetGraph, streets_path
 from geo311.errors import InputError
@@ -53,8 +63,9 @@ __all__ = ["Crew", "RoutePlan", "Travel", "plan_routes", "stops_from_requests"]
 @dataclass(frozen=True)
 class Crew:
     """A crew: ``depot`` (lon, lat) where its shift ends, ``start``/``end`` of the shift
-    (timestamps), ``skills`` (the request types it can do; None: all) and ``position``
-    (lon, lat) where it is now (default the depot)."""
+    (timestamps), ``skills`` (the request types it can do; None: all), ``position``
+    (lon, lat) where it is now (default the depot), and a break of ``break_minutes``
+    taken at the first stop it finishes after ``break_after`` (default: mid-shift)."""
 
     id: str
     depot: tuple[float, float]
@@ -62,6 +73,13 @@ class Crew:
     end: pd.Timestamp
     skills: frozenset[str] | None = None
     position: tuple[float, float] | None = None
+    break_minutes: float = 0.0
+    break_after: pd.Timestamp | None = None
+
+    @property
+    def break_from(self) -> pd.Timestamp:
+        """When the break may start (``break_after``, else the middle of the shift)."""
+        return self.break_after or self.start + (self.end - self.start) / 2
 
 
 class Travel:
@@ -118,9 +136,11 @@ class RoutePlan:
     """The answer of :func:`plan_routes`.
 
     ``stops``: one row per visit (``crew, seq, id, type, lon, lat, weight, eta,
-    depart, travel_m, snap_m`` (metres from the stop to the street it was snapped to),
-    ``address``); ``crews``: per crew totals; ``dropped``: ``id, type,
-    weight, reason``; ``model``: the travel model; ``solver``, ``seconds``;
+    depart`` (after the break when the crew takes it there), ``travel_m, snap_m`` (metres
+    from the stop to the street it was snapped to), ``address``); ``crews``: per crew
+    totals, with ``break_start``/``break_end`` (NaT when its route ends first);
+    ``dropped``: ``id, type, weight, reason``; ``model``: the travel model; ``solver``,
+    ``seconds``;
     ``legs``: lon/lat vertices of each crew's route (for GeoJSON and maps); ``notes``:
     what the caller should know about the travel model (disconnected streets, far snaps).
     """
@@ -141,7 +161,7 @@ class RoutePlan:
             for column in out.columns:
                 if pd.api.types.is_datetime64_any_dtype(out[column]):
                     out[column] = out[column].map(lambda t: None if pd.isna(t) else t.isoformat())
-            return json.loads(out.to_json(orient="records", double_precision=6))
+            return json.loads(out.to_json(orient="records", double_precision=6, date_format="iso"))
 
         crews = []
         for crew in rows(self.crews):
@@ -232,6 +252,9 @@ def _check_crews(crews: Sequence[Crew]) -> None:
         if not crew.end > crew.start:
             raise InputError(f"crew {crew.id}: the shift ends ({crew.end}) before it starts "
                              f"({crew.start})", field="shift", crew=crew.id)
+        if not 0 <= crew.break_minutes < (crew.end - crew.start).total_seconds() / 60:
+            raise InputError(f"crew {crew.id}: a break of {crew.break_minutes:g} min does not "
+                             "fit in its shift", field="break", crew=crew.id)
         for name, point in (("depot", crew.depot), ("position", crew.position)):
             if point is not None and not (np.isfinite(point).all() and -180 <= point[0] <= 180
                                           and -90 <= point[1] <= 90):
@@ -302,6 +325,15 @@ def plan_routes(stops: pd.DataFrame, crews: Sequence[Crew], travel: Travel, *,
     window_hi = _window(stops, "window_end", t0, np.inf)
     shift_lo = np.array([(c.start - t0).total_seconds() for c in crews])
     shift_hi = np.array([(c.end - t0).total_seconds() for c in crews])
+    pause = np.array([c.break_minutes * 60 for c in crews])
+    pause_at = np.array([(c.break_from - t0).total_seconds() for c in crews])
+    # planned without the breaks, on shifts shorter by them and, for a window that closes
+    # after a break may start, a window closing that much earlier: the break is then put in
+    # at the first stop finished after its time, and every window and shift end still holds
+    shift_hi = shift_hi - pause
+    if pause.any():
+        window_hi = np.where(window_hi > pause_at[pause > 0].min(), window_hi - pause.max(),
+                             window_hi)
     types = stops["type"].astype(str).to_numpy()
     for i in range(len(stops)):
         if i in reasons:
@@ -328,33 +360,56 @@ def plan_routes(stops: pd.DataFrame, crews: Sequence[Crew], travel: Travel, *,
     routes: list[list[int]] = []
     groups: list[int] = []
     used, elapsed = "none", 0.0
-    if len(candidates):
+    weight = stops["weight"].to_numpy(float)
+    if len(candidates) and n_crews == 1:
+        routes, groups, used, elapsed, left = _one_crew(
+            candidates, distance, seconds, service, window_lo, window_hi, shift_lo[0],
+            shift_hi[0], weight, time_limit, seed)
+        reasons.update(left)
+    elif len(candidates):
         args = (crews, candidates, first, distance, seconds, service, window_lo, window_hi,
                 shift_lo)
-        rest = (stops["weight"].to_numpy(float), types, time_limit, seed, solver)
+        rest = (weight, types, time_limit, seed, solver)
         routes, groups, used, elapsed = _solve(*args, shift_hi, *rest)
         hours = {g: _finish(g, r, n_crews, seconds, service, window_lo, shift_lo) - shift_lo[g]
                  for g, r in zip(groups, routes, strict=True)}
         busy = sum(hours.values())
         served_all = sum(map(len, routes)) == len(candidates)
-        if n_crews > 1 and served_all and max(hours.values()) > 1.2 * busy / n_crews:
+        if served_all and max(hours.values()) > 1.2 * busy / n_crews:
             # everything fits: share the work out by capping each shift near the mean
             cap = np.minimum(shift_hi, shift_lo + 1.15 * busy / n_crews)
             again = _solve(*args, cap, *rest)
             if sum(map(len, again[0])) == len(candidates):
                 routes, groups, used = again[0], again[1], again[2]
                 elapsed += again[3]
-    served = {i for r in routes for i in r}
-    kept_weight = min((stops["weight"][i] for i in served), default=np.inf)
-    for i in candidates:
-        if i not in served:
-            w = stops["weight"][i]
-            reasons[int(i)] = ("left out: the shifts are full with stops of greater or equal "
-                               "weight" if w <= kept_weight else
-                               "left out: its travel time would displace more weight of "
-                               "stops nearer the route than it carries")
+        served = {i for r in routes for i in r}
+        kept_weight = min((weight[i] for i in served), default=np.inf)
+        for i in candidates:
+            if i not in served:
+                reasons[int(i)] = (
+                    "left out: the shifts are full with stops of greater or equal weight"
+                    if weight[i] <= kept_weight else
+                    "left out: its travel time would displace more weight of stops nearer "
+                    "the routes than it carries")
     return _assemble(stops, crews, routes, groups, reasons, travel, placed, lonlat, distance,
-                     seconds, service, window_lo, t0, shift_lo, used, elapsed)
+                     seconds, service, window_lo, t0, shift_lo, used, elapsed,
+                     (pause, pause_at))
+
+
+def _one_crew(candidates, distance, seconds, service, window_lo, window_hi, shift_lo,
+              shift_hi, weight, time_limit, seed):
+    """One crew: the heaviest stops first, strictly (:func:`~geo311.crews.keep.keep_heaviest`),
+    in the order of least travel. Returns routes, groups, solver, seconds, reasons."""
+    began = time.perf_counter()
+    local = np.concatenate([[0, 1], 2 + candidates])
+    day = OneCrew(distance[np.ix_(local, local)], seconds[np.ix_(local, local)],
+                  service[candidates], window_lo[candidates], window_hi[candidates],
+                  float(shift_lo), float(shift_hi), time_limit=time_limit, seed=seed)
+    route, left = keep_heaviest(day, weight[candidates])
+    used = "+".join(sorted(day.solvers)) or "brute force"
+    reasons = {int(candidates[j]): reason for j, reason in left.items()}
+    routes = [[int(candidates[j]) for j in route]] if route else []
+    return routes, [0] * len(routes), used, time.perf_counter() - began, reasons
 
 
 def _finish(k: int, route: list[int], n_crews: int, seconds: np.ndarray, service: np.ndarray,
@@ -407,7 +462,7 @@ def _solve(crews, candidates, first, distance, seconds, service, window_lo, wind
 
 
 def _assemble(stops, crews, routes, groups, reasons, travel, placed, lonlat, distance, seconds,
-              service, window_lo, t0, shift_lo, solver, elapsed) -> RoutePlan:
+              service, window_lo, t0, shift_lo, solver, elapsed, breaks) -> RoutePlan:
     offset = travel.offsets(placed)
     n_crews = len(crews)
     first = 2 * n_crews
@@ -417,24 +472,34 @@ def _assemble(stops, crews, routes, groups, reasons, travel, placed, lonlat, dis
         route = by_crew.get(k, [])
         path = [k, *[first + i for i in route], n_crews + k]
         clock, travelled = shift_lo[k], 0.0
+        pause, pause_at = breaks[0][k], breaks[1][k]
+        rest = None
         for seq, (a, b) in enumerate(zip(path[:-1], path[1:], strict=True), start=1):
             clock += seconds[a, b]
             travelled += distance[a, b]
             if b >= first:
                 i = b - first
                 clock = max(clock, window_lo[i])
+                leave = clock + service[i]
+                if pause > 0 and rest is None and leave >= pause_at:
+                    rest = leave                    # the break, where this stop is
+                    leave += pause
                 rows.append({"crew": crew.id, "seq": seq, "id": stops["id"][i],
                              "type": stops["type"][i], "lon": float(stops["lon"][i]),
                              "lat": float(stops["lat"][i]), "weight": float(stops["weight"][i]),
                              "eta": t0 + pd.Timedelta(seconds=float(clock)),
-                             "depart": t0 + pd.Timedelta(seconds=float(clock + service[i])),
+                             "depart": t0 + pd.Timedelta(seconds=float(leave)),
                              "travel_m": float(distance[a, b]),
                              "snap_m": float(offset[b]),
                              "address": str(stops["address"][i])})
-                clock += service[i]
+                clock = leave
         totals.append({"crew": crew.id, "stops": len(route), "distance_m": travelled,
                        "start": crew.start, "back": t0 + pd.Timedelta(seconds=float(clock)),
                        "shift_end": crew.end,
+                       "break_start": (pd.NaT if rest is None
+                                       else t0 + pd.Timedelta(seconds=float(rest))),
+                       "break_end": (pd.NaT if rest is None
+                                     else t0 + pd.Timedelta(seconds=float(rest + pause))),
                        "weight": float(stops["weight"][route].sum()) if route else 0.0})
         pieces = [travel.path(placed, lonlat, a, b) for a, b in zip(path[:-1], path[1:],
                                                                      strict=True)]

@@ -97,6 +97,7 @@ BLUEPRINTS: tuple[tuple[str, str, bool], ...] = (
     ("geo311.web.api", "/api/v1", False),
     ("geo311.web.open311", "/open311", True),
     ("geo311.web.pages", "", False),  # HTML pages; the public report form limits itself
+    ("geo311.web.supervisor", "", False),  # the supervisors' crew routes page (staff)
 )
 """Each blueprint as (module with a ``blueprint``, URL prefix, whether its POSTs are public
 and rate-limited); mounting one more is one line here."""

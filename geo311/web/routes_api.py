@@ -9,6 +9,7 @@ are) and :func:`~geo311.crews.routes.plan_routes` plans them. The JSON body::
      "crews": [{"id": "north", "depot": [lon, lat], "skills": ["GRAFFITI"],
                 "position": [lon, lat]}],
      "date": "2026-01-05", "start": "08:00", "shift_hours": 8,
+     "break_minutes": 30, "break_after": "12:00",          # each crew's break
      "done": ["id", ...], "time_limit": 5, "seed": 311}
 
 Only ``depots`` (with a number of crews) or a list of crews is required. The answer is
@@ -29,7 +30,7 @@ from geo311.errors import InputError
 from geo311.service.requests import RequestFilter
 from geo311.web.auth import staff_required
 
-__all__ = ["blueprint"]
+__all__ = ["blueprint", "city_travel"]
 
 blueprint = Blueprint("routes_api", __name__)
 
@@ -78,9 +79,25 @@ def _shift(body: dict) -> tuple[pd.Timestamp, pd.Timestamp]:
     return start, start + pd.Timedelta(hours=_number(body, "shift_hours", 8.0, 0.25, 24.0))
 
 
+def _break(body: dict, start: pd.Timestamp, end: pd.Timestamp) -> dict[str, Any]:
+    """Each crew's break: ``break_minutes`` from ``break_after`` (HH:MM; default mid-shift)."""
+    limit = (end - start).total_seconds() / 60
+    minutes = _number(body, "break_minutes", 0.0, 0.0, limit)
+    at = body.get("break_after")
+    if at is None:
+        return {"break_minutes": minutes}
+    if not isinstance(at, str) or not TIME.fullmatch(at):
+        raise InputError("break_after must be HH:MM", field="break_after")
+    try:
+        return {"break_minutes": minutes, "break_after": pd.Timestamp(f"{start:%Y-%m-%d} {at}")}
+    except ValueError:
+        raise InputError(f"break_after {at} is not a time", field="break_after") from None
+
+
 def _crews(body: dict, start: pd.Timestamp, end: pd.Timestamp) -> list:
     from geo311.crews.routes import Crew
 
+    rest = _break(body, start, end)
     given = body.get("crews", 1)
     if isinstance(given, int) and not isinstance(given, bool):
         depots = body.get("depots")
@@ -89,7 +106,7 @@ def _crews(body: dict, start: pd.Timestamp, end: pd.Timestamp) -> list:
         places = [_point(d, "depots") for d in depots]
         if not 1 <= given <= MAX_CREWS:
             raise InputError(f"crews must be 1 to {MAX_CREWS}", field="crews")
-        return [Crew(f"crew-{k + 1}", places[k % len(places)], start, end)
+        return [Crew(f"crew-{k + 1}", places[k % len(places)], start, end, **rest)
                 for k in range(given)]
     if not isinstance(given, list) or not 1 <= len(given) <= MAX_CREWS:
         raise InputError(f"crews must be a number or a list of 1 to {MAX_CREWS} crews",
@@ -105,7 +122,7 @@ def _crews(body: dict, start: pd.Timestamp, end: pd.Timestamp) -> list:
                         skills=(None if item.get("skills") is None
                                 else frozenset(_texts(item, "skills"))),
                         position=(None if item.get("position") is None
-                                  else _point(item["position"], "crews.position"))))
+                                  else _point(item["position"], "crews.position")), **rest))
     return out
 
 
@@ -147,12 +164,12 @@ def routes():
     stops = stops_from_requests(requests.frame, city.catalog if city.has_catalog else None,
                                 as_of=start,
                                 service_minutes=city.profile.routing.service_minutes)
-    plan = plan_routes(stops, crews, _travel(city), done=done, time_limit=time_limit,
+    plan = plan_routes(stops, crews, city_travel(city), done=done, time_limit=time_limit,
                        seed=int(seed))
     return jsonify({**plan.as_dict(), "geojson": plan.geojson()})
 
 
-def _travel(city):
+def city_travel(city):
     """The city's travel model, built once per application (the street graph is cached)."""
     from geo311.crews.routes import Travel
 

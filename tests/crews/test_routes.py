@@ -203,7 +203,9 @@ def test_several_crews_respect_skills_windows_shifts_and_depots(grid_profile):
     sweep = stops["type"] == "SWEEP"
     stops.loc[sweep, "window_start"] = DAY + pd.Timedelta(hours=1)
     stops.loc[sweep, "window_end"] = DAY + pd.Timedelta(hours=2)
-    crews = [crew("sweeper", (0.0, 0.0), hours=3, skills=frozenset({"SWEEP"})),
+    # the sweeper's break may fall in the sweeping window: its windows still hold
+    crews = [crew("sweeper", (0.0, 0.0), hours=3, skills=frozenset({"SWEEP"}),
+                  break_minutes=20, break_after=DAY + pd.Timedelta(minutes=70)),
              crew("fixer", (0.004, 0.004), hours=2, skills=frozenset({"POTHOLE"})),
              crew("any", (0.0, 0.004), hours=1.5)]
     plan = plan_routes(stops, crews, travel, time_limit=1.0)
@@ -211,6 +213,11 @@ def test_several_crews_respect_skills_windows_shifts_and_depots(grid_profile):
                                        + pd.Timedelta(days=1)}), crews)
     assert set(plan.stops["id"]) | set(plan.dropped["id"]) == set(stops["id"])
     assert len(plan.stops) >= 20
+    sweeper = plan.crews.set_index("crew").loc["sweeper"]
+    assert sweeper["break_start"] >= DAY + pd.Timedelta(minutes=70)
+    visits = plan.stops[plan.stops["crew"] == "sweeper"]
+    assert ((visits["depart"] <= sweeper["break_end"]) | (visits["eta"] >= sweeper["break_end"])
+            ).all()
 
 
 def test_lowest_weight_stops_are_left_out_when_the_shift_is_short(grid_profile):
@@ -315,11 +322,40 @@ def test_cli_instance_and_plan(grid_profile, tmp_path):
     assert result.exit_code == 0, result.output
     table = pd.read_csv(out / "stops.csv")
     assert sorted(table["id"]) == sorted(stops["id"])
-    assert {"map.html", "plan.json", "routes.geojson", "crew_sheet.html"} <= {
+    assert {"map.html", "plan.json", "routes.geojson", "crew_sheet.html", "crew_sheet.pdf"} <= {
         p.name for p in out.iterdir()}
     sheet = (out / "crew_sheet.html").read_text()
     assert sheet.count("<section>") == 2 and "break-after:page" in sheet
     assert all(i in sheet for i in stops["id"])
+    assert (out / "crew_sheet.pdf").read_bytes().startswith(b"%PDF-")
+    # the same requests from a store (--db): the same stops are routed
+    from geo311.service.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    open_store(url).import_requests(requests, "open311", name="grid")
+    result = CliRunner().invoke(main, [
+        "route", "--profile", str(grid_profile), "--db", url, "--depot", "0,0.001",
+        "--date", "2026-03-02", "--time-limit", "0.3", "--out", str(tmp_path / "db")])
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(tmp_path / "db" / "stops.csv")) == len(stops)
+    result = CliRunner().invoke(main, ["route", "--profile", str(grid_profile), "--db", url,
+                                       "--requests", str(requests), "--depot", "0,0.001"])
+    assert result.exit_code == 2 and "not both" in result.output
+    # breaks: taken after --break-after, said on the crew sheet
+    result = CliRunner().invoke(main, [
+        "route", "--profile", str(grid_profile), "--requests", str(requests), "--preset",
+        "open311", "--depot", "0,0.001", "--date", "2026-03-02", "--break", "30m",
+        "--break-after", "08:05", "--time-limit", "0.3", "--out", str(tmp_path / "brk")])
+    assert result.exit_code == 0, result.output
+    route = json.loads((tmp_path / "brk" / "plan.json").read_text())["routes"][0]
+    assert route["break_start"] >= "2026-03-02T08:05" and route["break_end"] > route[
+        "break_start"]
+    assert f"Break {route['break_start'][11:16]} to {route['break_end'][11:16]}" in (
+        tmp_path / "brk" / "crew_sheet.html").read_text()
+    result = CliRunner().invoke(main, ["route", "--profile", str(grid_profile), "--requests",
+                                       str(requests), "--depot", "0,0.001", "--break", "1h",
+                                       "--break-after", "noon"])
+    assert result.exit_code == 2 and "--break-after" in result.output
     result = CliRunner().invoke(main, [
         "route", "--profile", str(grid_profile), "--requests", str(requests),
         "--preset", "open311", "--depot", "1,1", "--time-limit", "0.2"])
@@ -392,3 +428,17 @@ def test_snap_distance_and_disconnected_streets_are_said(grid_profile):
     # the spur east of the grid can be entered but not left: more than one strong part
     assert any("strongly connected" in n for n in plan.notes)
     assert any("1 stop(s) are more than 50 m" in n for n in plan.notes)
+
+
+def test_json_of_a_crew_without_stops_gives_no_pandas_warning(grid_profile):
+    import warnings
+
+    travel = Travel.from_profile(load_profile(grid_profile))
+    plan = plan_routes(grid_stops(1), [crew("a", (0.0, 0.001)), crew("b", (0.004, 0.003))],
+                       travel, time_limit=0.2)
+    assert sorted(plan.crews["stops"]) == [0, 1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        answer = plan.as_dict()
+    idle = [r for r in answer["routes"] if r["stops"] == []]
+    assert len(idle) == 1 and idle[0]["back"].startswith("2026-03-02T08:00")

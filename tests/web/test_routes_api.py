@@ -78,6 +78,23 @@ def test_routes_cover_exactly_the_open_requests_of_the_selection(served, selecti
     assert sorted(f["properties"]["id"] for f in points) == sorted(routed)
 
 
+def test_each_crew_takes_its_break_after_the_time_asked(served, selection):
+    key, district, code, group = selection
+    depot = [float(group["lon"].mean()), float(group["lat"].mean())]
+    response = _post(served, {"types": [code], "districts": {key: [district]}, "date": DAY,
+                              "depots": [depot], "crews": 1, "shift_hours": 8,
+                              "break_minutes": 30, "break_after": "08:20", "time_limit": 1})
+    assert response.status_code == 200, response.json
+    route = response.json["routes"][0]
+    start, end = pd.Timestamp(route["break_start"]), pd.Timestamp(route["break_end"])
+    assert end - start == pd.Timedelta(minutes=30)
+    assert start >= pd.Timestamp(f"{DAY} 08:20")
+    for stop in route["stops"]:   # no visit during the break
+        eta, depart = pd.Timestamp(stop["eta"]), pd.Timestamp(stop["depart"])
+        assert depart <= start or eta >= end or depart == end
+    assert pd.Timestamp(route["back"]) <= pd.Timestamp(f"{DAY} 16:00")
+
+
 def test_a_list_of_crews_with_skills_keeps_each_crew_to_its_skill(served, selection):
     key, district, code, group = selection
     depot = [float(group["lon"].mean()), float(group["lat"].mean())]
@@ -104,7 +121,9 @@ def test_routes_need_a_staff_key_and_good_input(served, selection):
            {**good, "start": "8am"}, {**good, "shift_hours": 0}, {**good, "time_limit": 31},
            {**good, "time_limit": "fast"}, {**good, "types": [1]},
            {**good, "districts": ["x"]}, {**good, "districts": {"no_such_layer": ["1"]}},
-           {**good, "types": ["NO_SUCH_TYPE"]}, {**good, "depots": [[500.0, 0.0]]}]
+           {**good, "types": ["NO_SUCH_TYPE"]}, {**good, "depots": [[500.0, 0.0]]},
+           {**good, "break_minutes": 8 * 60}, {**good, "break_minutes": -1},
+           {**good, "break_minutes": 30, "break_after": "noon"}]
     for body in bad:
         response = _post(served, body)
         assert response.status_code == 400, (body, response.json)

@@ -240,6 +240,8 @@
     });
   }
 
+  window.geo311Maps = {addBasemap: addBasemap};  /* for the supervisors' route map */
+
   document.addEventListener("DOMContentLoaded", function () {
     var input = null, check = null;
     document.querySelectorAll("form").forEach(function (form) {
