@@ -17,7 +17,19 @@ from tqdm import tqdm
 
 from geo311.errors import InputError
 
-__all__ = ["connect", "run"]
+__all__ = ["LOCAL_WORKER_CONFIG", "connect", "run"]
+
+LOCAL_WORKER_CONFIG = {
+    "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+    "distributed.worker.profile.enabled": False,
+}
+"""Dask settings for the workers :func:`connect` starts, measured on the partition counts
+(``bench/bench_scale.py``): without the nanny's ``MALLOC_TRIM_THRESHOLD_=65536`` (which
+also turns off glibc's adaptive mmap threshold, so every large pandas array is mapped,
+faulted in and unmapped again) a task costs ~30 % less CPU; the statistical profiler (a
+stack sample every 10 ms, for the dashboard, which is off) is not run. Set them on the
+workers of an existing cluster too (``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``,
+and no ``MALLOC_TRIM_THRESHOLD_`` in the nanny's environment)."""
 
 
 @contextmanager
@@ -35,6 +47,7 @@ def connect(scheduler: str | None = None, workers: int | None = None,
     InputError
         If both are given, ``workers`` is below 1, or the scheduler cannot be reached.
     """
+    import dask
     from distributed import Client, LocalCluster
 
     if scheduler and workers:
@@ -51,9 +64,10 @@ def connect(scheduler: str | None = None, workers: int | None = None,
         with client:
             yield client
         return
-    cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
-                           processes=True, dashboard_address=None,
-                           memory_limit=memory_limit or "auto", silence_logs=logging.ERROR)
+    with dask.config.set(LOCAL_WORKER_CONFIG):
+        cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                               processes=True, dashboard_address=None,
+                               memory_limit=memory_limit or "auto", silence_logs=logging.ERROR)
     with cluster, Client(cluster) as client:
         yield client
 
