@@ -130,6 +130,13 @@ def _count_part(frame: pd.DataFrame, ref: EngineRef, rows: RequestFilter,
     return counts
 
 
+def _counted(frame: pd.DataFrame, ref: EngineRef, rows: RequestFilter,
+             spec: _Spec) -> pd.DataFrame:
+    """:func:`_count_part` as the one cell of a frame: a partition's read and count then
+    run as one task (Dask fuses a table's read with ``map_partitions``)."""
+    return pd.DataFrame({"counts": [_count_part(frame, ref, rows, spec)]})
+
+
 def _columns(ddf: Any, spec: _Spec, rows: RequestFilter) -> list[str]:
     """The columns of ``ddf`` a partition's count reads (a table is read for those only)."""
     names = {"valid", "reason"}
@@ -242,7 +249,6 @@ def analyze(ddf: Any, city: City | Profile | str | Path, *, client: Any,
         For an unknown ``by`` or ``method``, emerging hot spots, a district filter id
         the layer does not have, filters that leave no request, or fewer than 3 cells.
     """
-    import dask
 
     city = open_city(city)
     locator = city.locator
@@ -263,9 +269,11 @@ def analyze(ddf: Any, city: City | Profile | str | Path, *, client: Any,
                    else tuple(range(FINEST_RESOLUTION, COARSEST_RESOLUTION - 1, -1)))
     spec = _Spec(by, resolutions if by == "hex" else (), cell_m)
     ref = engine_ref(city)
-    ddf = ddf[_columns(ddf, spec, rows)]
-    tasks = [dask.delayed(_count_part)(part, ref, rows, spec) for part in ddf.to_delayed()]
-    merged = merge(run(client, tasks, "count", progress))
+    counted = ddf[_columns(ddf, spec, rows)].map_partitions(
+        _counted, ref, rows, spec, meta=pd.DataFrame({"counts": pd.Series(dtype=object)}),
+        enforce_metadata=False)
+    merged = merge([frame["counts"].iloc[0]
+                    for frame in run(client, counted.to_delayed(), "count", progress)])
     _refuse_empty(merged.report)
     if by == "hex":
         cells, geometries, counts = _hex_cells(merged, resolution, locator)
