@@ -22,14 +22,24 @@ __all__ = ["LOCAL_WORKER_CONFIG", "connect", "run"]
 LOCAL_WORKER_CONFIG = {
     "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
     "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.worker.memory.monitor-interval": "1s",
+    "distributed.admin.system-monitor.interval": "2s",
 }
-"""Dask settings for the workers :func:`connect` starts, measured on the partition counts
-(``bench/bench_scale.py``): without the nanny's ``MALLOC_TRIM_THRESHOLD_=65536`` (which
-also turns off glibc's adaptive mmap threshold, so every large pandas array is mapped,
-faulted in and unmapped again) a task costs ~30 % less CPU; the statistical profiler (a
-stack sample every 10 ms, for the dashboard, which is off) is not run. Set them on the
-workers of an existing cluster too (``DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False``,
-and no ``MALLOC_TRIM_THRESHOLD_`` in the nanny's environment)."""
+"""Dask settings for the local cluster :func:`connect` starts, measured with
+``bench/bench_scale.py`` and on an idle cluster of 2:
+
+- no ``MALLOC_TRIM_THRESHOLD_=65536`` in the workers' environment (the nanny's default):
+  it also switches off glibc's adaptive mmap threshold, so every large pandas array is
+  mapped, faulted in and unmapped again; a partition's count took ~30 % more CPU;
+- no statistical profiler (a stack sample every 10 ms, for the dashboard, which is off);
+- the event-loop tick (a check for a blocked loop) every 1 s instead of 20 ms, the memory
+  monitor every 1 s instead of 100 ms and the system monitor every 2 s: an idle cluster of
+  2 used 0.15 of a core (nannies, workers, scheduler), 0.03 with these.
+
+Set them on the workers of an existing cluster too (``DASK_DISTRIBUTED__...`` variables
+or its configuration file, and no ``MALLOC_TRIM_THRESHOLD_`` in the nanny's environment).
+"""
 
 
 @contextmanager
