@@ -17,10 +17,17 @@ then LocalClusters of 1, 2 and as many workers as cores (one thread each). Timed
 - ``district``: the same by ward (5 nearest wards, Gi*);
 - ``validate``: every address of the first partitions holding ``--validate-rows`` rows.
 
+Before the stages each mode starts: ``startup`` times opening the profile and loading the
+locator (one process), or starting the cluster and loading the engines on every worker.
+``located_and_counted`` adds startup, hex and district: every request located (by the
+district run) and counted by hexagon and by ward.
+
 Peak memory: the largest resident set of any worker process (the client's own apart).
 The z-scores of every mode are hashed: equal hashes mean identical answers. CPU seconds
-(of this process, or of the workers) are reported beside wall time: on a shared machine
-the wall time of a mode depends on what else runs.
+are reported beside wall time, as the stable figure on a shared machine (the wall time of
+a mode depends on what else runs; the load average is recorded): ``cpu_s`` of every
+process of the run (this one, with the client and the local scheduler, the nannies and
+the workers), ``worker_cpu_s`` of the workers alone.
 
 Usage: ``python bench/bench_scale.py [--requests 10000000 | --big] [--data DIR]
 [--validate-rows 1000000] [--out bench/results/bench_scale.json]``
@@ -89,8 +96,18 @@ def _cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _load() -> float:
+    return round(os.getloadavg()[0], 1)
+
+
 def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _load_engines(ref) -> None:
+    from geo311.scale.engines import engines
+
+    engines(ref)
 
 
 def _validated_statuses(frame: pd.DataFrame) -> pd.DataFrame:
@@ -104,25 +121,44 @@ def measure(demo: Path, table: Path, workers: int, validate_rows: int) -> dict:
 
     from geo311.scale import analyze, connect, read_requests, validate_partitions
     from geo311.scale.cluster import run
+    from geo311.scale.engines import engine_ref
 
-    city = City.open(demo)
-    city.validator  # noqa: B018 - the client builds and caches the engines first
-    out: dict = {"workers": workers}
+    out: dict = {"workers": workers, "load_start": _load()}
     columns = preset("demo")
 
-    def cpu() -> float:  # CPU seconds of the processes doing the work
+    def workers_cpu() -> float:  # CPU seconds of the processes doing the work
         return _cpu_s() if client is None else sum(client.run(_cpu_s).values())
 
-    def stages() -> None:
+    def all_cpu() -> float:  # this process (client, local scheduler), nannies and workers
+        if client is None:
+            return _cpu_s()
+        return _cpu_s() + workers_cpu() + sum(client.run(_cpu_s, nanny=True).values())
+
+    def timed(work):
+        start, cpu_start, worker_start = time.perf_counter(), all_cpu(), workers_cpu()
+        value = work()
+        return (value, time.perf_counter() - start, all_cpu() - cpu_start,
+                workers_cpu() - worker_start)
+
+    def stages(startup_s: float) -> None:
+        ref = engine_ref(city)
+        _, seconds, cpu_s, worker_s = timed(lambda: client and client.run(_load_engines, ref))
+        out["startup"] = {"seconds": round(startup_s + seconds, 2),
+                          "engines_cpu_s": round(worker_s, 1)}
         for by in ("hex", "ward"):
-            start, cpu_start = time.perf_counter(), cpu()
-            result = analyze(read_requests(table, columns), city, client=client, by=by)
-            seconds, cpu_s = time.perf_counter() - start, cpu() - cpu_start
+            result, seconds, cpu_s, worker_s = timed(
+                lambda by=by: analyze(read_requests(table, columns), city, client=client, by=by))
             rows = result.report["rows"]
             out["hex" if by == "hex" else "district"] = {
                 "seconds": round(seconds, 2), "requests_per_s": round(rows / seconds),
-                "cpu_s": round(cpu_s, 1), "requests_per_cpu_s": round(rows / cpu_s),
-                "cells": len(result.cells), "z_sha256": _z_hash(result)}
+                "cpu_s": round(cpu_s, 1), "worker_cpu_s": round(worker_s, 1),
+                "cpu_s_per_million": round(cpu_s / rows * 1e6, 2),
+                "cells": len(result.cells), "z_sha256": _z_hash(result), "load": _load()}
+        out["located_and_counted"] = {
+            "seconds": round(out["startup"]["seconds"] + out["hex"]["seconds"]
+                             + out["district"]["seconds"], 1),
+            "cpu_s": round(out["hex"]["cpu_s"] + out["district"]["cpu_s"], 1)}
+        city.validator  # noqa: B018 - built (or loaded) here before the validate stage
         ddf = read_requests(table, columns)
         sizes = ddf.map_partitions(len).compute(scheduler="synchronous" if client is None
                                                 else None)
@@ -130,24 +166,29 @@ def measure(demo: Path, table: Path, workers: int, validate_rows: int) -> dict:
         part = ddf.partitions[:take]
         validated = validate_partitions(part, city, address_col="address", zip_col=None)
         tasks = [dask.delayed(_validated_statuses)(p) for p in validated.to_delayed()]
-        start, cpu_start = time.perf_counter(), cpu()
-        statuses = pd.concat(run(client, tasks, "validate")).groupby("status")["n"].sum()
-        seconds, cpu_s = time.perf_counter() - start, cpu() - cpu_start
+        statuses, seconds, cpu_s, worker_s = timed(
+            lambda: pd.concat(run(client, tasks, "validate")).groupby("status")["n"].sum())
         rows = int(statuses.sum())
         out["validate"] = {"rows": rows, "seconds": round(seconds, 2),
                            "addresses_per_s": round(rows / seconds), "cpu_s": round(cpu_s, 1),
+                           "worker_cpu_s": round(worker_s, 1),
                            "statuses": {k: int(v) for k, v in statuses.items()}}
 
+    start = time.perf_counter()
+    city = City.open(demo)
+    city.locator  # noqa: B018 - the client builds and caches the engines first
     if workers == 0:
         client = None
-        stages()
+        stages(time.perf_counter() - start)
         out["peak_mb_per_worker"] = round(_peak_mb())
+        out["load_end"] = _load()
         return out
     with connect(workers=workers) as client:
-        stages()
+        stages(time.perf_counter() - start)
         peaks = client.run(_peak_mb)
     out["peak_mb_per_worker"] = round(max(peaks.values()))
     out["client_peak_mb"] = round(_peak_mb())
+    out["load_end"] = _load()
     return out
 
 
@@ -183,8 +224,10 @@ def main() -> None:
         print(json.dumps(report["modes"][name]), file=sys.stderr)
     single = report["modes"]["single"]
     for mode in report["modes"].values():
-        for stage in ("hex", "district"):
+        for stage in ("hex", "district", "located_and_counted"):
             mode[stage]["vs_single"] = round(single[stage]["seconds"] / mode[stage]["seconds"], 2)
+            mode[stage]["cpu_vs_single"] = round(mode[stage]["cpu_s"] / single[stage]["cpu_s"],
+                                                 2)
         mode["validate"]["vs_single"] = round(
             single["validate"]["seconds"] / mode["validate"]["seconds"], 2)
     report["identical_answers"] = len({(m["hex"]["z_sha256"], m["district"]["z_sha256"])

@@ -32,6 +32,7 @@ __all__ = [
     "hex_centroids",
     "hex_counts",
     "hex_polygons",
+    "hex_tallies",
     "project_lonlat",
 ]
 
@@ -204,13 +205,17 @@ def _point_cells(lons: np.ndarray, lats: np.ndarray, resolution: int) -> np.ndar
     distinct points) and the cells are spread back to the points.
     """
     codes, distinct = pd.factorize(lons + 1j * lats)
-    cells = np.fromiter(
+    return _distinct_cells(distinct, resolution)[codes]
+
+
+def _distinct_cells(distinct: np.ndarray, resolution: int) -> np.ndarray:
+    """The H3 cell (uint64) of each point ``lon + 1j * lat`` of ``distinct``."""
+    return np.fromiter(
         map(h3.latlng_to_cell, distinct.imag.tolist(), distinct.real.tolist(),
             repeat(resolution)),
         dtype=np.uint64,
         count=distinct.size,
     )
-    return cells[codes]
 
 
 def _check_resolution(resolution: int) -> None:
@@ -387,6 +392,29 @@ class HexTally:
         if not self.counts.sum():
             raise InputError("no point has a valid lon/lat coordinate", points=self.invalid)
         return _densest(self.counts_at, min_median)
+
+
+def hex_tallies(lons: np.ndarray, lats: np.ndarray,
+                resolutions: Iterable[int]) -> dict[int, HexTally]:
+    """The tally of the points at each of ``resolutions``: for each ``r`` equal to
+    ``PointHexes(lons, lats, r).tally()``, with the distinct points found once for all.
+
+    What a partition of a distributed hexagon count returns (the resolution is chosen
+    from the merged tallies, so every candidate is counted).
+    """
+    lons, lats, valid = _valid_lonlat(lons, lats)
+    invalid = int(lons.size - valid.sum())
+    codes, distinct = pd.factorize(lons[valid] + 1j * lats[valid])
+    per_point = np.bincount(codes, minlength=distinct.size)
+    tallies = {}
+    for resolution in resolutions:
+        _check_resolution(resolution)
+        cells, group = np.unique(_distinct_cells(distinct, int(resolution)),
+                                 return_inverse=True)
+        counts = np.zeros(cells.size, dtype=np.int64)
+        np.add.at(counts, group, per_point)
+        tallies[int(resolution)] = HexTally(cells, counts, int(resolution), invalid)
+    return tallies
 
 
 def _in_area(cells: np.ndarray, counts: np.ndarray, resolution: int, invalid: int,

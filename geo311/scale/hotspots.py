@@ -28,7 +28,7 @@ from pyproj import Transformer
 
 from geo311.city import City
 from geo311.errors import InputError
-from geo311.hotspots.aggregate import by_district, by_grid, point_hexes
+from geo311.hotspots.aggregate import by_grid
 from geo311.hotspots.analysis import HotspotResult, analyze_cells
 from geo311.hotspots.binning import (
     COARSEST_RESOLUTION,
@@ -37,6 +37,7 @@ from geo311.hotspots.binning import (
     HexTally,
     hex_centroids,
     hex_polygons,
+    hex_tallies,
 )
 from geo311.profile import Profile
 from geo311.scale.cluster import run
@@ -68,44 +69,89 @@ class PartCounts:
     districts: dict[str, np.ndarray] = field(default_factory=dict)
 
 
-def _requests(frame: pd.DataFrame, locator, rows: RequestFilter) -> Requests:
-    """The partition's requests, filtered as ``load_requests`` filters, and located."""
-    report = LoadReport(rows=len(frame))
-    frame = apply_filter(frame, rows, report, refuse_empty=False).reset_index(drop=True)
-    keys = [layer.key for layer in locator.districts]
-    located = all(f"{key}_id" in frame.columns for key in keys)
-    layer_ids = ({key: np.asarray(locator.district_layer(key).ids, dtype=object)
-                  for key in keys} if located else None)
-    requests = Requests(frame, report, Path("."), layer_ids)
-    if not located:
-        requests.locate(locator)
-    for key, ids in rows.districts.items():
-        known = [str(i) for i in locator.district_layer(key).ids]
-        keep = np.isin(requests.district_codes(key), np.flatnonzero(np.isin(known, ids)))
-        report.excluded["district"] = report.excluded.get("district", 0) + int((~keep).sum())
-        requests = requests.subset(keep, report)
-    report.invalid = {str(k): int(v)
-                      for k, v in requests.frame["reason"].value_counts().items()}
-    return requests
+def _district_codes(frame: pd.DataFrame, valid: np.ndarray, locator, key: str,
+                    found: dict) -> np.ndarray:
+    """The feature index (layer order, the first of equal ids) of layer ``key`` holding each
+    row, -1 for none or no usable location, as ``Requests.district_codes`` after
+    ``Requests.locate``: read from the ``<key>_id`` column of a located table, else located
+    here (once per partition for every layer, in ``found``)."""
+    ids = list(locator.district_layer(key).ids)
+    position = {value: i for i, value in reversed(list(enumerate(ids)))}
+    column = f"{key}_id"
+    if column in frame.columns:
+        codes, values = pd.factorize(frame[column])
+        lookup = np.array([*[position.get(v, -1) for v in values], -1], dtype=np.int64)
+        return lookup[codes]  # code -1 (missing) picks the last, -1
+    if "districts" not in found:
+        found["districts"] = locator.locate_many(frame["lon"].to_numpy()[valid],
+                                                 frame["lat"].to_numpy()[valid],
+                                                 near_boundary=False).districts
+    first = np.array([*[position[v] for v in ids], -1], dtype=np.int64)
+    codes = np.full(len(frame), -1, dtype=np.int64)
+    codes[valid] = first[found["districts"][key]]
+    return codes
 
 
 def _count_part(frame: pd.DataFrame, ref: EngineRef, rows: RequestFilter,
                 spec: _Spec) -> PartCounts:
-    """Filter, locate and count one partition on its worker."""
-    city = engines(ref)
-    locator = city.locator
-    requests = _requests(frame, locator, rows)
-    counts = PartCounts(requests.report)
+    """Filter, locate (when a count or a filter needs districts) and count one partition on
+    its worker, as ``load_requests`` and the single-process analysis filter and count."""
+    locator = engines(ref).locator
+    report = LoadReport(rows=len(frame))
+    frame = apply_filter(frame, rows, report, refuse_empty=False)
+    valid = frame["valid"].to_numpy(dtype=bool)
+    keep = np.ones(len(frame), dtype=bool)
+    found: dict = {}
+    for key, ids in rows.districts.items():
+        known = [str(i) for i in locator.district_layer(key).ids]
+        keep &= np.isin(_district_codes(frame, valid, locator, key, found),
+                        np.flatnonzero(np.isin(known, ids)))
+    if rows.districts:
+        report.excluded["district"] = (report.excluded.get("district", 0)
+                                       + int((~keep).sum()))
+    report.invalid = {str(k): int(v)
+                      for k, v in frame["reason"][keep].value_counts().items()}
+    counts = PartCounts(report)
+    used = keep & valid
     if spec.by == "hex":
-        counts.hexes = {r: point_hexes(requests, r).tally() for r in spec.resolutions}
+        counts.hexes = hex_tallies(frame["lon"].to_numpy()[used],
+                                   frame["lat"].to_numpy()[used], spec.resolutions)
     elif spec.by == "grid":
+        requests = Requests(frame[keep].reset_index(drop=True), report, Path("."))
         counts.grid = by_grid(requests, locator.metric_crs, spec.cell_m,
                               area=locator.boundary_metric)[0]
     else:
-        table = by_district(requests, locator, spec.by)
-        counts.districts = {"count": table["count"].to_numpy(dtype=np.int64),
-                            "open_backlog": table["open_backlog"].to_numpy(dtype=np.int64)}
+        n = len(locator.district_layer(spec.by).ids)
+        codes = _district_codes(frame, valid, locator, spec.by, found)
+        group = np.where(codes >= 0, codes, np.where(valid, n, n + 1))[keep]
+        is_open = ~frame["is_closed"].to_numpy(dtype=bool)[keep]
+        counts.districts = {"count": np.bincount(group, minlength=n + 2),
+                            "open_backlog": np.bincount(group[is_open], minlength=n + 2)}
     return counts
+
+
+def _counted(frame: pd.DataFrame, ref: EngineRef, rows: RequestFilter,
+             spec: _Spec) -> pd.DataFrame:
+    """:func:`_count_part` as the one cell of a frame: a partition's read and count then
+    run as one task (Dask fuses a table's read with ``map_partitions``)."""
+    return pd.DataFrame({"counts": [_count_part(frame, ref, rows, spec)]})
+
+
+def _columns(ddf: Any, spec: _Spec, rows: RequestFilter) -> list[str]:
+    """The columns of ``ddf`` a partition's count reads (a table is read for those only)."""
+    names = {"valid", "reason"}
+    names.update(name for name, used in (("type", rows.types is not None),
+                                         ("created", rows.start is not None
+                                          or rows.end is not None),
+                                         ("status", rows.status is not None)) if used)
+    keys = [*rows.districts, *(() if spec.by in ("hex", "grid") else (spec.by,))]
+    if rows.bbox is not None or spec.by in ("hex", "grid") or any(
+            f"{key}_id" not in ddf.columns for key in keys):
+        names.update(("lon", "lat"))
+    names.update(f"{key}_id" for key in keys if f"{key}_id" in ddf.columns)
+    if spec.by not in ("hex", "grid"):
+        names.add("is_closed")
+    return [c for c in ddf.columns if c in names]
 
 
 def _merge_reports(reports: list[LoadReport]) -> LoadReport:
@@ -203,7 +249,6 @@ def analyze(ddf: Any, city: City | Profile | str | Path, *, client: Any,
         For an unknown ``by`` or ``method``, emerging hot spots, a district filter id
         the layer does not have, filters that leave no request, or fewer than 3 cells.
     """
-    import dask
 
     city = open_city(city)
     locator = city.locator
@@ -224,8 +269,11 @@ def analyze(ddf: Any, city: City | Profile | str | Path, *, client: Any,
                    else tuple(range(FINEST_RESOLUTION, COARSEST_RESOLUTION - 1, -1)))
     spec = _Spec(by, resolutions if by == "hex" else (), cell_m)
     ref = engine_ref(city)
-    tasks = [dask.delayed(_count_part)(part, ref, rows, spec) for part in ddf.to_delayed()]
-    merged = merge(run(client, tasks, "count", progress))
+    counted = ddf[_columns(ddf, spec, rows)].map_partitions(
+        _counted, ref, rows, spec, meta=pd.DataFrame({"counts": pd.Series(dtype=object)}),
+        enforce_metadata=False)
+    merged = merge([frame["counts"].iloc[0]
+                    for frame in run(client, counted.to_delayed(), "count", progress)])
     _refuse_empty(merged.report)
     if by == "hex":
         cells, geometries, counts = _hex_cells(merged, resolution, locator)

@@ -12,9 +12,12 @@ from h3.api import basic_int as h3
 from geo311.cache import stored_key
 from geo311.city import City
 from geo311.errors import InputError, ProfileError
-from geo311.hotspots.binning import HexTally, PointHexes, choose_resolution
+from geo311.hotspots.analysis import analyze as analyze_single
+from geo311.hotspots.binning import HexTally, PointHexes, choose_resolution, hex_tallies
 from geo311.io.text_csv import read_text_frame
+from geo311.scale import analyze, locate_requests, read_requests, write_table
 from geo311.scale.engines import EngineRef, engine_ref, engines
+from geo311.service.requests import RequestFilter, load_requests, preset
 
 
 def _points(n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -53,6 +56,68 @@ def test_tally_at_its_resolution_is_exact():
         merged.counts_at(9)
     with pytest.raises(InputError, match="resolutions"):
         HexTally.merge([merged, PointHexes(lons, lats, 9).tally()])
+
+
+def test_hex_tallies_count_like_a_groupby_at_each_resolution():
+    lons, lats = _points(4_000, 3)
+    lons[5], lats[6] = 200.0, -95.0  # out of range: invalid, as NaN
+    tallies = hex_tallies(lons, lats, (10, 8, 7))
+    ok = ~np.isnan(lons) & (np.abs(lons) <= 180) & (np.abs(lats) <= 90)
+    for resolution, tally in tallies.items():
+        oracle = pd.Series([h3.latlng_to_cell(a, o, resolution)
+                            for a, o in zip(lats[ok], lons[ok], strict=True)]).value_counts()
+        assert tally.resolution == resolution and tally.invalid == int((~ok).sum())
+        assert tally.cells.tolist() == sorted(int(c) for c in oracle.index)
+        assert dict(zip(tally.cells.tolist(), tally.counts.tolist(), strict=True)) == {
+            int(k): int(v) for k, v in oracle.items()}
+    assert set(hex_tallies(lons[:0], lats[:0], (9,))[9].cells) == set()
+
+
+@pytest.fixture(scope="module")
+def head_csv(demo_dir, tmp_path_factory):
+    """The demo's first 6,000 requests with a few unusable rows planted."""
+    frame = pd.read_csv(demo_dir / "requests.csv", dtype=str, keep_default_na=False,
+                        nrows=6_000)
+    frame.loc[3, "lon"] = "x"
+    frame.loc[4, "requested_datetime"] = ""
+    path = tmp_path_factory.mktemp("parts") / "head.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+FILTERS = [
+    ("ward", RequestFilter(status=["open"], districts={"police_division": ["PD2", "PD3"]})),
+    ("police_division", RequestFilter(types=["GRAFFITI", "NOISE", "POTHOLE"],
+                                      bbox=(-119.93, 36.26, -119.84, 36.34))),
+    ("hex", RequestFilter(start="2024-01-10", end="2024-02-05",
+                          districts={"ward": ["3", "4", "10"],
+                                     "sanitation_area": ["SAN-B", "SAN-C"]})),
+]
+
+
+@pytest.mark.parametrize(("by", "rows"), FILTERS)
+@pytest.mark.parametrize("located", [False, True])
+def test_counts_in_process_equal_the_single_process_analysis(demo_dir, head_csv, tmp_path,
+                                                             by, rows, located):
+    """The partition counts read only the columns they need, from a CSV (located per
+    partition) or a located table (district ids read): report, counts and z as
+    ``load_requests`` + ``analyze`` give them on the whole file."""
+    city = City.open(demo_dir)
+    ddf = read_requests(head_csv, preset("demo"), blocksize=100_000)
+    assert ddf.npartitions > 2
+    if located:
+        write_table(None, locate_requests(ddf, city), tmp_path / "t", progress=False)
+        ddf = read_requests(tmp_path / "t", preset("demo"))
+    got = analyze(ddf, city, client=None, by=by, rows=rows, progress=False)
+    single = load_requests(head_csv, "demo", rows, locator=city.locator)
+    expected = analyze_single(single, city.locator, by=by)
+    assert got.report == expected.report
+    columns = ["id", "name", "count"]
+    pd.testing.assert_frame_equal(got.cells[columns], expected.cells[columns])
+    if by != "hex":
+        pd.testing.assert_series_equal(got.cells["open_backlog"],
+                                       expected.cells["open_backlog"])
+    assert np.abs(got.cells["z"].to_numpy() - expected.cells["z"].to_numpy()).max() <= 1e-12
 
 
 def test_engines_loaded_once_and_keyed_like_the_cache(demo_dir):
