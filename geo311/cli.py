@@ -383,8 +383,8 @@ def _with_request_options(command):
                    "neighborhood time step + 1).")
 @_with_dask_options
 @click.option("--table", type=click.Path(exists=True, file_okay=False),
-              help="A GeoParquet request table (from --save-table) instead of --requests "
-                   "(with --dask).")
+              help="A GeoParquet request table (from --save-table) instead of --requests; "
+                   "without --dask its partitions are counted in this process.")
 @click.option("--save-table", type=click.Path(),
               help="Write the requests, located, as a GeoParquet table by year/month here "
                    "first (with --dask); later runs read it with --table.")
@@ -419,8 +419,12 @@ def hotspots(profile_path, requests_path, preset, types, start, end, status, dis
         result = _hotspots_dask(cluster, city, rows, table or requests_path, preset, encoding,
                                 save_table, by=by, method=method, resolution=resolution,
                                 cell_m=cell_m, band_m=band_m, permutations=permutations)
-    elif table or save_table:
-        raise click.UsageError("--table and --save-table need --dask")
+    elif save_table:
+        raise click.UsageError("--save-table needs --dask")
+    elif table:
+        result = _hotspots_table(city, rows, table, preset, encoding, out, by=by,
+                                 method=method, resolution=resolution, cell_m=cell_m,
+                                 band_m=band_m, permutations=permutations)
     else:
         requests = city.load_requests(rows, path=requests_path, columns=preset,
                                       encoding=encoding)
@@ -462,6 +466,21 @@ def _hotspots_dask(cluster, city, rows, source, preset, encoding, save_table, **
             source = save_table
         return analyze(read_requests(source, columns, encoding), city, client=client, rows=rows,
                        **options)
+
+
+def _hotspots_table(city, rows, table, preset, encoding, out, **options):
+    """``hotspots --table`` without ``--dask``: the table's partitions counted one after
+    the other in this process (memory bounded by one partition), Gi* & co. on their sum."""
+    from geo311.scale import analyze, read_requests
+    from geo311.service.requests import columns_from_profile
+    from geo311.service.requests import preset as preset_columns
+
+    if out or options["method"] in ("kde", "emerging"):
+        raise click.UsageError("--table counts by partition: --out (the map needs every "
+                               "request), kde and emerging need --requests; use --png/--json")
+    columns = preset_columns(preset) if preset else columns_from_profile(city.profile)
+    return analyze(read_requests(table, columns, encoding), city, client=None, rows=rows,
+                   **options)
 
 
 def _write_density(requests, locator, cell_m, bandwidth_m, out, json_out) -> None:

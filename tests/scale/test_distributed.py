@@ -172,7 +172,7 @@ def test_killed_worker_result_complete_and_identical(client, city, requests_csv)
 
 def test_cli_on_a_running_scheduler(client, demo_dir, requests_csv, tmp_path):
     """``--dask --scheduler ADDRESS``: locate writes a GeoParquet table equal to the library's;
-    hotspots --save-table then --table give one answer."""
+    hotspots --save-table then --table give one answer, with or without the cluster."""
     from click.testing import CliRunner
 
     from geo311.cli import main
@@ -208,7 +208,11 @@ def test_cli_on_a_running_scheduler(client, demo_dir, requests_csv, tmp_path):
                                   "--by", "ward", "--dask", "--scheduler", address,
                                   "--table", str(tmp_path / "imported")])
     summaries.append(result.stdout)
-    assert summaries[0] == summaries[1] == summaries[2]
+    result = runner.invoke(main, ["hotspots", "-p", str(demo_dir), "--preset", "demo",
+                                  "--by", "ward", "--table", str(tmp_path / "imported")])
+    assert result.exit_code == 0, result.output  # no --dask: counted in this process
+    summaries.append(result.stdout)
+    assert summaries[0] == summaries[1] == summaries[2] == summaries[3]
     result = runner.invoke(main, ["hotspots", "-p", str(demo_dir), "--dask", "--scheduler",
                                   address, "--workers", "2"])
     assert result.exit_code == 2 and "not both" in result.output
