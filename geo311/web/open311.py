@@ -29,7 +29,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import Forbidden, UnsupportedMediaType
 
@@ -145,13 +145,19 @@ def _answer(value: Any, root: str, fmt: str) -> Response:
 
 
 def _args() -> Mapping[str, str]:
-    """The call's arguments: the form of a POST (with the query string), or the query."""
-    if request.method == "POST":
-        if request.mimetype != "application/x-www-form-urlencoded":
-            raise UnsupportedMediaType(
-                "GeoReport POSTs are application/x-www-form-urlencoded")
-        return request.values
-    return request.args
+    """The call's arguments: the form of a POST (with the query string), or the query
+    (gathered once per call: ``request.values`` builds a new mapping on each access)."""
+    args = g.get("open311_args")
+    if args is None:
+        if request.method == "POST":
+            if request.mimetype != "application/x-www-form-urlencoded":
+                raise UnsupportedMediaType(
+                    "GeoReport POSTs are application/x-www-form-urlencoded")
+            args = request.values
+        else:
+            args = request.args
+        g.open311_args = args
+    return args
 
 
 def _pairs() -> list[tuple[str, str]]:
@@ -207,9 +213,10 @@ def _flag(name: str) -> bool:
 
 
 def request_row(values: Mapping[str, Any], *, extensions: bool = False) -> dict[str, Any]:
-    """A request's public values (``StoredRequest.public_values()`` with ``attributes``, or
-    a row of ``Store.list_public``) as a GeoReport ``request`` (public fields only, in the
-    spec's order; ``attributes``, ``districts`` and ``duplicate_of`` with extensions)."""
+    """A request's public values (``StoredRequest.public_values()`` with ``attributes``)
+    as a GeoReport ``request`` (public fields only, in the spec's order; ``attributes``,
+    ``districts`` and ``duplicate_of`` with extensions). ``Store.list_public`` gives such
+    rows itself."""
     row: dict[str, Any] = {
         "service_request_id": values["service_request_id"],
         "status": "closed" if values["status"] == "closed" else "open",
@@ -230,11 +237,16 @@ def request_row(values: Mapping[str, Any], *, extensions: bool = False) -> dict[
         "media_url": values["media_url"],
     }
     if extensions:
-        row["attributes"] = [{"code": code, "value": value}
-                             for code, found in values["attributes"].items() for value in found]
+        row["attributes"] = _attribute_list(values["attributes"])
         row["districts"] = dict(values["districts"])
         row["duplicate_of"] = values["duplicate_of"]
     return row
+
+
+def _attribute_list(attributes: Mapping[str, list[str]]) -> list[dict[str, str]]:
+    """``{code: [values]}`` as the extension's ``attributes``: one ``{code, value}`` each."""
+    return [{"code": code, "value": value} for code, found in attributes.items()
+            for value in found]
 
 
 # -- discovery -----------------------------------------------------------------------------
@@ -390,8 +402,10 @@ def list_requests(fmt: str) -> Response:
             statuses=comma_list(args.get("status"), "status", allowed=STATUSES),
             start=start, end=end + INSTANT, districts=_districts(jurisdiction),
             limit=MAX_ROWS)
-    rows = [request_row(values, extensions=extensions)
-            for values in store.list_public(query, extensions=extensions)]
+    rows = store.list_public(query, extensions=extensions)   # already GeoReport rows
+    if extensions:
+        for row in rows:
+            row["attributes"] = _attribute_list(row["attributes"])
     return _answer(rows, "service_requests", fmt)
 
 
