@@ -113,7 +113,8 @@ def bench_get(city: City, db_url: str, n: int, profile: bool, top: int) -> dict:
     def answered(answer) -> None:
         assert answer.status_code == 200, answer.get_data(as_text=True)
 
-    calls = [lambda path=paths[i % len(paths)]: client.get(path) for i in range(n)]
+    cycle = [paths[i % len(paths)] for i in range(n)]
+    calls = [lambda path=path: client.get(path) for path in cycle]
     timed(calls[:50], answered)                              # warm-up
     if profile:
         profiled(lambda: [c() for c in calls], top)

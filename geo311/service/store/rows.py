@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 from collections import defaultdict
@@ -176,10 +177,11 @@ def _w3c_utc(dialect: str, column: Any) -> Any:
             + func.substr(text, 12, 8, type_=String) + "+00:00")
 
 
-def public_columns(dialect: str, *, extensions: bool = False) -> list[Any]:
+@functools.cache
+def public_columns(dialect: str, *, extensions: bool = False) -> tuple[Any, ...]:
     """The columns :func:`public_rows` reads: the GeoReport fields (no contact, token or
     staff field; times as text, see :func:`public_rows`) and with ``extensions`` the
-    districts and ``duplicate_of``."""
+    districts and ``duplicate_of`` (built once per dialect and kind)."""
     columns: list[Any] = [T.c.pk]
     for name in _GEOREPORT:
         if name in _TIMES:
@@ -188,7 +190,7 @@ def public_columns(dialect: str, *, extensions: bool = False) -> list[Any]:
             columns.append(T.c.lon.label(name) if name == "long" else T.c[name])
     if extensions:
         columns += [T.c.districts_json, T.c.duplicate_of]
-    return columns
+    return tuple(columns)
 
 
 def public_rows(connection: Connection, statement: Select, *,
