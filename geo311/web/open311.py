@@ -9,9 +9,9 @@ Every resource answers in XML or JSON by its extension (``services.xml``,
 - ``GET  /discovery.{fmt}`` — the Service Discovery document.
 - ``GET  /v2/services.{fmt}``, ``/v2/services/{code}.{fmt}`` — service list and definition.
 - ``POST /v2/requests.{fmt}`` — file a request (``api_key``; located and checked by the
-  intake rules; committed before the answer, which carries ``service_request_id`` and
-  ``token`` for a realtime service, only the ``token`` for a batch one and neither for a
-  blackbox one, with the ``service_notice``).
+  intake rules; committed before the answer, which carries the ``service_request_id`` for
+  a realtime service, the ``token`` for a batch one and neither for a blackbox one, with
+  the ``service_notice``; an unknown ``service_code`` is a 404).
 - ``GET  /v2/tokens/{token}.{fmt}``, ``/v2/requests/{id}.{fmt}``, ``/v2/requests.{fmt}``
   (``service_request_id``, ``service_code``, ``start_date``, ``end_date``, ``status``, and the
   geo311 extensions ``district[key]=id,...`` and ``extensions=true``).
@@ -352,15 +352,16 @@ def create_request(fmt: str) -> Response:
 
 def created_row(stored: StoredRequest, service_type: str) -> dict[str, Any]:
     """The answer to a POST by the service's ``type`` (GeoReport v2 Service List): realtime
-    gives the ``service_request_id`` (and its ``token``), batch only the ``token`` (``GET
-    tokens/{token}`` gives the id: here at once), blackbox neither; each its
-    ``service_notice``."""
-    row: dict[str, Any] = {"service_request_id": stored.service_request_id,
-                           "token": stored.token, "service_notice": stored.service_notice}
-    if service_type != "realtime":
-        del row["service_request_id"]
-    if service_type == "blackbox":
-        del row["token"]
+    gives the ``service_request_id``, batch the ``token`` (``GET tokens/{token}`` gives the
+    id: here at once), blackbox neither; each its ``service_notice``. The spec's POST
+    response says the id "should not be returned if token is returned" and the token
+    "should not be returned if service_request_id is returned": never both."""
+    row: dict[str, Any] = {}
+    if service_type == "realtime":
+        row["service_request_id"] = stored.service_request_id
+    elif service_type == "batch":
+        row["token"] = stored.token
+    row["service_notice"] = stored.service_notice
     return row
 
 
