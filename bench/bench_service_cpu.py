@@ -42,6 +42,7 @@ sys.path.insert(0, str(REPO))
 from geo311.city import City  # noqa: E402
 from geo311.service.store import open_store  # noqa: E402
 from geo311.web import create_app  # noqa: E402
+from geo311.web.limit_storage import shared_storage_uri  # noqa: E402
 from geo311.web.serve import preload_city  # noqa: E402
 
 
@@ -80,7 +81,9 @@ def profiled(function, top: int) -> None:
 def bench_post(city: City, demo: Path, db_url: str, n: int, profile: bool, top: int) -> dict:
     store = open_store(db_url)
     key = store.create_api_key("bench")
-    app = create_app(city, store, config={"GEO311_POST_LIMIT": "1000000 per minute"})
+    counters = shared_storage_uri(Path(tempfile.mkdtemp(prefix="geo311-limits-")) / "l.sqlite")
+    app = create_app(city, store, config={"GEO311_POST_LIMIT": "1000000 per minute",
+                                          "RATELIMIT_STORAGE_URI": counters})  # as serve
     client = app.test_client()
     bodies = [body for _, _, body in post_bodies(demo, key, n=n + 200)]
     headers = {"Content-Type": "application/x-www-form-urlencoded"}

@@ -53,7 +53,9 @@ from geo311.service.store.models import (
     UTCDateTime,
 )
 from geo311.service.store.rows import (
+    ATTRIBUTES,
     HISTORY,
+    MEDIA,
     child_rows,
     new_id,
     public_columns,
@@ -78,6 +80,9 @@ NOTES = Note.__table__
 AUDIT = AuditEntry.__table__
 FIRST_DISTRICT = DISTRICTS.alias("first_district")  # built once: an alias copies its columns
 
+
+_INSERT_REQUESTS = insert(T).returning(T.c.service_request_id, T.c.pk)  # statements built once
+_INSERTS = {table: insert(table) for table in (DISTRICTS, ATTRIBUTES, MEDIA, HISTORY)}
 
 LIVE_SOURCES = ("api", "open311")
 STORED_FIELDS = ("service_request_id", "token", "updated_datetime", "status_notes",
@@ -143,8 +148,7 @@ class Store:
         rows = [request_row(new, new_id(), new_id(), new.closed_datetime or (
             now if new.source in LIVE_SOURCES else new.requested_datetime)) for new in news]
         # one batched INSERT ... RETURNING (in any order: matched back by id), no SELECT
-        pks = dict(connection.execute(
-            insert(T).returning(T.c.service_request_id, T.c.pk), rows).all())
+        pks = dict(connection.execute(_INSERT_REQUESTS, rows).all())
         children: dict[Any, list[dict[str, Any]]] = {}
         for new, row in zip(news, rows, strict=True):
             pk = pks[row["service_request_id"]]
@@ -153,7 +157,7 @@ class Store:
                 children.setdefault(table, []).extend(table_rows)
         for table, table_rows in children.items():
             if table_rows:
-                connection.execute(insert(table), table_rows)
+                connection.execute(_INSERTS[table], table_rows)
         return [StoredRequest.from_store(**new.__dict__, **{k: row[k] for k in STORED_FIELDS})
                 for new, row in zip(news, rows, strict=True)]
 
