@@ -30,12 +30,14 @@ def store(store_url):
 
 
 def test_sqlite_settings(tmp_path):
-    """WAL, foreign keys on, synchronous FULL on every connection."""
+    """WAL, foreign keys on, synchronous FULL, reads through a memory map on every
+    connection."""
     store = open_store(f"sqlite:///{tmp_path / 's.sqlite'}")
     with store.engines.write.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert connection.exec_driver_sql("PRAGMA mmap_size").scalar() == 256 * 1024 * 1024
     store.close()
 
 
