@@ -161,8 +161,11 @@ def _args() -> Mapping[str, str]:
 
 
 def _pairs() -> list[tuple[str, str]]:
-    args = _args()
-    return list(args.items(multi=True))
+    """Every (name, value) argument of the call, repeats kept (gathered once per call)."""
+    pairs = g.get("open311_pairs")
+    if pairs is None:
+        pairs = g.open311_pairs = list(_args().items(multi=True))
+    return pairs
 
 
 def _jurisdiction() -> Jurisdiction:
