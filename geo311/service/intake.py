@@ -7,8 +7,9 @@ either accepted, with the :class:`~geo311.service.records.NewRequest` ready for 
 store, or refused with every :class:`IntakeError` found (the HTTP status inside). It
 never raises for bad input. The rules, in order:
 
-- **service**: ``service_code`` is required and must be in the catalog; a
-  ``jurisdiction_id``, when given, must be the profile's (404 otherwise).
+- **service**: ``service_code`` is required (400) and must be in the catalog (404, as
+  GeoReport v2 lists for POST); a ``jurisdiction_id``, when given, must be the
+  profile's (404 otherwise).
 - **attributes** (``attribute[code]``, a list of values each): a required attribute
   must have a value; a ``number`` is a plain decimal, a ``datetime`` ISO 8601, a
   ``singlevaluelist`` exactly one of its keys, a ``multivaluelist`` one or more of its
@@ -278,7 +279,7 @@ class IntakeRules:
         if code is None:
             return [IntakeError(400, "service_code", "service_code is required")]
         if code not in self.definitions:
-            return [IntakeError(400, "service_code", f"unknown service_code {code!r} (see "
+            return [IntakeError(404, "service_code", f"unknown service_code {code!r} (see "
                                 "GET services for the list)")]
         return []
 

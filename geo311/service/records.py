@@ -32,6 +32,7 @@ __all__ = [
     "ApiKeyInfo",
     "Contact",
     "NewRequest",
+    "PublicRequest",
     "RequestQuery",
     "StatusChange",
     "StatusUpdate",
@@ -208,6 +209,51 @@ _PUBLIC = ("service_request_id", "status", "status_notes", "service_name", "serv
            "address_id", "zipcode", "lat", "long", "media_url", "districts", "duplicate_of")
 
 
+def _public(request: Any) -> dict[str, Any]:
+    """The :data:`_PUBLIC` fields of ``request``: ISO 8601 times, mappings copied."""
+    answer = {}
+    for name in _PUBLIC:
+        value = request.lon if name == "long" else getattr(request, name)
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        elif isinstance(value, Mapping):
+            value = dict(value)
+        answer[name] = value
+    return answer
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublicRequest:
+    """A stored request's public fields only (no contact, token, assignee or attribute),
+    as the lean reads of the store give them (``Store.nearby_open``): :meth:`public` is
+    what ``StoredRequest.public()`` gives for the same request."""
+
+    service_request_id: str
+    status: str
+    service_code: str
+    requested_datetime: datetime
+    updated_datetime: datetime
+    service_name: str | None = None
+    status_notes: str | None = None
+    description: str | None = None
+    agency_responsible: str | None = None
+    service_notice: str | None = None
+    expected_datetime: datetime | None = None
+    closed_datetime: datetime | None = None
+    address: str | None = None
+    address_id: str | None = None
+    zipcode: str | None = None
+    lon: float | None = None
+    lat: float | None = None
+    media_url: str | None = None
+    districts: Mapping[str, str | None] = field(default_factory=dict)
+    duplicate_of: str | None = None
+
+    def public(self) -> dict[str, Any]:
+        """The request for anyone: Open311 fields, ISO 8601 times, no contact field."""
+        return _public(self)
+
+
 @dataclass(frozen=True, kw_only=True)
 class StoredRequest(NewRequest):
     """A stored request: the :class:`NewRequest` fields plus what the store keeps.
@@ -232,14 +278,6 @@ class StoredRequest(NewRequest):
         request.__dict__.update(fields)
         return request
 
-    def _value(self, name: str) -> Any:
-        value = self.lon if name == "long" else getattr(self, name)
-        if isinstance(value, datetime):
-            return value.isoformat()
-        if isinstance(value, Mapping):
-            return dict(value)
-        return value
-
     def public_values(self) -> dict[str, Any]:
         """The fields of :meth:`public` as stored (times as aware datetimes)."""
         values = {name: getattr(self, "lon" if name == "long" else name) for name in _PUBLIC}
@@ -248,7 +286,7 @@ class StoredRequest(NewRequest):
 
     def public(self) -> dict[str, Any]:
         """The request for anyone: Open311 fields, ISO 8601 times, no contact field."""
-        return {name: self._value(name) for name in _PUBLIC}
+        return _public(self)
 
     def private(self) -> dict[str, Any]:
         """The request for staff: :meth:`public` plus the token, contact, assignee,

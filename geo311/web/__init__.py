@@ -32,7 +32,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "MAX_FORM_PARTS": 200,                 # form fields per body
     "GEO311_POST_LIMIT": "120 per minute",  # public POSTs per client address
     "GEO311_LOGIN_LIMIT": "10 per minute",  # staff login attempts per client address
-    "RATELIMIT_STORAGE_URI": "memory://",  # per process; e.g. redis://... to share across workers
+    "RATELIMIT_STORAGE_URI": "memory://",  # per process; geo311 serve shares a counters file
     "RATELIMIT_HEADERS_ENABLED": True,
     "GEO311_ROUTE_TIME_LIMIT": 30.0,       # most solver seconds one POST /api/v1/routes may ask
     "SECRET_KEY": None,                    # signs staff sessions; None: random per app

@@ -25,6 +25,8 @@ from datetime import datetime
 from typing import Any
 from xml.etree import ElementTree
 
+import orjson
+
 __all__ = [
     "ITEM_TAGS",
     "JSON_MIMETYPE",
@@ -53,8 +55,9 @@ ITEM_TAGS: dict[str, str] = {
 
 _TAG = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_MARKUP = re.compile("[<>&']")
 _JSON_MARKUP = {"<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"}
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+_ORJSON_STRICT = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 XML_DECLARATION = "<?xml version='1.0' encoding='utf-8'?>\n"
 
 
@@ -73,8 +76,9 @@ def iso8601(moment: datetime | None) -> str | None:
 def xml_text(value: Any) -> str | None:
     """The text of the element ``value`` becomes (None for an empty element).
 
-    Booleans are ``true``/``false``, numbers their JSON spelling, strings themselves
-    with the characters XML cannot carry replaced by U+FFFD.
+    Booleans are ``true``/``false``, numbers their JSON spelling (a non-finite one has
+    none: an empty element, as JSON's ``null``), strings themselves with the characters
+    XML cannot carry replaced by U+FFFD.
     """
     if value is None:
         return None
@@ -83,9 +87,7 @@ def xml_text(value: Any) -> str | None:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        if not math.isfinite(value):
-            raise ValueError(f"{value!r} cannot be written in GeoReport")
-        return json.dumps(value)
+        return json.dumps(value) if math.isfinite(value) else None
     if isinstance(value, str):
         return _NOT_XML.sub("\ufffd", value)
     raise TypeError(f"cannot write a {type(value).__name__} as GeoReport text")
@@ -122,11 +124,48 @@ def to_xml(root: str, value: Any) -> bytes:
     return (XML_DECLARATION + body.replace("\r", "&#13;")).encode("utf-8")
 
 
+def _escaped(match: re.Match[str]) -> str:
+    """A non-ASCII character as JSON's ``\\uXXXX`` (a surrogate pair beyond the BMP)."""
+    code = ord(match.group())
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with each non-finite number as None (as orjson writes it)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, Mapping):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
+
+
 def to_json(value: Any) -> bytes:
-    """``value`` as JSON text (ASCII; markup characters escaped inside strings)."""
-    text = json.dumps(value, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+    """``value`` as JSON text (ASCII; markup characters escaped inside strings; a
+    non-finite number is ``null``).
+
+    Written by orjson (a page of 1,000 requests in a fraction of the json module's time),
+    then its non-ASCII characters escaped; text orjson refuses (a lone surrogate) goes
+    through the json module. Other types than JSON's are a TypeError either way.
+    """
+    try:
+        body = orjson.dumps(value, option=_ORJSON_STRICT)
+    except TypeError:
+        text = json.dumps(_finite(value), ensure_ascii=True, allow_nan=False,
+                          separators=(",", ":"))
+    else:
+        text = body.decode("utf-8")
+        if not body.isascii():      # non-ASCII is only ever inside strings
+            text = _NON_ASCII.sub(_escaped, text)
     # outside strings JSON has none of these characters, so this only touches string content
-    return _MARKUP.sub(lambda match: _JSON_MARKUP[match.group()], text).encode("ascii")
+    for character, escape in _JSON_MARKUP.items():
+        if character in text:
+            text = text.replace(character, escape)
+    return text.encode("ascii")
 
 
 def render(value: Any, root: str, fmt: str) -> tuple[bytes, str]:

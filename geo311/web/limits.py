@@ -5,7 +5,9 @@ Public POSTs (filing a request) are limited per client address to
 (``POST /api/v1/staff/login``, right or wrong) to ``GEO311_LOGIN_LIMIT`` (default
 ``10 per minute``: password guessing); past a limit the client gets a 429 with the
 Open311 error body and a ``Retry-After`` header. ``RATELIMIT_STORAGE_URI`` is
-``memory://`` by default: each server process counts on its own.
+``memory://`` by default (one process counts on its own); ``geo311 serve`` sets it to a
+counters file all its workers share (:mod:`geo311.web.limit_storage`, scheme
+``geo311-file://``), so a limit holds for the server as a whole.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 from flask import Blueprint, Flask, current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+
+from geo311.web import limit_storage  # noqa: F401 - registers the geo311-file:// storage
 
 __all__ = ["init_limiter", "limit_public_posts", "limit_view"]
 

@@ -9,9 +9,9 @@ Every resource answers in XML or JSON by its extension (``services.xml``,
 - ``GET  /discovery.{fmt}`` — the Service Discovery document.
 - ``GET  /v2/services.{fmt}``, ``/v2/services/{code}.{fmt}`` — service list and definition.
 - ``POST /v2/requests.{fmt}`` — file a request (``api_key``; located and checked by the
-  intake rules; committed before the answer, which carries ``service_request_id`` and
-  ``token`` for a realtime service, only the ``token`` for a batch one and neither for a
-  blackbox one, with the ``service_notice``).
+  intake rules; committed before the answer, which carries the ``service_request_id`` for
+  a realtime service, the ``token`` for a batch one and neither for a blackbox one, with
+  the ``service_notice``; an unknown ``service_code`` is a 404).
 - ``GET  /v2/tokens/{token}.{fmt}``, ``/v2/requests/{id}.{fmt}``, ``/v2/requests.{fmt}``
   (``service_request_id``, ``service_code``, ``start_date``, ``end_date``, ``status``, and the
   geo311 extensions ``district[key]=id,...`` and ``extensions=true``).
@@ -29,7 +29,7 @@ from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, request
+from flask import Blueprint, Flask, Response, current_app, g, request
 from flask.blueprints import BlueprintSetupState
 from werkzeug.exceptions import Forbidden, UnsupportedMediaType
 
@@ -145,18 +145,27 @@ def _answer(value: Any, root: str, fmt: str) -> Response:
 
 
 def _args() -> Mapping[str, str]:
-    """The call's arguments: the form of a POST (with the query string), or the query."""
-    if request.method == "POST":
-        if request.mimetype != "application/x-www-form-urlencoded":
-            raise UnsupportedMediaType(
-                "GeoReport POSTs are application/x-www-form-urlencoded")
-        return request.values
-    return request.args
+    """The call's arguments: the form of a POST (with the query string), or the query
+    (gathered once per call: ``request.values`` builds a new mapping on each access)."""
+    args = g.get("open311_args")
+    if args is None:
+        if request.method == "POST":
+            if request.mimetype != "application/x-www-form-urlencoded":
+                raise UnsupportedMediaType(
+                    "GeoReport POSTs are application/x-www-form-urlencoded")
+            args = request.values
+        else:
+            args = request.args
+        g.open311_args = args
+    return args
 
 
 def _pairs() -> list[tuple[str, str]]:
-    args = _args()
-    return list(args.items(multi=True))
+    """Every (name, value) argument of the call, repeats kept (gathered once per call)."""
+    pairs = g.get("open311_pairs")
+    if pairs is None:
+        pairs = g.open311_pairs = list(_args().items(multi=True))
+    return pairs
 
 
 def _jurisdiction() -> Jurisdiction:
@@ -207,9 +216,10 @@ def _flag(name: str) -> bool:
 
 
 def request_row(values: Mapping[str, Any], *, extensions: bool = False) -> dict[str, Any]:
-    """A request's public values (``StoredRequest.public_values()`` with ``attributes``, or
-    a row of ``Store.list_public``) as a GeoReport ``request`` (public fields only, in the
-    spec's order; ``attributes``, ``districts`` and ``duplicate_of`` with extensions)."""
+    """A request's public values (``StoredRequest.public_values()`` with ``attributes``)
+    as a GeoReport ``request`` (public fields only, in the spec's order; ``attributes``,
+    ``districts`` and ``duplicate_of`` with extensions). ``Store.list_public`` gives such
+    rows itself."""
     row: dict[str, Any] = {
         "service_request_id": values["service_request_id"],
         "status": "closed" if values["status"] == "closed" else "open",
@@ -230,11 +240,16 @@ def request_row(values: Mapping[str, Any], *, extensions: bool = False) -> dict[
         "media_url": values["media_url"],
     }
     if extensions:
-        row["attributes"] = [{"code": code, "value": value}
-                             for code, found in values["attributes"].items() for value in found]
+        row["attributes"] = _attribute_list(values["attributes"])
         row["districts"] = dict(values["districts"])
         row["duplicate_of"] = values["duplicate_of"]
     return row
+
+
+def _attribute_list(attributes: Mapping[str, list[str]]) -> list[dict[str, str]]:
+    """``{code: [values]}`` as the extension's ``attributes``: one ``{code, value}`` each."""
+    return [{"code": code, "value": value} for code, found in attributes.items()
+            for value in found]
 
 
 # -- discovery -----------------------------------------------------------------------------
@@ -340,15 +355,16 @@ def create_request(fmt: str) -> Response:
 
 def created_row(stored: StoredRequest, service_type: str) -> dict[str, Any]:
     """The answer to a POST by the service's ``type`` (GeoReport v2 Service List): realtime
-    gives the ``service_request_id`` (and its ``token``), batch only the ``token`` (``GET
-    tokens/{token}`` gives the id: here at once), blackbox neither; each its
-    ``service_notice``."""
-    row: dict[str, Any] = {"service_request_id": stored.service_request_id,
-                           "token": stored.token, "service_notice": stored.service_notice}
-    if service_type != "realtime":
-        del row["service_request_id"]
-    if service_type == "blackbox":
-        del row["token"]
+    gives the ``service_request_id``, batch the ``token`` (``GET tokens/{token}`` gives the
+    id: here at once), blackbox neither; each its ``service_notice``. The spec's POST
+    response says the id "should not be returned if token is returned" and the token
+    "should not be returned if service_request_id is returned": never both."""
+    row: dict[str, Any] = {}
+    if service_type == "realtime":
+        row["service_request_id"] = stored.service_request_id
+    elif service_type == "batch":
+        row["token"] = stored.token
+    row["service_notice"] = stored.service_notice
     return row
 
 
@@ -390,8 +406,10 @@ def list_requests(fmt: str) -> Response:
             statuses=comma_list(args.get("status"), "status", allowed=STATUSES),
             start=start, end=end + INSTANT, districts=_districts(jurisdiction),
             limit=MAX_ROWS)
-    rows = [request_row(values, extensions=extensions)
-            for values in store.list_public(query, extensions=extensions)]
+    rows = store.list_public(query, extensions=extensions)   # already GeoReport rows
+    if extensions:
+        for row in rows:
+            row["attributes"] = _attribute_list(row["attributes"])
     return _answer(rows, "service_requests", fmt)
 
 

@@ -4,7 +4,9 @@ The city's engines (locator, address validator, catalog) are built once in the m
 process before the workers fork, so every worker shares them (copy-on-write) instead
 of building its own. Each worker opens its own store connection after the fork:
 database connections must not cross a fork. The store's migrations run once, in the
-master, before any worker starts.
+master, before any worker starts. The rate limits count in one file all the workers
+share (a temporary directory of the master, removed when it stops), unless the
+configuration names another ``RATELIMIT_STORAGE_URI``.
 """
 
 from __future__ import annotations
@@ -12,12 +14,16 @@ from __future__ import annotations
 import gc
 import os
 import secrets
+import shutil
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
 from geo311.city import City
+from geo311.web.limit_storage import shared_storage_uri
 
 __all__ = ["DEFAULT_PORT", "Server", "default_workers", "preload_city", "serve"]
 
@@ -74,8 +80,12 @@ def serve(city: City, db_url: str | None = None, *, host: str = "127.0.0.1",
     # generations, so a full collection does not walk them in the middle of an answer and
     # forked workers do not write to (and copy) the pages that hold them
     gc.freeze()
-    # one session key for every worker (a login stays valid whichever worker answers)
-    config = {"SECRET_KEY": secrets.token_hex(32), **(config or {})}
+    # one session key for every worker (a login stays valid whichever worker answers), and
+    # one rate-limit count for all of them
+    counters = Path(tempfile.mkdtemp(prefix="geo311-limits-"))
+    config = {"SECRET_KEY": secrets.token_hex(32),
+              "RATELIMIT_STORAGE_URI": shared_storage_uri(counters / "limits.sqlite"),
+              **(config or {})}
 
     def make_app():
         return create_app(city, open_store(db_url), config=config)
@@ -85,4 +95,7 @@ def serve(city: City, db_url: str | None = None, *, host: str = "127.0.0.1",
                "timeout": 60, "graceful_timeout": 10, "keepalive": 5,
                "accesslog": None, "errorlog": "-", "loglevel": "warning",
                "proc_name": "geo311"}
-    Server(make_app, options).run()
+    try:
+        Server(make_app, options).run()
+    finally:
+        shutil.rmtree(counters, ignore_errors=True)

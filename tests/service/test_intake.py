@@ -52,10 +52,11 @@ def _fields(decision) -> list[str | None]:
 def test_service_code_and_jurisdiction(rules, points):
     row = points[points["jurisdiction"] == "rivergate"].iloc[0]
     base = _point(row["Longitude"], row["Latitude"])
-    for code, says in ((None, "service_code is required"), ("  ", "service_code is required"),
-                       ("PTHOLE", "unknown service_code 'PTHOLE'")):
+    for code, says, status in ((None, "service_code is required", 400),
+                               ("  ", "service_code is required", 400),
+                               ("PTHOLE", "unknown service_code 'PTHOLE'", 404)):
         decision = rules.check(Submission(**{**vars(base), "service_code": code}), now=NOW)
-        assert not decision.accepted and decision.status == 400
+        assert not decision.accepted and decision.status == status
         assert says in decision.errors[0].description
     wrong = rules.check(Submission(**{**vars(base), "jurisdiction_id": "elsewhere"}), now=NOW)
     assert wrong.status == 404 and wrong.errors[0].field == "jurisdiction_id"

@@ -177,12 +177,16 @@ def test_several_jurisdictions_need_the_id(demo_dir, tmp_path):
 
 # -- POST requests ---------------------------------------------------------------------------
 
-def test_post_answers_id_and_token_and_the_request_reads_back(service, points, schemas):
+def test_post_answers_the_id_and_the_request_reads_back(service, points, schemas):
     created = file_at(service, points.calm, description="Tag on the wall", **CONTACT)
-    assert set(created) == {"service_request_id", "token", "service_notice"}
-    request_id, token = created["service_request_id"], created["token"]
+    # a realtime service: the id, and no token ("should not be returned if
+    # service_request_id is returned")
+    assert set(created) == {"service_request_id", "service_notice"}
+    request_id = created["service_request_id"]
+    stored = service.store.get_request(request_id)                # committed before the answer
+    assert stored is not None
+    token = stored.token
     assert len(request_id) >= 16 and len(token) >= 16 and request_id != token
-    assert service.store.get_request(request_id) is not None    # committed before the answer
     json_answer, xml_answer = both(service.client, f"{V2}/requests/{request_id}")
     [row] = json_answer.json
     assert_valid(schemas["requests"], json_answer.json)
@@ -204,7 +208,7 @@ def test_batch_and_blackbox_services_answer_as_the_spec_says(service, points, de
     catalog = pd.read_csv(demo_dir / "service_catalog.csv", dtype=str)
     definitions = json.loads((demo_dir / "service_definitions.json").read_text())
     for kind, keys in (("batch", {"token", "service_notice"}), ("blackbox", {"service_notice"}),
-                       ("realtime", {"service_request_id", "token", "service_notice"})):
+                       ("realtime", {"service_request_id", "service_notice"})):
         code = catalog.loc[catalog["type"] == kind, "service_code"].iloc[0]
         form = {}
         for attribute in definitions.get(code, {}).get("attributes", []):
@@ -323,6 +327,17 @@ def test_bad_posts_are_4xx_with_an_errors_body(service, form, word):
     assert 400 <= answer.status_code < 500
     described = " ".join(description for _, description in errors_of(answer))
     assert word in described
+
+
+def test_post_status_codes_follow_the_spec(service, points):
+    """POST's possible errors: 404 when the service_code is not found, 400 when it is
+    not provided."""
+    where = {"lat": points.calm.Latitude, "long": points.calm.Longitude}
+    for fmt in ("json", "xml"):
+        unknown = post(service, fmt, service_code="NO_SUCH", **where)
+        assert unknown.status_code == 404 and errors_of(unknown)[0][0] == 404
+        missing = post(service, fmt, **where)
+        assert missing.status_code == 400 and errors_of(missing)[0][0] == 400
 
 
 def test_a_json_body_is_refused(service, points):

@@ -1,9 +1,10 @@
 """Database connections of the store: URLs, SQLite settings, migrations at open.
 
 SQLite runs in WAL mode with foreign keys on and ``synchronous=FULL`` (a commit
-is on disk when it returns); a write transaction starts with ``BEGIN IMMEDIATE``
-so concurrent writers queue on the lock (``busy_timeout``) instead of failing
-when a read turns into a write. PostgreSQL goes through psycopg 3.
+is on disk when it returns), reading through a memory map (``mmap_size``); a write
+transaction starts with ``BEGIN IMMEDIATE`` so concurrent writers queue on the lock
+(``busy_timeout``) instead of failing when a read turns into a write. PostgreSQL goes
+through psycopg 3.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ __all__ = ["DEFAULT_DB", "Engines", "connect", "database_url", "migrate"]
 DEFAULT_DB = Path("var/geo311.sqlite")
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000
+MMAP_BYTES = 256 * 1024 * 1024  # SQLite reads pages through a memory map: no read() per page
 MIGRATION_LOCK = 311_009  # PostgreSQL advisory lock id held while migrating
 POOL_SIZE = 8       # PostgreSQL connections kept per process (a worker runs 4 threads)
 POOL_OVERFLOW = 8   # and opened beyond them under a burst
@@ -74,7 +76,7 @@ def _sqlite_engine(url: str, begin: str) -> Engine:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
         cursor = dbapi_connection.cursor()
         for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=FULL",
-                       f"busy_timeout={BUSY_TIMEOUT_MS}"):
+                       f"busy_timeout={BUSY_TIMEOUT_MS}", f"mmap_size={MMAP_BYTES}"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 

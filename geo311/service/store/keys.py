@@ -14,7 +14,7 @@ import secrets
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 
 from geo311.errors import InputError, NotFoundError
 from geo311.service.records import ApiKeyInfo, check_text, utc_now
@@ -27,6 +27,8 @@ USERS = StaffUser.__table__
 HASHER = PasswordHasher()
 SEPARATOR = "."
 _MAX_CACHE = 10_000
+_KEY_BY_ID = select(KEYS.c.key_id, KEYS.c.name, KEYS.c.staff, KEYS.c.secret_hash,
+                    KEYS.c.revoked).where(KEYS.c.key_id == bindparam("key_id"))  # built once
 
 
 def create_key(connection: Connection, name: str, staff: bool) -> tuple[str, str]:
@@ -47,7 +49,7 @@ def check_key(connection: Connection, key: str, cache: dict[bytes, str]) -> ApiK
     key_id, sep, secret = str(key or "").strip().partition(SEPARATOR)
     if not sep or not key_id or not secret or "\x00" in key_id:
         return None
-    row = connection.execute(select(KEYS).where(KEYS.c.key_id == key_id)).first()
+    row = connection.execute(_KEY_BY_ID, {"key_id": key_id}).first()
     if row is None or row.revoked is not None:
         return None
     digest = hashlib.sha256(key.strip().encode()).digest()

@@ -89,6 +89,7 @@ class Request(Base):
     address_id: Mapped[str | None] = mapped_column(String(128))
     zipcode: Mapped[str | None] = mapped_column(String(16))
     districts_json: Mapped[str | None] = mapped_column(Text)  # request_districts, as read
+    media_url: Mapped[str | None] = mapped_column(Text)  # its first request_media URL
     requested_datetime: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_datetime: Mapped[datetime] = mapped_column(UTCDateTime)
     expected_datetime: Mapped[datetime | None] = mapped_column(UTCDateTime)

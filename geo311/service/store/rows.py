@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
 from collections import defaultdict
@@ -18,12 +19,19 @@ from sqlalchemy import (
     String,
     any_,
     bindparam,
+    func,
     select,
     type_coerce,
 )
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from geo311.service.records import CONTACT_FIELDS, Contact, NewRequest, StoredRequest
+from geo311.service.records import (
+    CONTACT_FIELDS,
+    Contact,
+    NewRequest,
+    PublicRequest,
+    StoredRequest,
+)
 from geo311.service.store.models import (
     Request,
     RequestAttribute,
@@ -32,8 +40,8 @@ from geo311.service.store.models import (
     StatusHistory,
 )
 
-__all__ = ["ID_BYTES", "child_rows", "new_id", "public_columns", "public_rows", "request_row",
-           "stored_requests"]
+__all__ = ["ID_BYTES", "child_rows", "new_id", "public_columns", "public_requests", "public_rows",
+           "request_row", "stored_requests"]
 
 ID_BYTES = 16
 """Random bytes of a request id and of a token (128 bits)."""
@@ -59,6 +67,7 @@ def request_row(new: NewRequest, service_request_id: str, token: str,
         "external_id", "agency_responsible", "closed_datetime")}
     row.update(new.contact.as_dict())
     row["districts_json"] = json.dumps(new.districts, sort_keys=True)
+    row["media_url"] = new.media_url
     row.update(service_request_id=service_request_id, token=token, updated_datetime=updated,
                status_notes=None, expected_datetime=None, assignee=None, duplicate_of=None)
     return row
@@ -106,19 +115,6 @@ def _attributes(connection: Connection, pks: Sequence[int]) -> dict[int, dict[st
     return attributes
 
 
-def _media(connection: Connection, pks: Sequence[int]) -> dict[int, str]:
-    """The first media URL of each of the requests ``pks`` that has one, in one query."""
-    media: dict[int, str] = {}
-    if not pks:
-        return media
-    for pk, url in connection.execute(
-            select(MEDIA.c.request_pk, MEDIA.c.url)
-            .where(_among(connection, MEDIA.c.request_pk, pks))
-            .order_by(MEDIA.c.pk)):
-        media.setdefault(pk, url)
-    return media
-
-
 _FIELDS = ("service_code", "service_name", "lon", "lat", "address", "address_id", "zipcode",
            "description", "status", "requested_datetime", "service_notice", "source",
            "external_id", "agency_responsible", "closed_datetime", "service_request_id",
@@ -128,8 +124,7 @@ _FIELDS = ("service_code", "service_name", "lon", "lat", "address", "address_id"
 
 def stored_requests(connection: Connection, rows: Sequence[Row]) -> list[StoredRequest]:
     """The :class:`StoredRequest` of each ``requests`` row, in order."""
-    pks = [row.pk for row in rows]
-    attributes, media = _attributes(connection, pks), _media(connection, pks)
+    attributes = _attributes(connection, [row.pk for row in rows])
     answers = []
     for row in rows:
         values = row._mapping
@@ -137,64 +132,85 @@ def stored_requests(connection: Connection, rows: Sequence[Row]) -> list[StoredR
             **{name: values[name] for name in _FIELDS},
             districts=json.loads(values["districts_json"] or "{}"),
             attributes=attributes.get(row.pk, {}),
-            media_url=media.get(row.pk),
+            media_url=values["media_url"],
             contact=Contact(**{name: values[name] for name in CONTACT_FIELDS}),
         ))
     return answers
 
 
 
-_TIMES = ("requested_datetime", "updated_datetime", "expected_datetime", "closed_datetime")
-_PUBLIC = ("service_request_id", "status", "status_notes", "service_name", "service_code",
-           "description", "agency_responsible", "service_notice", *_TIMES, "address",
-           "address_id", "zipcode", "lat")
+_LEAN = ("service_request_id", "status", "service_code", "requested_datetime",
+         "updated_datetime", "service_name", "status_notes", "description",
+         "agency_responsible", "service_notice", "expected_datetime", "closed_datetime",
+         "address", "address_id", "zipcode", "lon", "lat", "media_url", "duplicate_of")
+_PUBLIC_BY_PK = select(T.c.pk, *(T.c[name] for name in _LEAN), T.c.districts_json).where(
+    T.c.pk.in_(bindparam("pks", expanding=True)))
 
 
-def public_columns(dialect: str, *, extensions: bool = False) -> list[Any]:
-    """The columns :func:`public_rows` reads: the public fields (no contact, token or staff
-    field) and with ``extensions`` the districts and ``duplicate_of``. SQLite times come as
-    text (parsed by ``fromisoformat``, faster than the driver's regular expression)."""
+def public_requests(connection: Connection, pks: Sequence[int]) -> dict[int, PublicRequest]:
+    """The :class:`PublicRequest` of each of the requests ``pks`` (by pk), in one query of
+    the public columns (no contact, attribute or media query)."""
+    if not pks:
+        return {}
+    found = {}
+    for row in connection.execute(_PUBLIC_BY_PK, {"pks": list(pks)}):
+        found[row[0]] = PublicRequest(**dict(zip(_LEAN, row[1:-1], strict=True)),
+                                      districts=json.loads(row[-1] or "{}"))
+    return found
+
+
+_TIMES = ("requested_datetime", "updated_datetime", "expected_datetime")
+_GEOREPORT = ("service_request_id", "status", "status_notes", "service_name", "service_code",
+              "description", "agency_responsible", "service_notice", *_TIMES, "address",
+              "address_id", "zipcode", "lat", "long", "media_url")
+"""The fields of a GeoReport v2 ``request``, in the spec's order."""
+
+
+def _w3c_utc(dialect: str, column: Any) -> Any:
+    """``column`` (a time) as W3C text in UTC to the second, ``2025-03-01T08:15:30+00:00``,
+    written by the database (SQLite keeps ``YYYY-MM-DD HH:MM:SS.ffffff`` UTC text)."""
+    if dialect == "postgresql":
+        return func.to_char(func.timezone("UTC", column), 'YYYY-MM-DD"T"HH24:MI:SS"+00:00"',
+                            type_=String)
+    text = type_coerce(column, String)
+    return (func.substr(text, 1, 10, type_=String) + "T"
+            + func.substr(text, 12, 8, type_=String) + "+00:00")
+
+
+@functools.cache
+def public_columns(dialect: str, *, extensions: bool = False) -> tuple[Any, ...]:
+    """The columns :func:`public_rows` reads: the GeoReport fields (no contact, token or
+    staff field; times as text, see :func:`public_rows`) and with ``extensions`` the
+    districts and ``duplicate_of`` (built once per dialect and kind)."""
     columns: list[Any] = [T.c.pk]
-    for name in _PUBLIC:
-        column = T.c[name]
-        if dialect == "sqlite" and name in _TIMES:
-            column = type_coerce(column, String).label(name)
-        columns.append(column)
-    columns.append(T.c.lon.label("long"))
+    for name in _GEOREPORT:
+        if name in _TIMES:
+            columns.append(_w3c_utc(dialect, T.c[name]).label(name))
+        else:
+            columns.append(T.c.lon.label(name) if name == "long" else T.c[name])
     if extensions:
         columns += [T.c.districts_json, T.c.duplicate_of]
-    return columns
-
-
-def _utc(text: str | None) -> datetime | None:
-    """A SQLite UTC time text as an aware datetime (``replace(tzinfo=...)`` is 4x slower)."""
-    return None if text is None else datetime.fromisoformat(text + "+00:00")
+    return tuple(columns)
 
 
 def public_rows(connection: Connection, statement: Select, *,
                 extensions: bool = False) -> list[dict[str, Any]]:
-    """The rows of ``statement`` (a select of :func:`public_columns`) as the values of
-    :meth:`StoredRequest.public_values`; without ``extensions`` less ``districts`` and
-    ``duplicate_of``, with them plus ``attributes`` (``{code: [values]}``). The media URLs
-    (and attributes) of the whole page come in one query each (a correlated subquery per
-    row made SQLite scan the media table in key order)."""
+    """The rows of ``statement`` (a select of :func:`public_columns`) as GeoReport v2
+    ``request`` values: the public fields in the spec's order, times as W3C text in UTC to
+    the second (``2025-03-01T08:15:30+00:00``, as the database writes it); with
+    ``extensions`` then ``attributes`` (``{code: [values]}``, the page's in one more
+    query), ``districts`` and ``duplicate_of``. Rows go straight to dicts: no ORM object,
+    no contact read, no query per row."""
     result = connection.execute(statement)
-    names = list(result.keys())[1:]
     rows = result.all()
-    times = ([names.index(name) for name in _TIMES]
-             if connection.dialect.name == "sqlite" else [])
-    pks = [row[0] for row in rows]
-    media = _media(connection, pks)
-    found = _attributes(connection, pks) if extensions else None
+    if not extensions:
+        return [dict(zip(_GEOREPORT, row[1:], strict=True)) for row in rows]
+    found = _attributes(connection, [row[0] for row in rows])
     answers = []
     for row in rows:
-        values = list(row[1:])
-        for i in times:
-            values[i] = _utc(values[i])
-        answer = dict(zip(names, values, strict=True))
-        answer["media_url"] = media.get(row[0])
-        if found is not None:
-            answer["districts"] = json.loads(answer.pop("districts_json") or "{}")
-            answer["attributes"] = found.get(row[0], {})
+        answer = dict(zip(_GEOREPORT, row[1:-2], strict=True))
+        answer["attributes"] = found.get(row[0], {})
+        answer["districts"] = json.loads(row[-2] or "{}")
+        answer["duplicate_of"] = row[-1]
         answers.append(answer)
     return answers

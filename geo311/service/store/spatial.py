@@ -12,12 +12,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from sqlalchemy import ColumnElement, and_, text
+from sqlalchemy import ColumnElement, and_, bindparam, text
 
 from geo311.errors import InputError
 from geo311.service.store.models import Request
 
-__all__ = ["EARTH_RADIUS_M", "box_condition", "check_point", "haversine_m", "radius_box"]
+__all__ = ["EARTH_RADIUS_M", "box_condition", "box_parameters", "check_point", "haversine_m",
+           "radius_box"]
 
 EARTH_RADIUS_M = 6_371_008.8
 """Mean Earth radius (IUGG), metres."""
@@ -57,10 +58,20 @@ def radius_box(lon: float, lat: float, radius_m: float) -> tuple[float, float, f
     return (lon - dlon, max(lat - dlat, -90.0), lon + dlon, min(lat + dlat, 90.0))
 
 
-def box_condition(dialect: str, box: tuple[float, float, float, float]) -> ColumnElement[bool]:
-    """Requests whose point lies in ``box`` (edges included), through the spatial index."""
-    min_lon, min_lat, max_lon, max_lat = box
-    params = {"min_lon": min_lon, "min_lat": min_lat, "max_lon": max_lon, "max_lat": max_lat}
+def box_condition(dialect: str, box: tuple[float, float, float, float] | None = None
+                  ) -> ColumnElement[bool]:
+    """Requests whose point lies in ``box`` (edges included), through the spatial index.
+
+    ``box`` None: the box is given when the statement runs, as the parameters
+    :func:`box_parameters` makes (a statement built once and run often).
+    """
+    names = ("min_lon", "min_lat", "max_lon", "max_lat")
+    if box is None:
+        min_lon, min_lat, max_lon, max_lat = (bindparam(name) for name in names)
+        params = {}
+    else:
+        min_lon, min_lat, max_lon, max_lat = box
+        params = box_parameters(box)
     if dialect == "postgresql":
         indexed = text("requests.geom && ST_MakeEnvelope(:min_lon, :min_lat, :max_lon, "
                        ":max_lat, 4326)").bindparams(**params)
@@ -71,3 +82,8 @@ def box_condition(dialect: str, box: tuple[float, float, float, float]) -> Colum
             "AND max_lat >= :min_lat AND min_lat <= :max_lat").bindparams(**params)
             .columns(id=_T.c.pk.type))
     return and_(indexed, _T.c.lon.between(min_lon, max_lon), _T.c.lat.between(min_lat, max_lat))
+
+
+def box_parameters(box: tuple[float, float, float, float]) -> dict[str, float]:
+    """The parameters of a :func:`box_condition` built without its box."""
+    return dict(zip(("min_lon", "min_lat", "max_lon", "max_lat"), box, strict=True))

@@ -15,7 +15,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, String, and_, func, insert, select, type_coerce, update
+from sqlalchemy import (
+    Connection,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    insert,
+    select,
+    type_coerce,
+    update,
+)
 
 from geo311.errors import InputError, NotFoundError
 from geo311.service.records import (
@@ -23,6 +34,7 @@ from geo311.service.records import (
     STATUSES,
     ApiKeyInfo,
     NewRequest,
+    PublicRequest,
     RequestQuery,
     StatusChange,
     StatusUpdate,
@@ -41,15 +53,24 @@ from geo311.service.store.models import (
     UTCDateTime,
 )
 from geo311.service.store.rows import (
+    ATTRIBUTES,
     HISTORY,
+    MEDIA,
     child_rows,
     new_id,
     public_columns,
+    public_requests,
     public_rows,
     request_row,
     stored_requests,
 )
-from geo311.service.store.spatial import box_condition, check_point, haversine_m, radius_box
+from geo311.service.store.spatial import (
+    box_condition,
+    box_parameters,
+    check_point,
+    haversine_m,
+    radius_box,
+)
 
 __all__ = ["Store", "open_store"]
 
@@ -59,6 +80,9 @@ NOTES = Note.__table__
 AUDIT = AuditEntry.__table__
 FIRST_DISTRICT = DISTRICTS.alias("first_district")  # built once: an alias copies its columns
 
+
+_INSERT_REQUESTS = insert(T).returning(T.c.service_request_id, T.c.pk)  # statements built once
+_INSERTS = {table: insert(table) for table in (DISTRICTS, ATTRIBUTES, MEDIA, HISTORY)}
 
 LIVE_SOURCES = ("api", "open311")
 STORED_FIELDS = ("service_request_id", "token", "updated_datetime", "status_notes",
@@ -109,6 +133,7 @@ class Store:
         self.engines = engines
         self.dialect = engines.dialect
         self._key_cache: dict[bytes, str] = {}
+        self._nearby: dict[tuple[bool, bool], Select] = {}
 
     def close(self) -> None:
         """Release the database connections."""
@@ -123,8 +148,7 @@ class Store:
         rows = [request_row(new, new_id(), new_id(), new.closed_datetime or (
             now if new.source in LIVE_SOURCES else new.requested_datetime)) for new in news]
         # one batched INSERT ... RETURNING (in any order: matched back by id), no SELECT
-        pks = dict(connection.execute(
-            insert(T).returning(T.c.service_request_id, T.c.pk), rows).all())
+        pks = dict(connection.execute(_INSERT_REQUESTS, rows).all())
         children: dict[Any, list[dict[str, Any]]] = {}
         for new, row in zip(news, rows, strict=True):
             pk = pks[row["service_request_id"]]
@@ -133,7 +157,7 @@ class Store:
                 children.setdefault(table, []).extend(table_rows)
         for table, table_rows in children.items():
             if table_rows:
-                connection.execute(insert(table), table_rows)
+                connection.execute(_INSERTS[table], table_rows)
         return [StoredRequest.from_store(**new.__dict__, **{k: row[k] for k in STORED_FIELDS})
                 for new, row in zip(news, rows, strict=True)]
 
@@ -216,13 +240,15 @@ class Store:
 
     def list_public(self, query: RequestQuery, *,
                     extensions: bool = False) -> list[dict[str, Any]]:
-        """What :meth:`list_requests` selects, as the values of
-        ``StoredRequest.public_values()``: with ``extensions`` all of them plus
-        ``attributes``, without them less ``districts`` and ``duplicate_of``.
+        """What :meth:`list_requests` selects, as GeoReport v2 ``request`` values: the
+        public fields in the spec's order, times as W3C text in UTC to the second; with
+        ``extensions`` also ``attributes`` (``{code: [values]}``), ``districts`` and
+        ``duplicate_of`` (see :func:`~geo311.service.store.rows.public_rows`).
 
         The lean read path of the public ``GET requests``: one select of the public
-        columns (media URL included), rows straight to dicts, no contact read; the
-        attributes of a page come in one more query, only with ``extensions``.
+        columns (the first media URL is a column), the times written by the database,
+        rows straight to dicts, no contact read; the attributes of a page come in one
+        more query, only with ``extensions``.
         """
         statement, newest = self._selection(
             query, *public_columns(self.dialect, extensions=extensions))
@@ -272,11 +298,13 @@ class Store:
 
     def nearby_open(self, lon: float, lat: float, radius_m: float, *,
                     service_code: str | None = None, since: datetime | None = None,
-                    limit: int = 20) -> list[tuple[StoredRequest, float]]:
+                    limit: int = 20) -> list[tuple[PublicRequest, float]]:
         """Open requests within ``radius_m`` metres (great circle) of (lon, lat), nearest
-        first, each with its distance in metres.
+        first (the lower key at equal distance), each with its distance in metres.
 
         ``service_code`` keeps one service; ``since`` keeps requests made at or after it.
+        The requests are :class:`PublicRequest` values (public fields only): one indexed
+        query of the candidates' points, one of the public columns of those kept.
 
         Raises
         ------
@@ -293,27 +321,37 @@ class Store:
             raise InputError(f"radius_m {radius_m!r}: give a positive number of metres",
                              field="radius_m")
         limit = _limit(limit)
-        conditions = [T.c.status == "open",
-                      box_condition(self.dialect, radius_box(lon, lat, radius))]
+        params: dict[str, Any] = box_parameters(radius_box(lon, lat, radius))
         if service_code is not None:
-            conditions.append(T.c.service_code == check_text(str(service_code),
-                                                             "service_code"))
+            params["service_code"] = check_text(str(service_code), "service_code")
         if since is not None:
-            conditions.append(T.c.requested_datetime >= aware_utc(since, "since"))
+            params["since"] = aware_utc(since, "since")
+        statement = self._nearby_statement(service_code is not None, since is not None)
         with self.engines.read.connect() as connection:
-            candidates = connection.execute(
-                select(T.c.pk, T.c.lon, T.c.lat).where(*conditions)).all()
+            candidates = connection.execute(statement, params).all()
             if not candidates:
                 return []
-            pks = np.array([c.pk for c in candidates])
-            distance = haversine_m(lon, lat, np.array([c.lon for c in candidates]),
-                                   np.array([c.lat for c in candidates]))
+            pks = np.array([c[0] for c in candidates])
+            distance = haversine_m(lon, lat, np.array([c[1] for c in candidates]),
+                                   np.array([c[2] for c in candidates]))
             inside = np.flatnonzero(distance <= radius)
             order = inside[np.lexsort((pks[inside], distance[inside]))][:limit]
-            rows = connection.execute(select(T).where(T.c.pk.in_(pks[order].tolist()))).all()
-            by_pk = {row.pk: row for row in rows}
-            stored = stored_requests(connection, [by_pk[int(pks[i])] for i in order])
-        return [(request, float(distance[i])) for request, i in zip(stored, order, strict=True)]
+            found = public_requests(connection, pks[order].tolist())
+        return [(found[int(pks[i])], float(distance[i])) for i in order]
+
+    def _nearby_statement(self, by_service: bool, by_time: bool) -> Select:
+        """The candidates' ``pk, lon, lat`` of :meth:`nearby_open` (built once per shape:
+        the box, service and time come as parameters)."""
+        key = (by_service, by_time)
+        statement = self._nearby.get(key)
+        if statement is None:
+            conditions = [T.c.status == "open", box_condition(self.dialect)]
+            if by_service:
+                conditions.append(T.c.service_code == bindparam("service_code"))
+            if by_time:
+                conditions.append(T.c.requested_datetime >= bindparam("since"))
+            statement = self._nearby[key] = select(T.c.pk, T.c.lon, T.c.lat).where(*conditions)
+        return statement
 
     # -- staff actions --------------------------------------------------------------------
 

@@ -30,12 +30,14 @@ def store(store_url):
 
 
 def test_sqlite_settings(tmp_path):
-    """WAL, foreign keys on, synchronous FULL on every connection."""
+    """WAL, foreign keys on, synchronous FULL, reads through a memory map on every
+    connection."""
     store = open_store(f"sqlite:///{tmp_path / 's.sqlite'}")
     with store.engines.write.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert connection.exec_driver_sql("PRAGMA mmap_size").scalar() == 256 * 1024 * 1024
     store.close()
 
 
@@ -245,6 +247,17 @@ def test_nearby_since_and_bad_arguments(store, population):
         store.nearby_open(-200, 34.1, 10)
 
 
+def test_nearby_rows_are_the_full_rows_public_fields(store, population):
+    """``nearby_open`` reads public columns only: each row's ``public()`` is the full row's,
+    and nothing private is on it."""
+    found = store.nearby_open(-118.3, 34.1, 1000, limit=1000)
+    assert len(found) > 10
+    for lean, _ in found:
+        full = store.get_request(lean.service_request_id)
+        assert lean.public() == full.public()
+        assert not hasattr(lean, "token") and not hasattr(lean, "email")
+
+
 def test_spatial_index_is_used(store):
     """PostGIS plans the box through the GiST index; SQLite through the R-tree."""
     from sqlalchemy import select
@@ -266,10 +279,24 @@ def test_spatial_index_is_used(store):
             assert "request_rtree" in " ".join(str(row) for row in plan)
 
 
-def _as_public(values: dict) -> dict:
-    """A ``list_public`` row as ``StoredRequest.public()`` writes it (ISO times)."""
-    return {name: value.isoformat() if isinstance(value, datetime) else value
-            for name, value in values.items()}
+GEOREPORT_FIELDS = ("service_request_id", "status", "status_notes", "service_name",
+                    "service_code", "description", "agency_responsible", "service_notice",
+                    "requested_datetime", "updated_datetime", "expected_datetime", "address",
+                    "address_id", "zipcode", "lat", "long", "media_url")
+
+
+def _to_the_second(text: str | None) -> str | None:
+    """An ISO time of ``public()`` as UTC to the second (the GeoReport form)."""
+    if text is None:
+        return None
+    moment = datetime.fromisoformat(text).astimezone(UTC).replace(microsecond=0)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S+00:00")
+
+
+def _georeport(public: dict) -> dict:
+    """A full row's ``public()`` as the GeoReport request fields, times to the second."""
+    return {name: _to_the_second(public[name]) if name.endswith("_datetime") else public[name]
+            for name in GEOREPORT_FIELDS}
 
 
 @pytest.mark.parametrize("query", [
@@ -280,9 +307,9 @@ def _as_public(values: dict) -> dict:
     dict(bbox=(-118.302, 34.098, -118.297, 34.103)),
 ])
 def test_list_public_equals_the_full_public_answer(store, population, query):
-    """The lean read path gives what the full rows' ``public()`` gives, in the same order
-    (with extensions: all of it and the attributes; without: less districts and
-    duplicate_of)."""
+    """The lean read path gives the GeoReport fields of the full rows' ``public()`` (times
+    in UTC to the second), in the same order; with extensions also the attributes,
+    districts and duplicate_of."""
     if not store.count_requests(RequestQuery(service_codes=["L_M"])):
         store.insert_many([NewRequest(
             "L_M", lon=-118.3, lat=34.1, districts={"ward": "2", "police": "S"},
@@ -293,14 +320,12 @@ def test_list_public_equals_the_full_public_answer(store, population, query):
             for i in range(6)], "test")
     full = store.list_requests(RequestQuery(**query))
     assert len(full) > 0
-    with_extensions = store.list_public(RequestQuery(**query), extensions=True)
-    assert [values.pop("attributes") for values in with_extensions] == \
-        [r.attributes for r in full]
-    assert [_as_public(values) for values in with_extensions] == [r.public() for r in full]
     lean = store.list_public(RequestQuery(**query))
-    assert [_as_public(values) for values in lean] == [
-        {k: v for k, v in r.public().items() if k not in ("districts", "duplicate_of")}
-        for r in full]
+    assert [_georeport(r.public()) for r in full] == lean
+    assert all(list(values) == list(GEOREPORT_FIELDS) for values in lean)   # the spec's order
+    with_extensions = store.list_public(RequestQuery(**query), extensions=True)
+    assert [{**_georeport(r.public()), "attributes": r.attributes, "districts": r.districts,
+             "duplicate_of": r.duplicate_of} for r in full] == with_extensions
     if "L_M" in query.get("service_codes", ()):  # the sample holds media and attributes
         assert any(r.media_url for r in full) and any(r.attributes for r in full)
 
