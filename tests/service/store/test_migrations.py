@@ -1,4 +1,4 @@
-"""Migration 0004 on a store that already holds requests: each one's first media URL is
+"""Migration 0005 on a store that already holds requests: each one's first media URL is
 copied into its row, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ def _upgrade(engines, revision: str) -> None:
         command.upgrade(config, revision)
 
 
-def test_0004_copies_the_first_media_url(store_url):
+def test_0005_copies_the_first_media_url(store_url):
     engines = connect(store_url)
-    _upgrade(engines, "0003")
+    _upgrade(engines, "0004")
     when = datetime(2025, 3, 1, 12, tzinfo=UTC)
     if engines.dialect == "sqlite":
         when = when.replace(tzinfo=None)

@@ -1,15 +1,15 @@
 """Each request keeps its first media URL in its own row too (``requests.media_url``),
 read with it: a page of ``GET requests`` needs no second query for its media.
 
-Revision ID: 0004
-Revises: 0003
+Revision ID: 0005
+Revises: 0004
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004"
-down_revision = "0003"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
