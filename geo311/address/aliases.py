@@ -54,9 +54,10 @@ def field_aliases(pairs: Iterable[tuple[str, AliasKey]],
     """Aliases from an alternate-name field: ``(field text, street key)`` per feature.
 
     The text may hold several names separated by commas; each is parsed as a street
-    ("Mass Ave" -> ``("MASS", "AVE")``). A name equal to its street's is no alias.
+    ("Mass Ave" -> ``("MASS", "AVE")``). A name equal to its street's is no alias, nor is a
+    name that features of several streets carry (Cambridge's "Industrial Park Rd").
     """
-    out: dict[AliasKey, AliasKey] = {}
+    found: dict[AliasKey, set[AliasKey]] = {}
     for text, target in pairs:
         for part in text.split(","):
             key = parse_street(part.strip().rstrip("?").strip()) if part.strip() else None
@@ -64,8 +65,9 @@ def field_aliases(pairs: Iterable[tuple[str, AliasKey]],
                 continue
             alias = (key[1], key[2])
             if alias != target:
-                out.setdefault(alias, target)
-    return out
+                found.setdefault(alias, set()).add(target)
+    return {alias: next(iter(targets)) for alias, targets in found.items()
+            if len(targets) == 1}
 
 
 def _variants(name: str) -> set[str]:

@@ -40,13 +40,17 @@ NODE_PRECISION_M = 15.0
 # middle, lie at most this far from it (root mean square), and the two lines cross at
 # more than ~17 degrees, at most this far beyond either street's points.
 LINE_MIN_HALF_M = 50.0
-LINE_MAX_RMS_M = 30.0
+LINE_MAX_RMS_M = 50.0
 LINE_MIN_SINE = 0.3
 LINE_MAX_BEYOND_M = 400.0
-LOCAL_RADIUS_M = 1500.0
+LOCAL_RADIUS_M = 1000.0
 """Points farther than this from the crossing found do not shape the line refitted."""
 _REFITS = 3
 _PRECISION_BASE_M = 10.0
+PRECISION_FACTOR = 2.0
+"""The precision of a crossing of point lines is this times ``10 m + each line's rms offset
++ how far beyond the points it lies``: on LA's 2017 requests (leave one day out) the error
+is within that once for 57 % of answers, within twice for 80 %."""
 
 
 class Meeting(NamedTuple):
@@ -158,7 +162,8 @@ def _cross(first: _Line, second: _Line) -> Crossing | None:
     if beyond > LINE_MAX_BEYOND_M:
         return None
     x, y = ca + t * da
-    return Crossing(float(x), float(y), round(_PRECISION_BASE_M + ra + rb + beyond, 1))
+    precision = PRECISION_FACTOR * (_PRECISION_BASE_M + ra + rb + beyond)
+    return Crossing(float(x), float(y), round(precision, 1))
 
 
 def _near(xy: np.ndarray, x: float, y: float) -> np.ndarray:
@@ -172,8 +177,8 @@ def cross_point_lines(first: np.ndarray, second: np.ndarray) -> Crossing | None:
     The search starts between the closest two points of the streets: each street's line
     is fitted to its points within :data:`LOCAL_RADIUS_M` of the estimate, their crossing
     is the next estimate, until it stays put. When that fails, the lines of all the points
-    are tried. The precision is ``10 m + each line's rms offset + how far beyond the points
-    the crossing lies``.
+    are tried. The precision is :data:`PRECISION_FACTOR` times ``10 m + each line's rms
+    offset + how far beyond the points the crossing lies``.
     """
     first = np.asarray(first, dtype=float).reshape(-1, 2)
     second = np.asarray(second, dtype=float).reshape(-1, 2)

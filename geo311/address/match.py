@@ -124,6 +124,9 @@ _INTERPOLATION_PRECISION_M = 10.0
 _INTERPOLATION_SHARE = 0.15
 _NEAREST_PRECISION_M = 30.0
 _METRES_PER_NUMBER = 2.5
+# A number in a gap of the centreline ranges: plus this many metres per number the gap
+# spans (the numbers missing may sit anywhere around the range ends).
+_METRES_PER_GAP_NUMBER = 1.0
 # The share of street-level answers within 50 m of the city's own point, by the span of an
 # interpolation and by the difference to the nearest known number (LA 2017, leave one day
 # out: bench/report_addresses_la.py): what their scores are.
@@ -543,8 +546,9 @@ class Matcher:
             lonlat=lonlat, zip_code=place.below.zip, zips=zips, extra=(reason,),
             spread=np.linspace(ends[0], ends[1], _SPREAD_POINTS),
             weight=_step(_SPAN_WEIGHTS, place.span_m),
-            precision_m=round(_INTERPOLATION_PRECISION_M + _INTERPOLATION_SHARE * place.span_m,
-                              1))
+            precision_m=round(_INTERPOLATION_PRECISION_M + _INTERPOLATION_SHARE * place.span_m
+                              + _METRES_PER_GAP_NUMBER * (place.above.number
+                                                          - place.below.number), 1))
 
     def _side_table(self, street: int) -> list[tuple]:
         """Per centreline segment of ``street``: its index, each side's range as
@@ -705,7 +709,11 @@ class Matcher:
             return MatchResult(parsed, MatchType.NOT_FOUND, None, [], ["no_street"])
         sides = []
         for street in (parsed.street, parsed.cross_street):
-            hits = self._direct_hits(street) or self._fuzzy_hits(street)
+            # a swapped directional or suffix is another street: with no house number to
+            # confirm it, never the place of an intersection ("SANTA MONICA FRWY" is not
+            # SANTA MONICA BLVD)
+            hits = [h for h in self._direct_hits(street) or self._fuzzy_hits(street)
+                    if not _swapped(h)]
             sides.append(sorted(hits, key=lambda h: -h.score)[:8])
         candidates = []
         for a in sides[0]:
@@ -758,19 +766,24 @@ class Matcher:
                 for p, precision in sorted(places)]
 
     def _line_points(self, hit: _Hit, parsed: ParsedAddress, hits: list[_Hit]) -> np.ndarray:
-        """The points (metric) of a street for its line: those of the ZIP given, if any,
-        with those of the streets that differ from it only by a directional the caller did
-        not give (LA's N and S halves of one avenue lie on one line)."""
+        """The points (metric) of a street for its line, with those of the streets that
+        differ from it only by a directional the caller did not give (LA's N and S halves of
+        one avenue lie on one line): those of the ZIP given, when they are three or more."""
         ref = self.reference
         own = ref.streets[hit.street]
-        rows = [self._street_rows(hit, parsed)]
+        streets = [hit.street]
         if "directional missing" in hit.reasons:
-            rows += [self._street_rows(other, parsed) for other in hits
-                     if other.street != hit.street
-                     and "directional missing" in other.reasons
-                     and ref.streets[other.street].name == own.name
-                     and ref.streets[other.street].suffix == own.suffix]
-        return ref.point_xy[np.concatenate(rows)]
+            streets += [other.street for other in hits if other.street != hit.street
+                        and "directional missing" in other.reasons
+                        and ref.streets[other.street].name == own.name
+                        and ref.streets[other.street].suffix == own.suffix]
+        rows = np.concatenate([np.arange(*ref.points_of(s).indices(len(ref.point_number)))
+                               for s in streets])
+        if parsed.zip:
+            same = rows[ref.point_zip[rows] == parsed.zip[:5]]
+            if len(np.unique(ref.point_xy[same], axis=0)) >= 3:
+                rows = same
+        return ref.point_xy[rows]
 
     def _crossings(self, a: int, b: int) -> list[tuple[float, float]]:
         """Points where the two streets' lines cross without sharing a node."""

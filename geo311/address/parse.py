@@ -811,6 +811,11 @@ def parse_uncached(text: str, fast: bool = True) -> ParsedAddress:
     return parse_uncached_how(text, fast)[0]
 
 
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-",
+                         "\u2014": "-", "\u2212": "-"})
+"""Dashes read as a hyphen ("101\u2013119 Hampshire St", as some geocoders write a range)."""
+
+
 def parse_uncached_how(text: str, fast: bool = True) -> tuple[ParsedAddress, bool]:
     """Return :func:`parse_uncached` of ``text`` and whether the fast path read it.
 
@@ -824,7 +829,9 @@ def parse_uncached_how(text: str, fast: bool = True) -> tuple[ParsedAddress, boo
         return _unknown(text, "empty input"), False
     if len(text) > MAX_LENGTH:
         return _unknown(text, f"input longer than {MAX_LENGTH} characters"), False
-    prepared = _WORD_SEPARATOR.sub(" & ", text) if "/" in text or "@" in text else text
+    prepared = text if text.isascii() else text.translate(_DASHES)
+    if "/" in prepared or "@" in prepared:
+        prepared = _WORD_SEPARATOR.sub(" & ", prepared)
     if fast and (pairs := fast_labels(prepared)):
         return build_parsed_fast(text, pairs), True
     pairs = intersection_labels(prepared)
