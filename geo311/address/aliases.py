@@ -12,8 +12,9 @@ sources, the first that names a key wins:
    "JOHN F KENNEDY" -> "JFK"), applied both ways to every street name of the reference,
    and :data:`TITLES` dropped from the front ("MONSIGNOR OBRIEN" -> "OBRIEN").
 
-An alias never shadows a street: a name the reference has (with that suffix) is not an
-alias, nor is an alias that several streets would claim.
+An alias never shadows a street: a name and suffix the reference has is not an alias; an
+abbreviation that is the name of a street (with any suffix) is not made; nor is an alias
+that several streets would claim.
 """
 
 from __future__ import annotations
