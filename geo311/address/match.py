@@ -677,9 +677,10 @@ class Matcher:
             spread = np.vstack([ref.segment_coords(j) for j in segments])
             zips = frozenset(z for j in segments for z in ref.segment_zips[j] if z)
             precision = max(float(np.max(_metres(spread, here))), _NEAREST_PRECISION_M)
+            reason = "no house number" if number is None else "no address ranges on the street"
             return [self._candidate(hit, MatchType.STREET_ONLY, parsed, number=None,
                                     line=street.full, lonlat=here, zip_code="",
-                                    extra=("no house number",), zips=zips,
+                                    extra=(reason,), zips=zips,
                                     precision_m=round(precision, 1), spread=spread,
                                     weight=1 / 3)]
         here = np.array(self._to_lonlat.transform(nearest.x, nearest.y))

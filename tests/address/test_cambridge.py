@@ -223,6 +223,27 @@ def test_a_number_in_a_gap_of_the_ranges_is_placed_between_them(cambridge, cente
     assert answer["precision_m"] >= 50  # 50 numbers missing
 
 
+def test_a_number_past_every_range_is_at_the_nearest_range_end(cambridge, centerlines,
+                                                              shared_data):
+    # a long street none of the 311 tickets (the profile's address points) is on
+    tickets = " ".join(gpd.read_file(shared_data / "cambridge/311/obs_bike_lanes.geojson")
+                       .address.str.lower())
+    counts = centerlines.Street.value_counts()
+    name = next(n for n in counts.index if n.lower().split()[0] not in tickets)
+    assert counts[name] >= 10
+    street = centerlines[centerlines.Street == name]
+    ends = street[["L_From", "L_To", "R_From", "R_To"]].to_numpy(dtype=float)
+    top = int(np.nanmax(ends))
+    rows = [i for i, r in street.iterrows()
+            if top in (r.L_From, r.L_To, r.R_From, r.R_To)]
+    answer = cambridge.validate(f"{top + 400} {name}, Cambridge, MA")
+    assert answer["status"] == "approximate" and answer["match_type"] == "street_only"
+    assert answer["suggestions"][0]["reason"] == f"number out of range, nearest is {top}"
+    point = _metric([answer["lon"]], [answer["lat"]])[0]
+    assert min(shapely.distance(point, centerlines.geometry[rows])) <= OFFSET_M + 0.5
+    assert answer["precision_m"] >= 400
+
+
 @pytest.mark.parametrize(("text", "first", "second"), [
     ("Mass Ave & Prospect St", "Massachusetts Ave", "Prospect St"),
     ("Main and Ames", "Main St", "Ames St"),
