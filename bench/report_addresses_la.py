@@ -15,7 +15,9 @@ Measured:
 - per match type and status: answers, median and p90 error in metres, district agreement,
   mean confidence against the share within 50 m (the calibration table);
 - the district agreement where ``district_certain`` (floor 97 %);
-- intersections ("X AT Y"): how many are answered, and their error.
+- intersections ("X AT Y"): how many are answered (also of those whose two streets have at
+  least two points each in the day's reference), their error and how often it is within
+  the answer's ``precision_m``.
 
 Usage: ``python bench/report_addresses_la.py [--out DIR]`` (default ``out/addresses_la``):
 writes ``report.json`` and ``report.md`` there.
@@ -33,6 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from geo311.address.parse import parse
 from geo311.address.reference import street_key
 from geo311.address.validate import Validator
 from geo311.jurisdiction import Locator
@@ -57,9 +60,29 @@ def _key(row: pd.Series) -> tuple | None:
     return street_key(row.Direction, row.StreetName, row.Suffix, "")
 
 
+def _points_of(street, counts: dict[tuple, int]) -> int:
+    """The reference points of a parsed street: of its name and suffix, and of its
+    directional when one was given."""
+    return sum(n for (predir, name, suffix, _), n in counts.items()
+               if name == street.name and (street.suffix is None or suffix == street.suffix)
+               and (street.predir is None or predir == street.predir))
+
+
+def _both_have_points(text: str, counts: dict[tuple, int]) -> bool:
+    """Whether both streets of an intersection have at least two points in the reference."""
+    parsed = parse(text)
+    streets = (parsed.street, parsed.cross_street)
+    return all(s is not None and _points_of(s, counts) >= 2 for s in streets)
+
+
 def run_day(validator: Validator, reference: pd.DataFrame, day_rows: pd.DataFrame) -> pd.DataFrame:
     """Validate one day's requests; one row per request with the answer and the truth."""
     known = {_key(r) for r in reference.itertuples()}
+    counts: dict[tuple, int] = {}
+    for row in reference.itertuples():
+        key = _key(row)
+        if key is not None:
+            counts[key] = counts.get(key, 0) + 1
     answers = validator.validate_many(day_rows.Address.tolist())
     rows = []
     for answer, truth in zip(answers, day_rows.itertuples(), strict=True):
@@ -77,6 +100,8 @@ def run_day(validator: Validator, reference: pd.DataFrame, day_rows: pd.DataFram
             "truth_lat": float(truth.Latitude) if truth.Latitude else math.nan,
             "street_known": bool(truth.HouseNumber) and _key(truth) in known,
             "intersection": " AT " in truth.Address and not truth.HouseNumber,
+            "both_have_points": (" AT " in truth.Address and not truth.HouseNumber
+                                 and _both_have_points(truth.Address, counts)),
         })  # fmt: skip
     frame = pd.DataFrame(rows)
     frame["lon"] = frame.lon.astype(float)
@@ -130,6 +155,7 @@ def summarize(frame: pd.DataFrame) -> dict:
     ).reset_index().sort_values("n", ascending=False)
     crossings = frame[frame.intersection]
     answered = crossings[crossings.located]
+    answerable = crossings[crossings.both_have_points]
     return {
         "inputs": len(frame),
         "by_status": frame.status.value_counts().to_dict(),
@@ -143,12 +169,22 @@ def summarize(frame: pd.DataFrame) -> dict:
             & ~with_truth.status.isin(CONFIDENT)].error_m),
         "calibration": table.to_dict("records"),
         "intersections": {"n": len(crossings), "answered": len(answered),
+                          "both_streets_have_points": len(answerable),
+                          "answered_of_those": int(answerable.located.sum()),
                           "median_error_m": _median(answered.error_m),
+                          "p90_error_m": _quantile(answered.error_m, 0.9),
+                          "within_precision": _share(answered.error_m
+                                                     <= answered.precision_m.astype(float)),
                           "cd_agreement": _share(answered.cd_right)},
         "wrong_district": wrong[["day", "input", "status", "match_type", "confidence",
                                  "address", "reason", "cd", "truth_cd", "error_m"]]
         .to_dict("records"),
     }
+
+
+def _quantile(values: pd.Series, q: float) -> float | None:
+    values = values.dropna()
+    return float(values.quantile(q)) if len(values) else None
 
 
 def _median(values: pd.Series) -> float | None:
@@ -168,8 +204,11 @@ def markdown(s: dict) -> str:
         f"- street in the reference: {k['n']:,}, located {_pct(k['located'])} (floor 80 %)",
         f"- district_certain: {d['n']:,}, agreement {_pct(d['cd_agreement'])} (floor 97 %)",
         f"- street-level answers: median error {_m(s['street_level_median_error_m'])}",
-        f"- intersections: {x['n']:,}, answered {x['answered']:,}, median error "
-        f"{_m(x['median_error_m'])}, district agreement {_pct(x['cd_agreement'])}", "",
+        f"- intersections: {x['n']:,}, answered {x['answered']:,} (both streets with two "
+        f"or more points: {x['both_streets_have_points']:,}, of which answered "
+        f"{x['answered_of_those']:,}), median error {_m(x['median_error_m'])}, p90 "
+        f"{_m(x['p90_error_m'])}, within precision_m {_pct(x['within_precision'])}, "
+        f"district agreement {_pct(x['cd_agreement'])}", "",
         "## Calibration per match type", "",
         "| match type | status | n | median error | p90 | CD agreement | mean confidence "
         "| within 50 m | mean precision |", "|---|---|---|---|---|---|---|---|---|",

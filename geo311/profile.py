@@ -145,6 +145,7 @@ class AddressSettings:
     full_address_field: str | None = None
     centerlines: str | None = None
     centerline_fields: Mapping[str, str] | None = None
+    centerline_offset_m: float | None = None
     aliases: str | None = None
 
     @classmethod
@@ -152,7 +153,11 @@ class AddressSettings:
         """Check ``[addresses]`` (keys and types) and return its settings."""
         table = _check_table(table, "addresses", [f.name for f in fields(cls)], file,
                              required=["points"])
-        out: dict[str, Any] = _texts(table, "addresses", file, skip=["centerline_fields"])
+        out: dict[str, Any] = _texts(table, "addresses", file,
+                                     skip=["centerline_fields", "centerline_offset_m"])
+        if "centerline_offset_m" in table:
+            out["centerline_offset_m"] = _number(table["centerline_offset_m"], "addresses",
+                                                 "centerline_offset_m", file, 0.0, 100.0)
         if "centerline_fields" in table:
             mapping = table["centerline_fields"]
             if not isinstance(mapping, dict):

@@ -28,7 +28,9 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 from scipy.spatial import cKDTree
 
+from geo311.address.centerline import Anchor, nearest_anchor, place_in_gap, street_anchors
 from geo311.address.interpolate import MeasuredLine, between_points, centerline_point, measure
+from geo311.address.intersections import StreetNetwork, cross_point_lines
 from geo311.address.normalize import Street, format_line
 from geo311.address.parse import AddressKind, ParsedAddress
 from geo311.address.reference import AddressReference
@@ -100,7 +102,6 @@ _WEIGHT = {
 _FUZZY_LIMIT = 10
 _DIGITS = re.compile(r"\d+")
 _FUZZY_MIN = 0.75  # normalized OSA similarity, unless the names differ by one edit
-_CENTERLINE_OFFSET_M = 10.0
 # Interpolate between known points only when they are close in number and on the ground:
 # a sparse reference (e.g. addresses seen in past requests) says little about the gaps.
 # Beyond these the number is still placed between its neighbors, as a street-level answer
@@ -117,23 +118,23 @@ ZIP_PENALTY = 0.6
 # nearest known number, plus this many metres per house number of difference.
 _POINT_PRECISION_M = 5.0
 _CENTERLINE_PRECISION_M = 25.0
+# A number on a side whose range is empty but for the city's "potential" range (the numbers
+# the block could have): placed the same way, trusted less.
+_POTENTIAL_PRECISION_M = 40.0
+_POTENTIAL_WEIGHT = 0.9
 _INTERPOLATION_PRECISION_M = 10.0
 _INTERPOLATION_SHARE = 0.15
 _NEAREST_PRECISION_M = 30.0
 _METRES_PER_NUMBER = 2.5
+# A number in a gap of the centreline ranges: plus this many metres per number the gap
+# spans (the numbers missing may sit anywhere around the range ends).
+_METRES_PER_GAP_NUMBER = 1.0
 # The share of street-level answers within 50 m of the city's own point, by the span of an
 # interpolation and by the difference to the nearest known number (LA 2017, leave one day
 # out: bench/report_addresses_la.py): what their scores are.
 _SPAN_WEIGHTS = ((1000.0, 0.75), (3000.0, 0.65), (math.inf, 0.33))
 _GAP_WEIGHTS = ((10, 2.9), (100, 0.5), (math.inf, 0.03))
 _SPREAD_POINTS = 9
-# An intersection from address points only: each street's points must lie along a line (at
-# least this long each way, at most this far from it, root mean square), the lines cross at
-# more than ~17 degrees, and the crossing lies at most this far beyond the points' extents.
-_LINE_MIN_HALF_M = 50.0
-_LINE_MAX_RMS_M = 30.0
-_LINE_MIN_SINE = 0.3
-_LINE_MAX_BEYOND_M = 400.0
 """Samples of a street-level candidate's spread (for its district candidates)."""
 _SWAPS = frozenset({"directional differs", "directional not on this street", "suffix differs",
                     "suffix not on this street"})
@@ -238,6 +239,7 @@ class Matcher:
         self._point_unit = ref.point_unit.tolist()
         self._point_zip = ref.point_zip.tolist()
         self._sides: dict[int, list[tuple]] = {}
+        self._street_anchors: dict[int, list[Anchor]] = {}
         self._lines: dict[int, MeasuredLine] = {}
         self._alias_by_name: dict[str, set[tuple[str, str | None]]] = {}
         for (name, _), target in ref.aliases.items():
@@ -246,7 +248,7 @@ class Matcher:
         self._to_metric = Transformer.from_crs("EPSG:4326", metric, always_xy=True)
         self._to_lonlat = Transformer.from_crs(metric, "EPSG:4326", always_xy=True)
         self._fuzzy_cache: dict[str, list[tuple[str, float, str]]] = {}
-        self._nodes: dict[int, dict[tuple[int, int], tuple[float, float]]] = {}
+        self._street_network: StreetNetwork | None = None
         self._tree: cKDTree | None = None
 
     # ------------------------------------------------------------------ public
@@ -409,6 +411,8 @@ class Matcher:
                 out.append(self._at_point(hit, span, parsed))
                 continue
             found = self._on_centerline(hit, parsed) or self._between_points(hit, parsed)
+            if found is None or found.match_type is MatchType.STREET_INTERPOLATED:
+                found = self._in_range_gap(hit, parsed) or found
             out += [found] if found else self._street_only(hit, parsed, limit)
         out.sort(key=_rank)
         return out
@@ -491,24 +495,58 @@ class Matcher:
         for j, lo, hi, start, mixed, rlo, rhi, rstart, rmixed, zips in self._side_table(hit.street):
             # side_of(number, ranges[j]), unrolled
             if lo <= number <= hi and (mixed or (number - start) % 2 == 0):
-                zip_code = zips[0]
+                side = 0
             elif rlo <= number <= rhi and (rmixed or (number - rstart) % 2 == 0):
-                zip_code = zips[1]
+                side = 1
             else:
                 continue
-            found.append((bool(parsed.zip) and parsed.zip[:5] != zip_code, j, zip_code))
+            zip_code, potential = zips[side], bool(ref.segment_potential[j, side])
+            found.append((bool(parsed.zip) and parsed.zip[:5] != zip_code, potential, j,
+                          zip_code))
         if not found:
             return None
-        _, j, zip_code = min(found)
+        _, potential, j, zip_code = min(found)
         measured = self._lines.get(j)
         if measured is None:
             measured = self._lines[j] = measure(ref.segment_coords(j, metric=True))
-        xy = centerline_point(measured, self._ranges[j], number, _CENTERLINE_OFFSET_M)
+        xy = centerline_point(measured, self._ranges[j], number, ref.centerline_offset_m)
         lonlat = self._to_lonlat.transform(*xy)
         line = format_line(str(number), ref.streets[hit.street], None)
         return self._candidate(hit, MatchType.CENTERLINE, parsed, number=number, line=line,
                                lonlat=lonlat, zip_code=zip_code,
-                               precision_m=_CENTERLINE_PRECISION_M)
+                               weight=_POTENTIAL_WEIGHT if potential else 1.0,
+                               precision_m=(_POTENTIAL_PRECISION_M if potential
+                                            else _CENTERLINE_PRECISION_M))
+
+    def _anchors(self, street: int) -> list[Anchor]:
+        found = self._street_anchors.get(street)
+        if found is None:
+            found = self._street_anchors[street] = street_anchors(self.reference, street)
+        return found
+
+    def _in_range_gap(self, hit: _Hit, parsed: ParsedAddress) -> Candidate | None:
+        """A number in a gap of the street's centreline ranges, placed between the range
+        ends around it: a street-level place whose precision grows with their distance."""
+        ref, number = self.reference, parsed.number
+        if number is None or not ref.segments_of(hit.street):
+            return None
+        place = place_in_gap(self._anchors(hit.street), number)
+        if place is None:
+            return None
+        ends = np.array(self._to_lonlat.transform(
+            [place.below.x, place.above.x], [place.below.y, place.above.y])).T
+        lonlat = self._to_lonlat.transform(place.x, place.y)
+        zips = frozenset(z for z in (place.below.zip, place.above.zip) if z)
+        line = format_line(str(number), ref.streets[hit.street], None)
+        reason = f"number between ranges, {place.below.number} to {place.above.number}"
+        return self._candidate(
+            hit, MatchType.STREET_INTERPOLATED, parsed, number=number, line=line,
+            lonlat=lonlat, zip_code=place.below.zip, zips=zips, extra=(reason,),
+            spread=np.linspace(ends[0], ends[1], _SPREAD_POINTS),
+            weight=_step(_SPAN_WEIGHTS, place.span_m),
+            precision_m=round(_INTERPOLATION_PRECISION_M + _INTERPOLATION_SHARE * place.span_m
+                              + _METRES_PER_GAP_NUMBER * (place.above.number
+                                                          - place.below.number), 1))
 
     def _side_table(self, street: int) -> list[tuple]:
         """Per centreline segment of ``street``: its index, each side's range as
@@ -621,125 +659,133 @@ class Matcher:
         return out
 
     def _street_only_from_ranges(self, hit: _Hit, parsed: ParsedAddress) -> list[Candidate]:
-        """A street without address points: located at the middle of its centreline."""
-        ref = self.reference
+        """A street located by its centrelines: without a number, at the middle of them (its
+        precision and spread all of them); with one past every range, at the nearest range
+        end (its precision grows with the difference of the numbers)."""
+        ref, number = self.reference, parsed.number
         segments = ref.segments_of(hit.street)
         if not segments:
             return []
-        middle = segments[len(segments) // 2]
-        coords = ref.segment_coords(middle)
-        ends = [e for j in segments for e in self._ranges[j] if e >= 0]
-        if parsed.number is None or not ends:
-            reason = "no house number"
-        else:
-            nearest = min(ends, key=lambda e: (abs(e - parsed.number), e))
-            reason = f"number out of range, nearest is {nearest}"
-        here = coords[len(coords) // 2]
-        spread = np.vstack([ref.segment_coords(j) for j in segments])
-        zips = frozenset(z for j in segments for z in ref.segment_zips[j] if z)
-        precision = max(float(np.max(_metres(spread, here))), _NEAREST_PRECISION_M)
-        return [self._candidate(hit, MatchType.STREET_ONLY, parsed, number=None,
-                                line=ref.streets[hit.street].full,
-                                lonlat=here, zip_code="", extra=(reason,), zips=zips,
-                                precision_m=round(precision, 1), spread=spread, weight=1 / 3)]
+        street = ref.streets[hit.street]
+        nearest = None if number is None else nearest_anchor(self._anchors(hit.street), number)
+        if nearest is None:
+            middle = segments[len(segments) // 2]
+            coords = ref.segment_coords(middle)
+            here = coords[len(coords) // 2]
+            spread = np.vstack([ref.segment_coords(j) for j in segments])
+            zips = frozenset(z for j in segments for z in ref.segment_zips[j] if z)
+            precision = max(float(np.max(_metres(spread, here))), _NEAREST_PRECISION_M)
+            reason = "no house number" if number is None else "no address ranges on the street"
+            return [self._candidate(hit, MatchType.STREET_ONLY, parsed, number=None,
+                                    line=street.full, lonlat=here, zip_code="",
+                                    extra=(reason,), zips=zips,
+                                    precision_m=round(precision, 1), spread=spread,
+                                    weight=1 / 3)]
+        here = np.array(self._to_lonlat.transform(nearest.x, nearest.y))
+        gap = abs(nearest.number - number)
+        precision = _NEAREST_PRECISION_M + _METRES_PER_NUMBER * gap
+        return [
+            self._candidate(hit, MatchType.STREET_ONLY, parsed, number=None, line=street.full,
+                            lonlat=here, zip_code=nearest.zip,
+                            extra=(f"number out of range, nearest is {nearest.number}",),
+                            precision_m=round(precision, 1), spread=_circle(here, precision),
+                            weight=_step(_GAP_WEIGHTS, gap)),
+            self._candidate(hit, MatchType.STREET_ONLY, parsed, number=nearest.number,
+                            line=format_line(str(nearest.number), street, None), lonlat=here,
+                            zip_code=nearest.zip,
+                            extra=(f"nearest existing number to {number}",),
+                            weight=_step(_GAP_WEIGHTS, gap) * 0.99,
+                            precision_m=_CENTERLINE_PRECISION_M),
+        ]
 
     # ------------------------------------------------------------- intersections
 
     def _intersection(self, parsed: ParsedAddress, limit: int) -> MatchResult:
-        """Where the centrelines of the two streets meet (shared vertex or crossing)."""
+        """Where the two streets meet: the centreline nodes they share (else where their
+        lines cross), or the crossing of their points' lines. Streets that meet at several
+        places give each as a candidate, and the answer is ambiguous."""
         if parsed.street is None or parsed.cross_street is None:
             return MatchResult(parsed, MatchType.NOT_FOUND, None, [], ["no_street"])
         sides = []
         for street in (parsed.street, parsed.cross_street):
-            hits = self._direct_hits(street) or self._fuzzy_hits(street)
+            # a swapped directional or suffix is another street: with no house number to
+            # confirm it, never the place of an intersection ("SANTA MONICA FRWY" is not
+            # SANTA MONICA BLVD)
+            hits = [h for h in self._direct_hits(street) or self._fuzzy_hits(street)
+                    if not _swapped(h)]
             sides.append(sorted(hits, key=lambda h: -h.score)[:8])
         candidates = []
         for a in sides[0]:
             for b in sides[1]:
                 if a.street != b.street:
-                    candidates += self._meeting(a, b, parsed)
+                    candidates += self._meeting(a, b, parsed, sides)
         if not candidates:
             note = "streets_do_not_meet" if all(sides) else "street_not_found"
             return MatchResult(parsed, MatchType.NOT_FOUND, None, [], [note])
         candidates.sort(key=_rank)
         suggestions, seen = [], set()
         for c in candidates:
-            where = (round(c.lon, 5), round(c.lat, 5))
-            if where not in seen and c.address not in {s.address for s in suggestions}:
+            where = (round(c.lon, 4), round(c.lat, 4))  # about 10 m
+            if where not in seen:
                 seen.add(where)
                 suggestions.append(c)
-        return MatchResult(parsed, MatchType.INTERSECTION, suggestions[0], suggestions[:limit], [])
+        best = suggestions[0]
+        ambiguous = any(best.score - other.score < TIE for other in suggestions[1:])
+        return MatchResult(parsed, MatchType.INTERSECTION, best, suggestions[:limit], [],
+                           ambiguous)
 
-    def _street_nodes(self, sid: int) -> dict[tuple[int, int], tuple[float, float]]:
-        """Vertices of a street's segments keyed by lon/lat in micro-degrees."""
-        nodes = self._nodes.get(sid)
-        if nodes is None:
-            ref = self.reference
-            nodes = {}
-            for j in ref.segments_of(sid):
-                for lon, lat in ref.segment_coords(j):
-                    nodes[(round(lon * 1e6), round(lat * 1e6))] = (float(lon), float(lat))
-            self._nodes[sid] = nodes
-        return nodes
+    def _network(self) -> StreetNetwork:
+        if self._street_network is None:
+            self._street_network = StreetNetwork(self.reference)
+        return self._street_network
 
-    def _meeting(self, a: _Hit, b: _Hit, parsed: ParsedAddress) -> list[Candidate]:
+    def _meeting(self, a: _Hit, b: _Hit, parsed: ParsedAddress,
+                 sides: list[list[_Hit]]) -> list[Candidate]:
         """Candidates where streets ``a`` and ``b`` meet."""
         ref = self.reference
-        nodes_a, nodes_b = self._street_nodes(a.street), self._street_nodes(b.street)
-        points = [nodes_a[k] for k in nodes_a.keys() & nodes_b.keys()]
-        precision = _CENTERLINE_PRECISION_M
-        if not points and nodes_a and nodes_b:
-            points = self._crossings(a.street, b.street)
-        elif not points and not (nodes_a or nodes_b):
-            found = self._point_lines_cross(a, b, parsed)
+        places: list[tuple[tuple[float, float], float]] = []
+        if ref.segments_of(a.street) and ref.segments_of(b.street):
+            places = [((m.lon, m.lat), m.precision_m)
+                      for m in self._network().meetings(a.street, b.street)]
+            if not places:
+                places = [(p, _CENTERLINE_PRECISION_M) for p in self._crossings(a.street,
+                                                                                 b.street)]
+        else:
+            found = cross_point_lines(self._line_points(a, parsed, sides[0]),
+                                      self._line_points(b, parsed, sides[1]))
             if found is not None:
-                points, precision = [found[0]], found[1]
+                places = [(self._to_lonlat.transform(found.x, found.y), found.precision_m)]
         street_a, street_b = ref.streets[a.street], ref.streets[b.street]
         reasons = tuple(dict.fromkeys(a.reasons + b.reasons))
         hit = _Hit(a.street, a.score * b.score, reasons, False)
         line = f"{street_a.full} & {street_b.full}"
-        spread = (None if precision == _CENTERLINE_PRECISION_M
-                  else _circle(np.array(points[0]), precision))  # the crossing of point lines
         return [self._candidate(hit, MatchType.INTERSECTION, parsed, number=None, line=line,
-                                lonlat=p, zip_code="", precision_m=precision, spread=spread)
-                for p in sorted(points)]
+                                lonlat=p, zip_code="", precision_m=precision,
+                                spread=_circle(np.array(p), precision))
+                for p, precision in sorted(places)]
 
-    def _point_line(self, hit: _Hit, parsed: ParsedAddress) -> tuple | None:
-        """The straight line through a street's points (those of the ZIP given, if any):
-        ``(centre, direction, half length, rms offset)`` in metres, or None when the points
-        are too few, too close together or too far from straight."""
-        xy = np.unique(self.reference.point_xy[self._street_rows(hit, parsed)], axis=0)
-        if len(xy) < 2:
-            return None
-        centre = xy.mean(axis=0)
-        _, _, axes = np.linalg.svd(xy - centre, full_matrices=False)
-        along, across = (xy - centre) @ axes[0], (xy - centre) @ axes[1]
-        half, rms = float(np.abs(along).max()), float(np.sqrt(np.mean(across ** 2)))
-        if half < _LINE_MIN_HALF_M or rms > _LINE_MAX_RMS_M:
-            return None
-        return centre, axes[0], half, rms
-
-    def _point_lines_cross(self, a: _Hit, b: _Hit, parsed: ParsedAddress
-                           ) -> tuple[tuple[float, float], float] | None:
-        """Where the straight lines of two streets' points cross, and its precision: for a
-        reference of address points only (no centrelines)."""
-        first, second = self._point_line(a, parsed), self._point_line(b, parsed)
-        if first is None or second is None:
-            return None
-        (ca, da, ha, ra), (cb, db, hb, rb) = first, second
-        cross = da[0] * db[1] - da[1] * db[0]
-        if abs(cross) < _LINE_MIN_SINE:  # near parallel: no crossing to speak of
-            return None
-        t, s = np.linalg.solve(np.column_stack([da, -db]), cb - ca)
-        beyond = max(abs(t) - ha, 0.0) + max(abs(s) - hb, 0.0)
-        if beyond > _LINE_MAX_BEYOND_M:
-            return None
-        x, y = ca + t * da
-        precision = _INTERPOLATION_PRECISION_M + ra + rb + beyond
-        return self._to_lonlat.transform(x, y), round(float(precision), 1)
+    def _line_points(self, hit: _Hit, parsed: ParsedAddress, hits: list[_Hit]) -> np.ndarray:
+        """The points (metric) of a street for its line, with those of the streets that
+        differ from it only by a directional the caller did not give (LA's N and S halves of
+        one avenue lie on one line): those of the ZIP given, when they are three or more."""
+        ref = self.reference
+        own = ref.streets[hit.street]
+        streets = [hit.street]
+        if "directional missing" in hit.reasons:
+            streets += [other.street for other in hits if other.street != hit.street
+                        and "directional missing" in other.reasons
+                        and ref.streets[other.street].name == own.name
+                        and ref.streets[other.street].suffix == own.suffix]
+        rows = np.concatenate([np.arange(*ref.points_of(s).indices(len(ref.point_number)))
+                               for s in streets])
+        if parsed.zip:
+            same = rows[ref.point_zip[rows] == parsed.zip[:5]]
+            if len(np.unique(ref.point_xy[same], axis=0)) >= 3:
+                rows = same
+        return ref.point_xy[rows]
 
     def _crossings(self, a: int, b: int) -> list[tuple[float, float]]:
-        """Points where the two streets' lines cross without sharing a vertex."""
+        """Points where the two streets' lines cross without sharing a node."""
         ref = self.reference
         lines = [shapely.multilinestrings([shapely.linestrings(ref.segment_coords(j))
                                            for j in ref.segments_of(s)]) for s in (a, b)]

@@ -609,10 +609,16 @@ def _street_of(pairs: tuple[tuple[str, str], ...]) -> Street | None:
     return Street(predir, name, suffix, postdir) if name else None
 
 
+_DASHES = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2013": "-",
+                         "\u2014": "-", "\u2212": "-"})
+"""Dashes read as a hyphen in a house number ("101\u2013119 Hampshire St", as some
+geocoders write a range)."""
+
+
 def _house_number(words: list[str]) -> tuple[int | None, str | None, int | None, str | None]:
     """Return (number, suffix, high, review reason) from the house-number words."""
     text = " ".join(words).replace("½", " 1/2").strip()
-    match = _NUMBER.fullmatch(text)
+    match = _NUMBER.fullmatch(text if text.isascii() else text.translate(_DASHES))
     if match is None:
         if not any(ch.isdigit() for ch in text):
             return None, None, None, f"house number has no digit: {text!r}"

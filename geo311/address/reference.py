@@ -26,6 +26,7 @@ import shapely
 from pyproj import CRS, Transformer
 
 from geo311 import cache
+from geo311.address.aliases import abbreviation_aliases, field_aliases, merge_aliases
 from geo311.address.normalize import (
     Street,
     format_line,
@@ -44,14 +45,19 @@ from geo311.tables import read_frame, strict_numbers
 __all__ = ["CENTERLINE_FIELDS", "CODE_VERSION", "AddressReference", "StreetKey", "street_key"]
 
 #: Bump when the tables built here change shape or meaning (invalidates caches).
-CODE_VERSION = "2"
+CODE_VERSION = "3"
 #: TIGER/Line field names, the defaults of ``centerline_fields``.
 CENTERLINE_FIELDS = {
     "fullname": "FULLNAME", "predir": "PREDIR", "name": "NAME", "suffix": "SUFFIX",
     "postdir": "SUFDIR", "lfromadd": "LFROMADD", "ltoadd": "LTOADD", "rfromadd": "RFROMADD",
-    "rtoadd": "RTOADD", "zipl": "ZIPL", "zipr": "ZIPR",
+    "rtoadd": "RTOADD", "zipl": "ZIPL", "zipr": "ZIPR", "alias": "ALIAS",
+    "potential_lfromadd": "POTENTIAL_LFROMADD", "potential_ltoadd": "POTENTIAL_LTOADD",
+    "potential_rfromadd": "POTENTIAL_RFROMADD", "potential_rtoadd": "POTENTIAL_RTOADD",
 }  # fmt: skip
+#: How far to its side of the centreline a number is placed, unless the profile says.
+DEFAULT_OFFSET_M = 10.0
 _RANGE_KEYS = ("lfromadd", "ltoadd", "rfromadd", "rtoadd")
+_POTENTIAL_KEYS = tuple(f"potential_{k}" for k in _RANGE_KEYS)
 _NUMBER = re.compile(r"^(\d+)(?:\.0+)?(?:\s*-?\s*(\d+/\d+|[A-Z]))?$")
 _ZIP = re.compile(r"^(\d{5})(?:-?\d{4})?$")
 
@@ -108,7 +114,9 @@ class AddressReference:
     way (``street_segments``); the vertices of segment ``j`` are rows
     ``segment_vertices[j]:segment_vertices[j + 1]`` of ``vertex_lonlat`` and of
     its copy ``vertex_xy`` in ``metric_crs``. ``segment_ranges`` holds
-    ``lfrom, lto, rfrom, rto`` (-1 for none) and ``segment_zips`` ``zipl, zipr``.
+    ``lfrom, lto, rfrom, rto`` (-1 for none; a side with no range takes its potential
+    range, flagged in ``segment_potential``, per side) and ``segment_zips`` ``zipl, zipr``.
+    ``centerline_offset_m`` is how far to its side of the centreline a number is placed.
     Text columns hold ``""`` where a value is missing.
 
     ``skipped`` lists the point rows left out, as ``(row, reason)`` with rows
@@ -135,6 +143,7 @@ class AddressReference:
     number_spans: dict[tuple[int, int], tuple[int, int]]
     segment_street: np.ndarray
     segment_ranges: np.ndarray
+    segment_potential: np.ndarray
     segment_zips: np.ndarray
     segment_vertices: np.ndarray
     vertex_lonlat: np.ndarray
@@ -144,6 +153,7 @@ class AddressReference:
     skipped: list[tuple[int, str]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     cache_hit: bool = False
+    centerline_offset_m: float = DEFAULT_OFFSET_M
     _rows_by_id: dict[str, int] | None = field(default=None, repr=False)
 
     @classmethod
@@ -175,7 +185,9 @@ class AddressReference:
         if not hit:
             stored = _build(sources, table, CRS.from_wkt(metric))
             cache.save(path, key, stored)
-        return cls(**_expand_stored(stored), cache_hit=hit)
+        offset = profile.addresses.centerline_offset_m
+        return cls(**_expand_stored(stored), cache_hit=hit,
+                   centerline_offset_m=DEFAULT_OFFSET_M if offset is None else offset)
 
     def point_row(self, address_id: str) -> int | None:
         """The row of the point whose ``[addresses] id_field`` is ``address_id``, or None
@@ -236,7 +248,7 @@ class _Sources:
         """
         return (Digest(CODE_VERSION, json.dumps(table, sort_keys=True, default=str), metric_crs)
                 .files((self.points, self.centerlines, self.aliases))
-                .sources((normalize_street_name, parse, AddressReference))
+                .sources((normalize_street_name, parse, AddressReference, merge_aliases))
                 .hexdigest())
 
 
@@ -318,6 +330,10 @@ def _build(sources: _Sources, table: dict[str, Any], metric_crs: CRS) -> dict[st
     aliases, alias_warnings = (
         _read_aliases(sources.aliases, by_name, parse_street) if sources.aliases else ({}, [])
     )
+    named = {(k[1], k[2]) for k in keys}
+    aliases = merge_aliases(named, aliases, field_aliases(
+        ((text, (k[1], k[2])) for text, k in zip(segments["alias"], segments["key"], strict=True)
+         if text), parse_street), abbreviation_aliases(named))
     to_metric = Transformer.from_crs("EPSG:4326", metric_crs, always_xy=True)
     state = {
         "street_parts": [np.array([k[j] or "" for k in keys], dtype=object) for j in range(4)],
@@ -343,7 +359,8 @@ _STORED = frozenset({
     "street_parts", "aliases", "metric_crs", "skipped", "warnings", "street_zips",
     "point_street", "point_number", "point_number_suffix", "point_unit", "point_zip",
     "point_lonlat", "point_xy", "point_id", "street_points", "segment_street", "segment_ranges",
-    "segment_zips", "segment_vertices", "vertex_lonlat", "vertex_xy", "street_segments",
+    "segment_potential", "segment_zips", "segment_vertices", "vertex_lonlat", "vertex_xy",
+    "street_segments",
 })
 
 
@@ -459,7 +476,20 @@ def _from_full_address(text: str) -> tuple[StreetKey, tuple[int, str], str, str]
 
 
 def _empty_segments() -> dict[str, list]:
-    return {"key": [], "ranges": [], "zips": [], "coords": []}
+    return {"key": [], "ranges": [], "potential": [], "zips": [], "coords": [], "alias": []}
+
+
+def _side_ranges(ends: list[int], potential: list[int]) -> tuple[list[int], list[bool]]:
+    """``lfrom, lto, rfrom, rto`` of a segment and, per side, whether they are its potential
+    range: a side whose range is empty (-1 or 0 at both ends) takes its potential range."""
+    out, used = list(ends), []
+    for side in (0, 2):
+        empty = max(ends[side], ends[side + 1]) <= 0
+        take = empty and max(potential[side], potential[side + 1]) > 0
+        if empty:
+            out[side:side + 2] = potential[side:side + 2] if take else [-1, -1]
+        used.append(take)
+    return out, used
 
 
 def _read_centerlines(path: Path, mapping: Any,
@@ -498,15 +528,21 @@ def _read_centerlines(path: Path, mapping: Any,
         if key is None:
             warnings.append(f"centerline feature {i + 1}: no street name")
             continue
-        ranges = []
-        for k in _RANGE_KEYS:
-            number = _number(cols[k][i])
-            ranges.append(number[0] if number else -1)
+        ends = [_range_end((cols[k] or blank)[i]) for k in _RANGE_KEYS + _POTENTIAL_KEYS]
+        ranges, potential = _side_ranges(ends[:4], ends[4:])
         records["key"].append(key)
         records["ranges"].append(ranges)
+        records["potential"].append(potential)
+        records["alias"].append((cols["alias"] or blank)[i].strip())
         records["zips"].append([_zip((cols[k] or blank)[i]) for k in ("zipl", "zipr")])
         records["coords"].append(shapely.get_coordinates(line))
     return records, warnings
+
+
+def _range_end(text: str) -> int:
+    """A range end as a number, -1 where there is none."""
+    number = _number(text)
+    return number[0] if number else -1
 
 
 def _single_line(geom: shapely.Geometry | None) -> shapely.LineString | None:
@@ -570,6 +606,7 @@ def _segment_tables(segments: dict[str, list], ids: dict[StreetKey, int],
     return {
         "segment_street": sid[order],
         "segment_ranges": np.array(segments["ranges"], dtype=np.int64).reshape(-1, 4)[order],
+        "segment_potential": np.array(segments["potential"], dtype=bool).reshape(-1, 2)[order],
         "segment_zips": np.array(segments["zips"], dtype=object).reshape(-1, 2)[order],
         "segment_vertices": np.concatenate([[0], np.cumsum(sizes)]),
         "vertex_lonlat": lonlat,

@@ -64,7 +64,8 @@ class Status(StrEnum):
     CORRECTED = "corrected"        # found after correcting the input (reason in suggestions)
     AMBIGUOUS = "ambiguous"        # several equally good candidates: ask the caller
     APPROXIMATE = "approximate"    # the street is known, the number is not: a street-level
-    #                                place, its precision_m and district_candidates say how good
+    #                                place (or an intersection whose corners lie in several
+    #                                districts); precision_m and district_candidates say how good
     NOT_FOUND = "not_found"        # no such address (the street may exist: see match_type)
     NEEDS_REVIEW = "needs_review"  # the input could not be understood with confidence
     REJECTED = "rejected"          # understood, but not a service location (PO box)
@@ -92,6 +93,10 @@ SWAP_CONFIDENCE = 0.7
 swap): below the valid band, however well the swapped street places the number."""
 _CONFIDENT = frozenset({Status.VALID, Status.CORRECTED, Status.APPROXIMATE})
 """Statuses whose answer is the best candidate, located."""
+_PLACED_STATUSES = frozenset({Status.VALID, Status.CORRECTED})
+"""Statuses of a place whose district is certain: an intersection whose corners lie in
+several districts (a circle of its precision) is ``approximate`` instead, its
+``district_candidates`` naming them."""
 _FOUND = {MatchType.EXACT, MatchType.EXACT_IGNORING_UNIT, MatchType.INTERSECTION,
           MatchType.CENTERLINE, MatchType.POINT_INTERPOLATED}
 _ANSWERING = _FOUND | {MatchType.FUZZY}
@@ -475,6 +480,12 @@ class Validator:
         thawer's number, then the leaves in order."""
         if status is None:
             status = _status(parsed, match)
+        candidates = None
+        if status in _PLACED_STATUSES and match.match_type is MatchType.INTERSECTION \
+                and match.best is not None and match.best.spread is not None:
+            candidates = self._district_candidates(match.best.spread)
+            if any(len(c) > 1 for c in candidates.values()):
+                status = Status.APPROXIMATE  # a corner of several districts: confirm which
         best = match.best if status in _CONFIDENT else None
         leaves = [-1, str(status), str(match.match_type), best.address if best else None,
                   best.lon if best else None, best.lat if best else None,
@@ -495,7 +506,8 @@ class Validator:
                     THAWERS.thaw(frozen_location), best, parsed)
             certain = not near
             if best.spread is not None:
-                candidates = self._district_candidates(best.spread)
+                if candidates is None:
+                    candidates = self._district_candidates(best.spread)
                 certain = certain and all(len(c) == 1 for c in candidates.values())
                 district_leaves = []
                 candidates_shape = flatten(candidates, district_leaves)

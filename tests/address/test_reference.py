@@ -123,7 +123,7 @@ def test_cache_hit_then_rebuild_after_a_change(profile: Profile, tmp_path: Path)
     # The [addresses] table is part of the key too.
     no_aliases = copy_profile(profile, tmp_path, aliases=None)
     rebuilt = AddressReference.from_profile(no_aliases, cache_dir=cache)
-    assert not rebuilt.cache_hit and rebuilt.aliases == {}
+    assert not rebuilt.cache_hit and ("PRINCIPAL", "ST") not in rebuilt.aliases
 
 
 def test_default_cache_dir_is_beside_the_profile(profile: Profile, tmp_path: Path) -> None:
