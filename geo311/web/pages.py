@@ -38,7 +38,7 @@ from flask_babel import Babel, get_locale, gettext
 from werkzeug.exceptions import HTTPException
 
 from geo311.errors import Geo311Error, InputError, NotFoundError
-from geo311.web import wording
+from geo311.web import intake_words, wording
 from geo311.web.csrf import check_csrf, csrf_token
 from geo311.web.mapdata import MapShapes
 from geo311.web.staff import current_staff, require_staff, sign_in, sign_out
@@ -85,11 +85,13 @@ def _setup(state) -> None:
     Babel(app, locale_selector=_locale)
     app.jinja_env.globals.update(csrf_token=csrf_token, current_staff=current_staff,
                                  languages=LANGUAGES, get_locale=get_locale,
-                                 language_url=_language_url, map_tiles=map_tiles)
+                                 language_url=_language_url, map_tiles=map_tiles,
+                                 redirect_words=intake_words.redirect_words)
     app.jinja_env.filters.update(count=wording.count, percent=wording.percent,
                                  rate=wording.rate, points=wording.points, p_value=wording.p_value,
                                  match_words=wording.match_words,
-                                 status_words=wording.status_words)
+                                 status_words=wording.status_words,
+                                 notice_words=intake_words.notice_words)
     app.extensions["geo311_pages"] = {}
 
 
@@ -319,6 +321,13 @@ def _services() -> list[tuple[str, list[dict]]]:
             for name, rows in sorted(groups.items())]
 
 
+def _errors(decision) -> list[dict[str, Any]]:
+    """The intake rules' refusals of ``decision`` for the form, in the reader's language."""
+    labels = {d.key: d.label or d.key for d in _city().profile.districts}
+    return [{"field": e.field, "description": intake_words.error_words(e, labels)}
+            for e in decision.errors]
+
+
 def _attributes(code: str | None) -> list:
     definitions = _rules().definitions
     if not code or code not in definitions:
@@ -341,8 +350,7 @@ def report():
         if decision.accepted:
             stored = _store().create_request(decision.new)
             return render_template("filed.html", stored=stored, decision=decision), 201
-        context.update(errors=[{"field": e.field, "description": e.description}
-                               for e in decision.errors], decision=decision)
+        context.update(errors=_errors(decision), decision=decision)
         return render_template("report.html", fill=True, **context), decision.status
     return render_template("report.html", **context)
 
@@ -464,7 +472,7 @@ def intake_submit():
             stored = store.link_duplicate(stored.service_request_id, parent, actor=staff)
         return render_template("filed.html", stored=stored, decision=decision,
                                staff=True), 201
-    errors = [{"field": e.field, "description": e.description} for e in decision.errors]
+    errors = _errors(decision)
     if error:
         errors.append({"field": "side", "description": error})
     address = _text("address")
