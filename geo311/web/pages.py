@@ -394,15 +394,19 @@ def intake():
 
 
 def _intake_card(address: str, code: str | None, zipcode: str | None) -> dict:
-    answer = _rules().validate(address, zip=zipcode, service_code=code,
-                               nearby=_store().nearby_open)
+    store = _store()
+    found: dict[str, tuple[float, float]] = {}
+
+    def nearby(*args: Any, **kwargs: Any):
+        """The store's search, keeping each request's point for the map (no second read)."""
+        pairs = store.nearby_open(*args, **kwargs)
+        found.update((r.service_request_id, (r.lon, r.lat)) for r, _ in pairs)
+        return pairs
+
+    answer = _rules().validate(address, zip=zipcode, service_code=code, nearby=nearby)
     duplicates = answer.get("possible_duplicates") or []
-    if duplicates:
-        store = _store()
-        for row in duplicates:  # the map needs each duplicate's point
-            stored = store.get_request(row["service_request_id"])
-            row.setdefault("lon", stored.lon if stored else None)
-            row.setdefault("lat", stored.lat if stored else None)
+    for row in duplicates:
+        row["lon"], row["lat"] = found.get(row["service_request_id"], (None, None))
     return _card(answer, duplicates=duplicates)
 
 
