@@ -207,7 +207,8 @@ def _basemap():
 @blueprint.get("/basemap/streets.json")
 def basemap_streets():
     """The named streets in ``bbox=west,south,east,north`` (the offline basemap), with one
-    label point per street (none for a view wider than about 3 km), and the water there."""
+    label point per street (none for a view wider than about 3 km), the water there, and
+    the city's and the neighbors' limits with their names."""
     parts = (request.args.get("bbox") or "").split(",")
     try:
         west, south, east, north = (float(p) for p in parts)
@@ -218,11 +219,11 @@ def basemap_streets():
         abort(400, gettext("bbox must be west,south,east,north"))
     basemap = _basemap()
     bbox = (west, south, east, north)
-    water = basemap.water_features(bbox)
+    water, limits = basemap.water_features(bbox), basemap.limit_features(bbox)
     if east - west > _BASEMAP_SPAN or north - south > _BASEMAP_SPAN:
         return {"streets": {"type": "FeatureCollection", "features": []}, "labels": [],
-                "water": water}
-    return {"streets": basemap.streets(bbox), "water": water,
+                "water": water, "limits": limits}
+    return {"streets": basemap.streets(bbox), "water": water, "limits": limits,
             "labels": [{"name": n, "lon": x, "lat": y} for n, x, y in basemap.label_points(bbox)]}
 
 
@@ -555,10 +556,18 @@ def dashboard_page():
         return render_template("dashboard.html", **context), 400
     labels = {d.key: d.label or d.key for d in _city().profile.districts}
     names = dict(zip(view.table["id"].astype(str), view.table["name"].astype(str), strict=True))
+    features = module.map_features(view.result)["features"]
+    for feature in features:  # the popup's count in words
+        feature["properties"]["requests_words"] = gettext(
+            "%(n)s requests", n=wording.count(feature["properties"]["requests"]))
+    crews = []
+    if view.reallocation is not None:  # in the district table's order
+        order = {name: i for i, name in enumerate(names)}
+        crews = sorted(view.reallocation.table.to_dict(orient="records"),
+                       key=lambda row: order.get(str(row[query.by]), len(order)))
     context.update(view=view, query=query, layer_label=labels[query.by], district_names=names,
-                   legend=module.legend(view.result),
-                   map={"features": module.map_features(view.result)["features"],
-                        "point": None, "points": [], "fill": True},
+                   legend=module.legend(view.result), crews=crews,
+                   map={"features": features, "point": None, "points": [], "fill": True},
                    downloads=query.args())
     return render_template("dashboard.html", **context)
 

@@ -28,6 +28,16 @@ def test_the_dashboard_map_draws_and_its_table_matches_an_independent_count(
               "&by=ward&method=counts&department=Public+Works")
     page.locator(".map path.cell").first.wait_for()
     page.locator(".map path.water").first.wait_for()  # the profile's water, under the cells
+    # the city and its neighbors, outlined and named (oracle: the layer files' names)
+    page.locator(".map .limit-label").first.wait_for()
+    places = gpd.read_file(demo_dir / "places.geojson")
+    contacts = pd.read_csv(demo_dir / "contacts.csv", dtype=str).set_index("id")["name"]
+    neighbors = set(places["slug"].map(contacts).fillna(places["name"]))
+    city = gpd.read_file(demo_dir / "city.geojson")
+    named = set(page.locator(".map .limit-label").all_inner_texts())
+    assert set(city["name"]) <= named and len(named & neighbors) >= 3, named
+    assert named <= neighbors | set(city["name"])
+    assert page.locator(".map path.limit").count() == len(named)
     # oracle: the store's table read with pandas (naive bounds are UTC), joined to the ward
     # polygons with geopandas, counted by pandas
     engine = sqlalchemy.create_engine(pages_store_url)

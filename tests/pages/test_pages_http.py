@@ -162,3 +162,34 @@ def test_without_a_store_the_dashboard_reads_the_requests_file(pages_city, demo_
     counts = joined[~joined.index.duplicated()].groupby("name").size()
     assert dict(zip(view.table["name"], view.table["count"].astype(int), strict=True)) == \
         {name: int(counts.get(name, 0)) for name in wards["name"]}
+
+
+def _signed_in(client, staff_login) -> None:
+    token = _token(client.get("/staff/login").get_data(as_text=True))
+    client.post("/staff/login", data=_login(staff_login, csrf_token=token))
+
+
+def test_crews_that_cannot_be_compared_keep_the_dashboards_map_and_table(client, staff_login,
+                                                                         pages_city):
+    """The stored slice holds graffiti and potholes only (Public Works): the crews of another
+    department cannot be compared, and the page says so under the view instead of failing."""
+    _signed_in(client, staff_login)
+    answer = client.get("/dashboard?type=GRAFFITI&by=ward&department=Sanitation")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert 'id="districts"' in html and 'class="map-data"' in html
+    assert 'data-testid="crews-error"' in html and 'id="crews"' not in html
+    shown = client.get("/dashboard?type=GRAFFITI&by=ward&department=Public+Works")
+    assert 'id="crews"' in shown.get_data(as_text=True)
+
+
+def test_the_dashboards_map_classes_are_worded_in_spanish(client, staff_login):
+    _signed_in(client, staff_login)
+    english = client.get("/dashboard?type=GRAFFITI&method=gistar").get_data(as_text=True)
+    spanish = client.get("/dashboard?type=GRAFFITI&method=gistar&lang=es").get_data(
+        as_text=True)
+    legend = re.compile(r'<ul class="legend"[^>]*>(.*?)</ul>', re.S)
+    words = re.findall(r"</span>([^<]+)</li>", legend.search(spanish).group(1))
+    assert words and all(w.startswith(("Punto", "No significativo")) for w in words), words
+    assert "Hot spot, 99% confidence" in legend.search(english).group(1)
+    assert '"requests_words": "' in spanish and " solicitudes" in spanish

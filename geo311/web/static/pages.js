@@ -82,6 +82,9 @@
     if (!url) { return; }
     map.createPane("water").style.zIndex = 340;
     map.createPane("basemap").style.zIndex = 350;
+    var labels = map.createPane("labels");  /* limit names above the data, never catching clicks */
+    labels.style.zIndex = 450;
+    labels.style.pointerEvents = "none";
     var water = L.layerGroup().addTo(map);
     var group = L.layerGroup().addTo(map);
     var serial = 0;
@@ -98,7 +101,15 @@
         L.geoJSON(data.water, {pane: "water", interactive: false,
           style: {color: "#6a9ec9", weight: 2, fillColor: "#b9d6ee", fillOpacity: 0.9, className: "water"}}).addTo(water);
         group.clearLayers();
-        if (map.getZoom() < STREET_ZOOM) { return; }
+        var wide = map.getZoom() < STREET_ZOOM;
+        L.geoJSON(data.limits, {pane: "basemap", interactive: false,
+          style: {color: "#4a4a4a", weight: 1.5, dashArray: "4 3", fill: false, className: "limit"}}).addTo(group);
+        (data.limits ? data.limits.features : []).forEach(function (f) {
+          if (!wide) { return; }   /* at street zoom the street names speak */
+          L.tooltip({permanent: true, direction: "center", className: "limit-label", pane: "labels"})
+            .setLatLng([f.properties.label[1], f.properties.label[0]]).setContent(textNode(f.properties.name)).addTo(group);
+        });
+        if (wide) { return; }
         L.geoJSON(data.streets, {pane: "basemap", interactive: false,
           style: {color: "#a8a8a8", weight: 3, opacity: 0.9, className: "street"}}).addTo(group);
         data.labels.forEach(function (label) {
@@ -124,7 +135,7 @@
       },
       onEachFeature: function (f, cell) {
         var p = f.properties;
-        cell.bindPopup(textNode([p.name, p.requests + " requests", p["class"]].filter(Boolean).join(" · ")));
+        cell.bindPopup(textNode([p.name, p.requests_words || String(p.requests), p["class"]].filter(Boolean).join(" · ")));
       }
     }).addTo(map);
     if (features.length) { map.fitBounds(layer.getBounds()); } else { map.setView([0, 0], 2); }
