@@ -91,6 +91,7 @@ def _setup(state) -> None:
                                  rate=wording.rate, points=wording.points, p_value=wording.p_value,
                                  match_words=wording.match_words,
                                  status_words=wording.status_words,
+                                 reason_words=wording.reason_words,
                                  notice_words=intake_words.notice_words)
     app.extensions["geo311_pages"] = {}
 

@@ -140,3 +140,34 @@ def test_the_api_keeps_the_english_description(produced):
     assert required.as_dict() == {"code": 400, "field": "attribute[SIZE]", "description":
                                   "attribute[SIZE] is required for service POTHOLE "
                                   "(How large is it?)"}
+
+
+def test_the_validators_reasons_are_worded_in_spanish(pages_app, pages_city, points):
+    """Every reason phrase the validator gives on mangled demo addresses (typos, a dropped
+    or wrong directional or suffix, a number off the street, a unit, a wrong ZIP, text that
+    is no address) has Spanish words."""
+    from geo311.web.wording import reason_words
+
+    texts = ["one two three main street", "123 main st 456 oak ave", "PO Box 12", HOSTILE,
+             "1200 main", "main st and", "12 main st, ZZ", "12 main st 9999"]
+    for _, row in points[points["in_city"]].sample(40, random_state=3).iterrows():
+        number, direction, name, suffix = (row[k] if isinstance(row[k], str) else ""
+                                           for k in ("HouseNumber", "Direction", "StreetName",
+                                                     "Suffix"))
+        other = {"N": "S", "S": "N", "E": "W", "W": "E"}.get(direction, "N")
+        texts += [typo(row["Address"]), f"{number} {name} {suffix}",
+                  f"{number} {other} {name} {suffix}", f"{number} {direction} {name} Way",
+                  f"{number} {direction} {name}", f"{int(number) + 99_999} {direction} {name}",
+                  f"{row['Address']} APT 9", f"{row['Address']} 00000"]
+    phrases = set()
+    for text in texts:
+        answer = pages_city.validator.validate(text)
+        for reason in [s["reason"] for s in answer["suggestions"]] + answer["review_reasons"]:
+            phrases.update((reason or "").split("; "))
+    phrases.discard("")
+    assert len(phrases) >= 10, phrases
+    with pages_app.test_request_context("/", headers={"Accept-Language": "es"}):
+        untranslated = sorted(p for p in phrases if reason_words(p) == p)
+        joined = reason_words("one-letter typo; ZIP differs")
+    assert untranslated == []
+    assert joined == "error de una letra; código postal distinto"
