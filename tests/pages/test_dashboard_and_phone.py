@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -74,11 +76,19 @@ def test_the_dashboard_map_draws_and_its_table_matches_an_independent_count(
     verdict = page.text_content("[data-testid=verdict]")
     assert "p-value" in verdict
     assert axe_check(page) == []
+    downloads = {}
     for link, kind in (("Table (CSV)", "text/csv"), ("Map (GeoJSON)", "application/geo+json"),
                        ("Map (PNG)", "image/png")):
         href = page.get_by_role("link", name=link).get_attribute("href")
         answer = page.request.get(f"{live_server}{href}")
         assert answer.ok and answer.headers["content-type"].startswith(kind)
+        downloads[kind] = answer.body()
+    table = pd.read_csv(io.BytesIO(downloads["text/csv"]))  # the same view, unformatted
+    assert dict(zip(table["District"], table["Requests"], strict=True)) == \
+        {name: int(counts.get(name, 0)) for name in wards["name"]}
+    cells = json.loads(downloads["application/geo+json"])["features"]
+    assert sum(f["properties"]["requests"] for f in cells) == total
+    assert downloads["image/png"].startswith(b"\x89PNG\r\n\x1a\n")
 
 
 def test_the_dashboard_draws_gi_star_hot_spots_with_a_legend(signed_in, live_server):
