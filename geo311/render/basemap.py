@@ -5,9 +5,9 @@ is. :class:`Basemap` gives them the street centerlines of ``[addresses] centerli
 their names (shown from street zoom on), the city limit and the neighbors' limits with
 their names, and the water of ``[maps] water`` (rivers, canals, lakes: polygons or lines)
 under the streets. Nothing is fetched: online tiles stay off unless the profile's
-``[maps] tiles`` or a flag asks for them. The pages ask :meth:`Basemap.streets` and
-:meth:`Basemap.water_features` for what lies around a point; :meth:`Basemap.add_to` puts the
-same layers on a folium map (the CLI's maps).
+``[maps] tiles`` or a flag asks for them. The pages ask :meth:`Basemap.streets`,
+:meth:`Basemap.limit_features` and :meth:`Basemap.water_features` for what lies in a view;
+:meth:`Basemap.add_to` puts the same layers on a folium map (the CLI's maps).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import html
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import folium
 import numpy as np
@@ -88,6 +89,28 @@ class Basemap:
             {"type": "Feature", "geometry": json.loads(shapely.to_geojson(g)),
              "properties": {"name": str(n)}}
             for g, n in zip(geoms, self.water_names[hits], strict=True)]}
+
+    def limit_features(self, bbox: Sequence[float]) -> dict:
+        """The city and neighbor limits over ``bbox`` as a GeoJSON FeatureCollection: each
+        limit's outline (simplified to ~2 m) with its ``name`` and ``label``, a point of the
+        limit's area inside ``bbox`` to write the name at."""
+        box = shapely.box(*bbox)
+        features = []
+        for (name, geom), outline in zip(self.limits, self._outlines, strict=True):
+            inside = shapely.intersection(geom, box)
+            if inside.is_empty:
+                continue
+            label = shapely.point_on_surface(inside)
+            features.append({"type": "Feature", "geometry": outline, "properties": {
+                "name": str(name), "label": [round(label.x, _ROUND), round(label.y, _ROUND)]}})
+        return {"type": "FeatureCollection", "features": features}
+
+    @cached_property
+    def _outlines(self) -> list[dict]:
+        """Each limit's outline as GeoJSON (simplified, rounded), built once."""
+        return [json.loads(shapely.to_geojson(shapely.transform(
+            shapely.simplify(shapely.boundary(geom), _SIMPLIFY_DEG),
+            lambda c: np.round(c, _ROUND)))) for _, geom in self.limits]
 
     def streets(self, bbox: Sequence[float]) -> dict:
         """The streets crossing ``bbox`` (west, south, east, north) as a GeoJSON

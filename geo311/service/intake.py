@@ -52,8 +52,8 @@ from geo311.service.records import CONTACT_FIELDS, Contact, NewRequest, text_or_
 if TYPE_CHECKING:
     from geo311.city import City
 
-__all__ = ["CONTACT_FIELDS", "IntakeDecision", "IntakeError", "IntakeRules", "NearbyOpen",
-           "Submission"]
+__all__ = ["CONTACT_FIELDS", "IntakeDecision", "IntakeError", "IntakeNotice", "IntakeRules",
+           "NearbyOpen", "Submission"]
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _BAD_CHAR = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -93,15 +93,55 @@ class Submission:
 
 @dataclass(frozen=True)
 class IntakeError:
-    """Why a submission is refused: the HTTP status, the field at fault, the sentence."""
+    """Why a submission is refused: the HTTP status, the field at fault, the sentence (in
+    English, for the API), and the same as a ``kind`` with its ``params`` (for pages that
+    word it in the reader's language; user-supplied text in ``params`` is raw, to escape).
+
+    Kinds and their params: ``not_text``, ``bad_text`` (``field``);
+    ``attributes_not_mapping``; ``attribute_not_list`` (``code``); ``unknown_jurisdiction``
+    (``given``, ``own``); ``service_required``; ``unknown_service`` (``service_code``);
+    ``unknown_attributes`` (``service_code``, ``codes``, ``known``); ``attribute_required``
+    (``code``, ``label``, ``service_code``); ``attribute_not_in_list`` (``code``, ``label``,
+    ``values``, ``keys``); ``attribute_one_value`` (``code``, ``label``, ``count``);
+    ``attribute_not_number``, ``attribute_not_datetime`` (``code``, ``label``, ``value``);
+    ``media_url``; ``location_required``; ``coordinate_missing`` (``missing``);
+    ``coordinate_range`` (``lat``, ``long``, ``swapped``); ``not_a_number`` (``field``,
+    ``value``); ``not_finite`` (``field``); ``point_refused`` (``message``);
+    ``unknown_address_id`` (``address_id``); ``ambiguous``, ``not_found`` (``text``,
+    ``suggestions``: addresses); ``needs_review`` (``text``, ``reasons``); ``po_box``
+    (``text``); ``approximate_uncertain`` (``text``, ``precision_m``, ``sides``: a list of
+    ``{"layer", "candidates": [{"name", "probability"}]}``); ``outside`` (``address`` or
+    ``lat``/``long``, ``city``, ``agency`` and ``nearest``: ``{"name", "phone", "url"}``
+    (``nearest`` with ``distance_m``) or None, ``swapped``).
+    """
 
     code: int
     field: str | None
     description: str
+    kind: str = "other"
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         """The Open311 error body item: ``{"code", "description"}`` (and the field)."""
         return {"code": self.code, "description": self.description, "field": self.field}
+
+
+@dataclass(frozen=True)
+class IntakeNotice:
+    """One sentence of an accepted request's ``service_notice``: the English ``text`` and
+    the same as a ``kind`` with ``params`` (see :class:`IntakeError`). Kinds: ``corrected``
+    (``address``), ``approximate`` (``address``, ``precision_m``), ``edge_city`` (``city``,
+    ``name``, ``distance_m``), ``edge_district`` (``layer``, ``here``, ``other``,
+    ``distance_m``), ``duplicates`` (``service_request_id``, ``distance_m``, ``more``)."""
+
+    kind: str
+    text: str
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+
+def _error(status: int, field_name: str | None, kind: str, description: str, /,
+           **params: Any) -> IntakeError:
+    return IntakeError(status, field_name, description, kind, params)
 
 
 @dataclass
@@ -112,6 +152,7 @@ class IntakeDecision:
     errors: list[IntakeError] = field(default_factory=list)
     new: NewRequest | None = None
     service_notice: str | None = None
+    notices: list[IntakeNotice] = field(default_factory=list)
     redirect: dict[str, Any] | None = None
     suggestions: list[dict[str, Any]] = field(default_factory=list)
     possible_duplicates: list[dict[str, Any]] = field(default_factory=list)
@@ -143,7 +184,7 @@ class _Place:
     zipcode: str | None
     address_id: str | None
     location: dict[str, Any]
-    notes: list[str]
+    notes: list[IntakeNotice]
 
 
 class IntakeRules:
@@ -177,8 +218,8 @@ class IntakeRules:
         attributes, errors = self._attributes(code, sub.attributes)
         media_url = text_or_none(sub.media_url)
         if media_url is not None and not _http_url(media_url):
-            errors.append(IntakeError(400, "media_url",
-                                      "media_url must be an http or https URL"))
+            errors.append(_error(400, "media_url", "media_url",
+                                 "media_url must be an http or https URL"))
         try:
             place = self._place(sub)
         except _Refused as refused:
@@ -190,11 +231,14 @@ class IntakeRules:
         if duplicates:
             first = duplicates[0]
             more = len(duplicates) - 1
-            notes.append(
+            notes.append(IntakeNotice(
+                "duplicates",
                 f"This may already be reported: open request {first['service_request_id']} "
                 f"is {first['distance_m']:.0f} m away"
-                + (f" (and {more} more nearby)" if more else "") + ".")
-        notice = " ".join(notes) or None
+                + (f" (and {more} more nearby)" if more else "") + ".",
+                {"service_request_id": first["service_request_id"],
+                 "distance_m": first["distance_m"], "more": more}))
+        notice = " ".join(n.text for n in notes) or None
         service = self.definitions.service(code)
         new = NewRequest(
             service_code=code,
@@ -215,7 +259,7 @@ class IntakeRules:
             source=source,
             agency_responsible=self._departments.get(code),
         )
-        return IntakeDecision(True, [], new=new, service_notice=notice,
+        return IntakeDecision(True, [], new=new, service_notice=notice, notices=notes,
                               possible_duplicates=duplicates, location=place.location)
 
     def validate(self, address: str, *, zip: str | None = None, city: str | None = None,
@@ -249,12 +293,14 @@ class IntakeRules:
             "service_code", "address_string", "zip", "lat", "long", "address_id",
             "description", "media_url", *CONTACT_FIELDS, "jurisdiction_id")]
         if not isinstance(sub.attributes, Mapping):
-            errors.append(IntakeError(400, "attribute", "attributes must map codes to values"))
+            errors.append(_error(400, "attribute", "attributes_not_mapping",
+                                 "attributes must map codes to values"))
         else:
             for code, values in sub.attributes.items():
                 if isinstance(values, str | bytes) or not isinstance(values, Sequence):
-                    errors.append(IntakeError(400, f"attribute[{code}]",
-                                              f"attribute[{code}] must be a list of values"))
+                    errors.append(_error(400, f"attribute[{code}]", "attribute_not_list",
+                                         f"attribute[{code}] must be a list of values",
+                                         code=code))
                     continue
                 texts.append((f"attribute[{code}]", code))
                 texts += [(f"attribute[{code}]", v) for v in values]
@@ -263,24 +309,25 @@ class IntakeRules:
                                  and not isinstance(value, bool)):
                 continue
             if not isinstance(value, str):
-                errors.append(IntakeError(400, name, f"{name} must be text"))
+                errors.append(_error(400, name, "not_text", f"{name} must be text", field=name))
             elif _BAD_CHAR.search(value) or not _encodable(value):
-                errors.append(IntakeError(400, name, f"{name} holds a control character or "
-                                          "text that is not valid Unicode"))
+                errors.append(_error(400, name, "bad_text", f"{name} holds a control character "
+                                     "or text that is not valid Unicode", field=name))
         return _first_per_field(errors)
 
     def _service_errors(self, sub: Submission) -> list[IntakeError]:
         jurisdiction = text_or_none(sub.jurisdiction_id)
         own = self.city.profile.jurisdiction.id
         if jurisdiction is not None and jurisdiction != own:
-            return [IntakeError(404, "jurisdiction_id",
-                                f"unknown jurisdiction_id {jurisdiction!r} (this is {own!r})")]
+            return [_error(404, "jurisdiction_id", "unknown_jurisdiction",
+                           f"unknown jurisdiction_id {jurisdiction!r} (this is {own!r})",
+                           given=jurisdiction, own=own)]
         code = text_or_none(sub.service_code)
         if code is None:
-            return [IntakeError(400, "service_code", "service_code is required")]
+            return [_error(400, "service_code", "service_required", "service_code is required")]
         if code not in self.definitions:
-            return [IntakeError(404, "service_code", f"unknown service_code {code!r} (see "
-                                "GET services for the list)")]
+            return [_error(404, "service_code", "unknown_service", f"unknown service_code "
+                           f"{code!r} (see GET services for the list)", service_code=code)]
         return []
 
     def _attributes(self, code: str, raw: Mapping[str, Sequence[str]]
@@ -291,23 +338,28 @@ class IntakeRules:
         unknown = sorted(k for k, v in given.items() if k not in defined and v)
         if unknown:
             known = ", ".join(defined) or "none"
-            errors.append(IntakeError(400, f"attribute[{unknown[0]}]",
-                                      f"service {code} has no attribute(s) "
-                                      f"{', '.join(unknown)} (its attributes: {known})"))
+            errors.append(_error(400, f"attribute[{unknown[0]}]", "unknown_attributes",
+                                 f"service {code} has no attribute(s) "
+                                 f"{', '.join(unknown)} (its attributes: {known})",
+                                 service_code=code, codes=unknown, known=list(defined)))
         out = {}
         for attribute in defined.values():
             values = given.get(attribute.code, [])
             if not values:
                 if attribute.required:
-                    errors.append(IntakeError(
-                        400, f"attribute[{attribute.code}]",
+                    errors.append(_error(
+                        400, f"attribute[{attribute.code}]", "attribute_required",
                         f"attribute[{attribute.code}] is required for service {code}"
-                        + (f" ({attribute.description})" if attribute.description else "")))
+                        + (f" ({attribute.description})" if attribute.description else ""),
+                        code=attribute.code, label=attribute.description or attribute.code,
+                        service_code=code))
                 continue
             problem = _attribute_problem(attribute, values)
             if problem:
-                errors.append(IntakeError(400, f"attribute[{attribute.code}]",
-                                          f"attribute[{attribute.code}] {problem}"))
+                kind, text, params = problem
+                errors.append(_error(400, f"attribute[{attribute.code}]", kind,
+                                     f"attribute[{attribute.code}] {text}", code=attribute.code,
+                                     label=attribute.description or attribute.code, **params))
                 continue
             out[attribute.code] = list(dict.fromkeys(values))
         return out, errors
@@ -322,38 +374,42 @@ class IntakeRules:
             reference = self.city.validator.reference
             row = reference.point_row(address_id)
             if row is None:
-                raise _Refused(IntakeError(400, "address_id",
-                                           f"unknown address_id {address_id!r}"))
+                raise _Refused(_error(400, "address_id", "unknown_address_id",
+                                      f"unknown address_id {address_id!r}",
+                                      address_id=address_id))
             place = self._at_address(reference.point_line(row), zipcode, "address_id")
             place.address_id = address_id
             return place
         if text is not None:
             return self._at_address(text, zipcode, "address_string")
-        raise _Refused(IntakeError(400, "lat", "a location is required: lat and long, "
-                                   "address_string or address_id"))
+        raise _Refused(_error(400, "lat", "location_required", "a location is required: lat "
+                              "and long, address_string or address_id"))
 
     def _at_point(self, lat: str | float | None, lon: str | float | None, text: str | None,
                   zipcode: str | None) -> _Place:
         if lat is None or lon is None:
             missing = "long" if lon is None else "lat"
-            raise _Refused(IntakeError(400, missing, f"{missing} is missing: give both lat "
-                                       "and long"))
+            raise _Refused(_error(400, missing, "coordinate_missing", f"{missing} is missing: "
+                                  "give both lat and long", missing=missing))
         y, x = _coordinate(lat, "lat"), _coordinate(lon, "long")
         if not (-90 <= y <= 90 and -180 <= x <= 180):
-            hint = " (lat and long look swapped)" if -90 <= x <= 90 and -180 <= y <= 180 else ""
-            raise _Refused(IntakeError(400, "lat" if not -90 <= y <= 90 else "long",
-                                       f"lat {y:g}, long {x:g}: out of range (lat -90 to 90, "
-                                       f"long -180 to 180){hint}"))
+            swapped = -90 <= x <= 90 and -180 <= y <= 180
+            hint = " (lat and long look swapped)" if swapped else ""
+            raise _Refused(_error(400, "lat" if not -90 <= y <= 90 else "long",
+                                  "coordinate_range", f"lat {y:g}, long {x:g}: out of range "
+                                  f"(lat -90 to 90, long -180 to 180){hint}",
+                                  lat=y, long=x, swapped=swapped))
         try:
             location = dict(self.city.locator.locate(x, y))
         except InputError as exc:
-            raise _Refused(IntakeError(400, "lat", exc.message)) from None
+            raise _Refused(_error(400, "lat", "point_refused", exc.message,
+                                  message=exc.message)) from None
         if not location["in_jurisdiction"]:
-            hint = ""
-            if -90 <= x <= 90 and self._inside(y, x):
-                hint = " (lat and long look swapped: the swapped point is in the city)"
+            swapped = -90 <= x <= 90 and self._inside(y, x)
+            hint = " (lat and long look swapped: the swapped point is in the city)" \
+                if swapped else ""
             label = f"The location ({y:.6f}, {x:.6f})"
-            raise self._outside(label, location, hint)
+            raise self._outside(label, location, hint, swapped=swapped, lat=y, long=x)
         address = None
         if text is not None:
             answer = self.city.validator.validate(text, zip=zipcode)
@@ -364,44 +420,67 @@ class IntakeRules:
         answer = self.city.validator.validate(text, zip=zipcode)
         status = answer["status"]
         suggestions = [dict(s) for s in answer["suggestions"][:_SUGGESTIONS]]
-        listed = "; ".join(s["address"] for s in suggestions)
+        addresses = [s["address"] for s in suggestions]
+        listed = "; ".join(addresses)
         if status == "ambiguous":
-            raise _Refused(IntakeError(400, field_name, f"{text!r} is ambiguous: did you mean "
-                                       f"{listed}?"), suggestions=suggestions,
-                           location=answer["location"])
+            raise _Refused(_error(400, field_name, "ambiguous", f"{text!r} is ambiguous: did "
+                                  f"you mean {listed}?", text=text, suggestions=addresses),
+                           suggestions=suggestions, location=answer["location"])
         if status == "not_found":
-            raise _Refused(IntakeError(400, field_name, f"address {text!r} not found"
-                                       + (f"; closest: {listed}" if listed else "")),
+            raise _Refused(_error(400, field_name, "not_found", f"address {text!r} not found"
+                                  + (f"; closest: {listed}" if listed else ""),
+                                  text=text, suggestions=addresses),
                            suggestions=suggestions)
         if status == "needs_review":
             reasons = "; ".join(answer["review_reasons"]) or "not understood"
-            raise _Refused(IntakeError(400, field_name, f"address {text!r} could not be read "
-                                       f"with confidence ({reasons}); give lat and long or "
-                                       "a plainer address"), suggestions=suggestions)
+            raise _Refused(_error(400, field_name, "needs_review", f"address {text!r} could not "
+                                  f"be read with confidence ({reasons}); give lat and long or "
+                                  "a plainer address", text=text,
+                                  reasons=list(answer["review_reasons"])),
+                           suggestions=suggestions)
         if status == "rejected":
-            raise _Refused(IntakeError(400, field_name, f"{text!r} is not a service location "
-                                       "(a PO box): give the street address"))
+            raise _Refused(_error(400, field_name, "po_box", f"{text!r} is not a service "
+                                  "location (a PO box): give the street address", text=text))
         if status == "approximate" and not _placed_well_enough(answer):
-            raise _Refused(IntakeError(400, field_name, _uncertain_place(text, answer)),
+            raise _Refused(_uncertain_place(field_name, text, answer),
                            suggestions=suggestions, location=answer["location"])
         location = dict(answer["location"] or {})
         if not location.get("in_jurisdiction"):
             redirect = answer["redirect"]
             if redirect is not None:
-                raise _Refused(IntakeError(400, field_name, redirect["message"]),
+                raise _Refused(_error(400, field_name, "outside", redirect["message"],
+                                      **self._outside_params(answer["address"] or text,
+                                                             location)),
                                redirect=dict(redirect), location=location)
             raise self._outside(answer["address"] or text, location, "")
         notes = self._edge_notes(location)
         if status == "corrected":
-            notes.insert(0, f"Address read as {answer['address']}.")
+            notes.insert(0, IntakeNotice("corrected", f"Address read as {answer['address']}.",
+                                         {"address": answer["address"]}))
         elif status == "approximate":
-            notes.insert(0, f"Placed on {answer['address']}, not at the house number "
-                            f"(within about {answer['precision_m']:,.0f} m).")
+            notes.insert(0, IntakeNotice(
+                "approximate", f"Placed on {answer['address']}, not at the house number "
+                f"(within about {answer['precision_m']:,.0f} m).",
+                {"address": answer["address"], "precision_m": answer["precision_m"]}))
         return _Place(answer["lon"], answer["lat"], answer["address"],
                       zipcode or (suggestions[0]["zip"] if suggestions else None), None,
                       location, notes)
 
-    def _outside(self, label: str, location: dict[str, Any], hint: str) -> _Refused:
+    def _outside_params(self, address: str | None, location: dict[str, Any]) -> dict[str, Any]:
+        """The ``outside`` error's params (see :class:`IntakeError`)."""
+        def contact(agency: dict | None, *extra: str) -> dict[str, Any] | None:
+            if not agency:
+                return None
+            return {k: agency.get(k) for k in ("name", "phone", "url", *extra)}
+
+        return {"address": address, "city": self.city.profile.jurisdiction.name,
+                "agency": contact(location.get("agency")),
+                "nearest": contact(location.get("nearest_agency"), "distance_m"),
+                "swapped": False}
+
+    def _outside(self, label: str, location: dict[str, Any], hint: str, *,
+                 swapped: bool = False, lat: float | None = None,
+                 long: float | None = None) -> _Refused:
         agency, nearest = location.get("agency"), location.get("nearest_agency")
         message = redirect_message(label, self.city.profile.jurisdiction.name, agency,
                                    nearest) + hint
@@ -409,9 +488,13 @@ class IntakeRules:
         redirect = {"id": source.get("id"), "name": source.get("name"),
                     "phone": source.get("phone"), "url": source.get("url"),
                     "message": message}
-        field_name = "lat" if label.startswith("The location") else "address_string"
-        return _Refused(IntakeError(400, field_name, message), redirect=redirect,
-                        location=location)
+        point = lat is not None
+        params = self._outside_params(None if point else label, location)
+        if point:
+            params.update(lat=lat, long=long, swapped=swapped)
+        field_name = "lat" if point else "address_string"
+        return _Refused(_error(400, field_name, "outside", message, **params),
+                        redirect=redirect, location=location)
 
     def _inside(self, lon: float, lat: float) -> bool:
         try:
@@ -419,7 +502,7 @@ class IntakeRules:
         except InputError:
             return False
 
-    def _edge_notes(self, location: dict[str, Any]) -> list[str]:
+    def _edge_notes(self, location: dict[str, Any]) -> list[IntakeNotice]:
         """Sentences naming both sides of each edge the point is near."""
         if not location.get("near_boundary"):
             return []
@@ -428,13 +511,18 @@ class IntakeRules:
         for alt in location.get("alternatives") or []:
             if alt.get("layer") == "agency":
                 city = self.city.profile.jurisdiction.name
-                notes.append(f"Near the limit of {city}: {alt['name']} is "
-                             f"{alt['distance_m']:.0f} m away.")
+                notes.append(IntakeNotice(
+                    "edge_city", f"Near the limit of {city}: {alt['name']} is "
+                    f"{alt['distance_m']:.0f} m away.",
+                    {"city": city, "name": alt["name"], "distance_m": alt["distance_m"]}))
                 continue
             here = (location["districts"].get(alt.get("layer")) or {}).get("name")
             label = labels.get(alt.get("layer"), alt.get("layer"))
-            notes.append(f"Near the edge of {label}: {here or '(none)'} here, {alt['name']} at "
-                         f"{alt['distance_m']:.0f} m; check which serves it.")
+            notes.append(IntakeNotice(
+                "edge_district", f"Near the edge of {label}: {here or '(none)'} here, "
+                f"{alt['name']} at {alt['distance_m']:.0f} m; check which serves it.",
+                {"layer": label, "here": here, "other": alt["name"],
+                 "distance_m": alt["distance_m"]}))
         return notes
 
     def _duplicates(self, code: str, lon: float, lat: float, nearby: NearbyOpen | None,
@@ -492,32 +580,42 @@ def _first_per_field(errors: list[IntakeError]) -> list[IntakeError]:
 def _coordinate(value: str | float, name: str) -> float:
     if isinstance(value, str):
         if not value.isascii() or not _NUMBER.fullmatch(value):
-            raise _Refused(IntakeError(400, name, f"{name} {value!r} is not a decimal number"))
+            raise _Refused(_error(400, name, "not_a_number",
+                                  f"{name} {value!r} is not a decimal number",
+                                  field=name, value=value))
         value = float(value)
     number = float(value)
     if not math.isfinite(number):
-        raise _Refused(IntakeError(400, name, f"{name} must be a finite number"))
+        raise _Refused(_error(400, name, "not_finite", f"{name} must be a finite number",
+                              field=name))
     return number
 
 
-def _attribute_problem(attribute: Attribute, values: list[str]) -> str | None:
-    """Why ``values`` do not fit ``attribute``, or None."""
+def _attribute_problem(attribute: Attribute, values: list[str]
+                       ) -> tuple[str, str, dict[str, Any]] | None:
+    """Why ``values`` do not fit ``attribute`` (the error's kind, its English words after
+    the attribute's name, and its params), or None."""
     kind = attribute.datatype
+    keys = [k for k, _ in attribute.values]
     if kind == "multivaluelist":
         bad = [v for v in values if v not in attribute.keys]
-        return None if not bad else (f"has value(s) not in its list: {', '.join(map(repr, bad))}"
-                                     f" (keys: {', '.join(k for k, _ in attribute.values)})")
+        return None if not bad else (
+            "attribute_not_in_list", f"has value(s) not in its list: "
+            f"{', '.join(map(repr, bad))} (keys: {', '.join(keys)})", {"values": bad,
+                                                                        "keys": keys})
     if len(set(values)) > 1:
-        return f"takes one value, not {len(set(values))}"
+        return ("attribute_one_value", f"takes one value, not {len(set(values))}",
+                {"count": len(set(values))})
     value = values[0]
     if kind == "singlevaluelist" and value not in attribute.keys:
-        return (f"{value!r} is not in its list (keys: "
-                f"{', '.join(k for k, _ in attribute.values)})")
+        return ("attribute_not_in_list", f"{value!r} is not in its list (keys: "
+                f"{', '.join(keys)})", {"values": [value], "keys": keys})
     if kind == "number" and not (value.isascii() and _NUMBER.fullmatch(value)
                                  and math.isfinite(float(value))):
-        return f"{value!r} is not a number"
+        return "attribute_not_number", f"{value!r} is not a number", {"value": value}
     if kind == "datetime" and _iso_datetime(value) is None:
-        return f"{value!r} is not an ISO 8601 date and time (e.g. 2025-03-01T14:30:00-08:00)"
+        return ("attribute_not_datetime", f"{value!r} is not an ISO 8601 date and time "
+                "(e.g. 2025-03-01T14:30:00-08:00)", {"value": value})
     return None
 
 
@@ -550,17 +648,22 @@ def _placed_well_enough(answer: dict[str, Any]) -> bool:
         and precision <= STREET_LEVEL_MAX_M
 
 
-def _uncertain_place(text: str, answer: dict[str, Any]) -> str:
+def _uncertain_place(field_name: str, text: str, answer: dict[str, Any]) -> IntakeError:
     """Why a street-level place is refused: the districts it may lie in, and what to give."""
-    sides = []
+    sides, uncertain = [], []
     for key, candidates in (answer["district_candidates"] or {}).items():
         if len(candidates) > 1:
             named = ", ".join(f"{c['name'] or c['id'] or 'outside the city'} "
                               f"({c['probability']:.0%})" for c in candidates)
             sides.append(f"{key}: {named}")
+            uncertain.append({"layer": key, "candidates": [
+                {"name": c["name"] or c["id"], "probability": c["probability"]}
+                for c in candidates]})
     if sides:
         where = f" and may lie in more than one district ({'; '.join(sides)})"
     else:
         where = f" (the place is known only to within {answer['precision_m'] or 0:,.0f} m)"
-    return (f"{text!r}: the street is known but not this house number{where}; give the house "
-            "number of a nearby address, a cross street, or lat and long")
+    return _error(400, field_name, "approximate_uncertain",
+                  f"{text!r}: the street is known but not this house number{where}; give the "
+                  "house number of a nearby address, a cross street, or lat and long",
+                  text=text, precision_m=answer["precision_m"], sides=uncertain)

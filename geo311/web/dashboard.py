@@ -6,8 +6,9 @@ filter — the service's stored requests when it has a store
 (:func:`~geo311.service.history.stored_requests`), else the profile's requests file
 (:meth:`City.load_requests`) — runs :func:`~geo311.hotspots.analysis.analyze`
 for the map, :func:`~geo311.hotspots.aggregate.by_district` for the table and, when a
-department is chosen, :func:`~geo311.crews.reallocation.reallocate` — the calls the CLI and
-the API make. Labels are plain words; numbers are formatted in the templates
+department is chosen, :func:`~geo311.crews.reallocation.reallocate` (when it cannot compare,
+the view keeps its map and table and says why) — the calls the CLI and the API make. Labels
+are plain words in the reader's language; numbers are formatted in the templates
 (:mod:`geo311.web.wording`). :func:`table_csv`, :func:`map_geojson` and :func:`map_png` are the
 downloads of the same view.
 """
@@ -31,11 +32,12 @@ from geo311.crews.reallocation import StaffingComparison, reallocate
 from geo311.errors import InputError
 from geo311.hotspots.aggregate import by_district
 from geo311.hotspots.analysis import HotspotResult, analyze
-from geo311.render.maps import BIN_COLORS, BIN_LABELS, CATEGORY_COLORS, LISA_COLORS, LISA_LABELS
+from geo311.render.maps import BIN_COLORS, CATEGORY_COLORS, LISA_COLORS
 from geo311.service.history import stored_requests
 from geo311.service.requests import RequestFilter
 from geo311.service.store.models import Request as StoredRequestRow
 from geo311.service.store.store import Store
+from geo311.web.wording import count
 
 __all__ = ["COLUMNS", "METHODS", "DashboardQuery", "DashboardView", "build", "map_geojson",
            "map_png", "parse_filters", "source_stamp", "table_csv"]
@@ -59,6 +61,37 @@ COLUMNS = (
 """The district table: column, label, format (a filter of :mod:`geo311.web.wording`)."""
 
 _RAMP = ("#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026")
+_BIN_WORDS = {3: lazy_gettext("Hot spot, %(level)s confidence", level="99%"),
+              2: lazy_gettext("Hot spot, %(level)s confidence", level="95%"),
+              1: lazy_gettext("Hot spot, %(level)s confidence", level="90%"),
+              0: lazy_gettext("Not significant"),
+              -1: lazy_gettext("Cold spot, %(level)s confidence", level="90%"),
+              -2: lazy_gettext("Cold spot, %(level)s confidence", level="95%"),
+              -3: lazy_gettext("Cold spot, %(level)s confidence", level="99%")}
+_LISA_WORDS = {"HH": lazy_gettext("High-high cluster"), "HL": lazy_gettext("High-low outlier"),
+               "LH": lazy_gettext("Low-high outlier"), "LL": lazy_gettext("Low-low cluster"),
+               "ns": lazy_gettext("Not significant")}
+_CATEGORY_WORDS = {
+    "new hot spot": lazy_gettext("New hot spot"),
+    "consecutive hot spot": lazy_gettext("Consecutive hot spot"),
+    "intensifying hot spot": lazy_gettext("Intensifying hot spot"),
+    "persistent hot spot": lazy_gettext("Persistent hot spot"),
+    "diminishing hot spot": lazy_gettext("Diminishing hot spot"),
+    "sporadic hot spot": lazy_gettext("Sporadic hot spot"),
+    "oscillating hot spot": lazy_gettext("Oscillating hot spot"),
+    "historical hot spot": lazy_gettext("Historical hot spot"),
+    "new cold spot": lazy_gettext("New cold spot"),
+    "consecutive cold spot": lazy_gettext("Consecutive cold spot"),
+    "intensifying cold spot": lazy_gettext("Intensifying cold spot"),
+    "persistent cold spot": lazy_gettext("Persistent cold spot"),
+    "diminishing cold spot": lazy_gettext("Diminishing cold spot"),
+    "sporadic cold spot": lazy_gettext("Sporadic cold spot"),
+    "oscillating cold spot": lazy_gettext("Oscillating cold spot"),
+    "historical cold spot": lazy_gettext("Historical cold spot"),
+    "no pattern": lazy_gettext("No pattern"),
+}
+"""The classes of the maps in plain words, in the reader's language (the CLI's maps keep
+:mod:`geo311.render.maps`' English labels)."""
 _MAX_TYPES = 50
 
 
@@ -100,6 +133,7 @@ class DashboardView:
     table: pd.DataFrame
     reallocation: StaffingComparison | None
     report: dict = field(default_factory=dict)
+    reallocation_error: str | None = None
 
 
 def parse_filters(args, city: City) -> DashboardQuery:
@@ -157,25 +191,33 @@ def build(city: City, query: DashboardQuery, store: Store | None = None) -> Dash
                          permutations=999, start=query.start, end=query.end)
     table = by_district(requests, city.locator, query.by, catalog=catalog)
     table = table[table["kind"] == "district"].reset_index(drop=True)
-    comparison = None
+    comparison = error = None
     if query.department:
-        comparison = reallocate(requests, city.locator, query.department, catalog=city.catalog,
-                                staffing=city.staffing, key=query.by)
-    return DashboardView(query, result, table, comparison, requests.report.as_dict())
+        try:
+            comparison = reallocate(requests, city.locator, query.department,
+                                    catalog=city.catalog, staffing=city.staffing, key=query.by)
+        except InputError as exc:  # the view without its crews (e.g. none of their types)
+            error = exc.message
+    return DashboardView(query, result, table, comparison, requests.report.as_dict(), error)
+
+
+def _words(words: dict) -> dict:
+    """Class words of one answer (each evaluated once, in the request's language)."""
+    return {key: str(value) for key, value in words.items()}
 
 
 def _classes(result: HotspotResult) -> tuple[list[str], list[str]]:
     """Each cell's fill colour and class in words."""
     cells = result.cells
     if result.method == "gistar":
-        bins = cells["bin"].astype(int)
-        return [BIN_COLORS[b] for b in bins], [BIN_LABELS[b] for b in bins]
+        bins, words = cells["bin"].astype(int), _words(_BIN_WORDS)
+        return [BIN_COLORS[b] for b in bins], [words[b] for b in bins]
     if result.method == "lisa":
-        kinds = cells["cluster"].astype(str)
-        return [LISA_COLORS[k] for k in kinds], [LISA_LABELS[k] for k in kinds]
+        kinds, words = cells["cluster"].astype(str), _words(_LISA_WORDS)
+        return [LISA_COLORS[k] for k in kinds], [words[k] for k in kinds]
     if result.method == "emerging":
-        kinds = cells["category"].astype(str)
-        return [CATEGORY_COLORS[k] for k in kinds], [k.capitalize() for k in kinds]
+        kinds, words = cells["category"].astype(str), _words(_CATEGORY_WORDS)
+        return [CATEGORY_COLORS[k] for k in kinds], [words.get(k, k) for k in kinds]
     counts = cells["count"].to_numpy(float)
     top = max(float(counts.max()), 1.0)
     steps = np.minimum((counts / top * len(_RAMP)).astype(int), len(_RAMP) - 1)
@@ -186,16 +228,17 @@ def legend(result: HotspotResult) -> list[tuple[str, str]]:
     """The map legend: (colour, words) of each class shown, or the ramp's bounds."""
     if result.method == "gistar":
         shown = set(result.cells["bin"].astype(int))
-        return [(BIN_COLORS[b], BIN_LABELS[b]) for b in BIN_COLORS if b in shown]
+        return [(BIN_COLORS[b], str(_BIN_WORDS[b])) for b in BIN_COLORS if b in shown]
     if result.method == "lisa":
         shown = set(result.cells["cluster"].astype(str))
-        return [(LISA_COLORS[k], LISA_LABELS[k]) for k in LISA_COLORS if k in shown]
+        return [(LISA_COLORS[k], str(_LISA_WORDS[k])) for k in LISA_COLORS if k in shown]
     if result.method == "emerging":
         shown = set(result.cells["category"].astype(str))
-        return [(CATEGORY_COLORS[k], k.capitalize()) for k in CATEGORY_COLORS if k in shown]
+        return [(CATEGORY_COLORS[k], str(_CATEGORY_WORDS[k])) for k in CATEGORY_COLORS
+                if k in shown]
     top = int(result.cells["count"].max())
     size = top / len(_RAMP)
-    return [(color, f"{int(i * size):,}–{int((i + 1) * size):,}")
+    return [(color, f"{count(int(i * size))}–{count(int((i + 1) * size))}")
             for i, color in enumerate(_RAMP)]
 
 

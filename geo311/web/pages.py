@@ -38,7 +38,7 @@ from flask_babel import Babel, get_locale, gettext
 from werkzeug.exceptions import HTTPException
 
 from geo311.errors import Geo311Error, InputError, NotFoundError
-from geo311.web import wording
+from geo311.web import intake_words, wording
 from geo311.web.csrf import check_csrf, csrf_token
 from geo311.web.mapdata import MapShapes
 from geo311.web.staff import current_staff, require_staff, sign_in, sign_out
@@ -85,11 +85,14 @@ def _setup(state) -> None:
     Babel(app, locale_selector=_locale)
     app.jinja_env.globals.update(csrf_token=csrf_token, current_staff=current_staff,
                                  languages=LANGUAGES, get_locale=get_locale,
-                                 language_url=_language_url, map_tiles=map_tiles)
+                                 language_url=_language_url, map_tiles=map_tiles,
+                                 redirect_words=intake_words.redirect_words)
     app.jinja_env.filters.update(count=wording.count, percent=wording.percent,
                                  rate=wording.rate, points=wording.points, p_value=wording.p_value,
                                  match_words=wording.match_words,
-                                 status_words=wording.status_words)
+                                 status_words=wording.status_words,
+                                 reason_words=wording.reason_words,
+                                 notice_words=intake_words.notice_words)
     app.extensions["geo311_pages"] = {}
 
 
@@ -205,7 +208,8 @@ def _basemap():
 @blueprint.get("/basemap/streets.json")
 def basemap_streets():
     """The named streets in ``bbox=west,south,east,north`` (the offline basemap), with one
-    label point per street (none for a view wider than about 3 km), and the water there."""
+    label point per street (none for a view wider than about 3 km), the water there, and
+    the city's and the neighbors' limits with their names."""
     parts = (request.args.get("bbox") or "").split(",")
     try:
         west, south, east, north = (float(p) for p in parts)
@@ -216,11 +220,11 @@ def basemap_streets():
         abort(400, gettext("bbox must be west,south,east,north"))
     basemap = _basemap()
     bbox = (west, south, east, north)
-    water = basemap.water_features(bbox)
+    water, limits = basemap.water_features(bbox), basemap.limit_features(bbox)
     if east - west > _BASEMAP_SPAN or north - south > _BASEMAP_SPAN:
         return {"streets": {"type": "FeatureCollection", "features": []}, "labels": [],
-                "water": water}
-    return {"streets": basemap.streets(bbox), "water": water,
+                "water": water, "limits": limits}
+    return {"streets": basemap.streets(bbox), "water": water, "limits": limits,
             "labels": [{"name": n, "lon": x, "lat": y} for n, x, y in basemap.label_points(bbox)]}
 
 
@@ -319,6 +323,13 @@ def _services() -> list[tuple[str, list[dict]]]:
             for name, rows in sorted(groups.items())]
 
 
+def _errors(decision) -> list[dict[str, Any]]:
+    """The intake rules' refusals of ``decision`` for the form, in the reader's language."""
+    labels = {d.key: d.label or d.key for d in _city().profile.districts}
+    return [{"field": e.field, "description": intake_words.error_words(e, labels)}
+            for e in decision.errors]
+
+
 def _attributes(code: str | None) -> list:
     definitions = _rules().definitions
     if not code or code not in definitions:
@@ -341,8 +352,7 @@ def report():
         if decision.accepted:
             stored = _store().create_request(decision.new)
             return render_template("filed.html", stored=stored, decision=decision), 201
-        context.update(errors=[{"field": e.field, "description": e.description}
-                               for e in decision.errors], decision=decision)
+        context.update(errors=_errors(decision), decision=decision)
         return render_template("report.html", fill=True, **context), decision.status
     return render_template("report.html", **context)
 
@@ -386,15 +396,19 @@ def intake():
 
 
 def _intake_card(address: str, code: str | None, zipcode: str | None) -> dict:
-    answer = _rules().validate(address, zip=zipcode, service_code=code,
-                               nearby=_store().nearby_open)
+    store = _store()
+    found: dict[str, tuple[float, float]] = {}
+
+    def nearby(*args: Any, **kwargs: Any):
+        """The store's search, keeping each request's point for the map (no second read)."""
+        pairs = store.nearby_open(*args, **kwargs)
+        found.update((r.service_request_id, (r.lon, r.lat)) for r, _ in pairs)
+        return pairs
+
+    answer = _rules().validate(address, zip=zipcode, service_code=code, nearby=nearby)
     duplicates = answer.get("possible_duplicates") or []
-    if duplicates:
-        store = _store()
-        for row in duplicates:  # the map needs each duplicate's point
-            stored = store.get_request(row["service_request_id"])
-            row.setdefault("lon", stored.lon if stored else None)
-            row.setdefault("lat", stored.lat if stored else None)
+    for row in duplicates:
+        row["lon"], row["lat"] = found.get(row["service_request_id"], (None, None))
     return _card(answer, duplicates=duplicates)
 
 
@@ -468,7 +482,7 @@ def intake_submit():
             stored = store.link_duplicate(stored.service_request_id, parent, actor=staff)
         return render_template("filed.html", stored=stored, decision=decision,
                                staff=True), 201
-    errors = [{"field": e.field, "description": e.description} for e in decision.errors]
+    errors = _errors(decision)
     if error:
         errors.append({"field": "side", "description": error})
     address = _text("address")
@@ -547,10 +561,18 @@ def dashboard_page():
         return render_template("dashboard.html", **context), 400
     labels = {d.key: d.label or d.key for d in _city().profile.districts}
     names = dict(zip(view.table["id"].astype(str), view.table["name"].astype(str), strict=True))
+    features = module.map_features(view.result)["features"]
+    for feature in features:  # the popup's count in words
+        feature["properties"]["requests_words"] = gettext(
+            "%(n)s requests", n=wording.count(feature["properties"]["requests"]))
+    crews = []
+    if view.reallocation is not None:  # in the district table's order
+        order = {name: i for i, name in enumerate(names)}
+        crews = sorted(view.reallocation.table.to_dict(orient="records"),
+                       key=lambda row: order.get(str(row[query.by]), len(order)))
     context.update(view=view, query=query, layer_label=labels[query.by], district_names=names,
-                   legend=module.legend(view.result),
-                   map={"features": module.map_features(view.result)["features"],
-                        "point": None, "points": [], "fill": True},
+                   legend=module.legend(view.result), crews=crews,
+                   map={"features": features, "point": None, "points": [], "fill": True},
                    downloads=query.args())
     return render_template("dashboard.html", **context)
 

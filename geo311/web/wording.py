@@ -8,11 +8,12 @@ through Flask-Babel's ``gettext`` so that the Spanish pages say it in Spanish.
 from __future__ import annotations
 
 import math
+import re
 
 from flask_babel import format_decimal, format_percent, lazy_gettext
 
 __all__ = ["STATUS_WORDS", "count", "match_words", "p_value", "percent", "points", "rate",
-           "status_words"]
+           "reason_words", "status_words"]
 
 _MATCH = {
     "exact": lazy_gettext("Exact address on file"),
@@ -36,6 +37,64 @@ STATUS_WORDS = {
     "open": lazy_gettext("Open"),
     "closed": lazy_gettext("Closed"),
 }
+
+
+_REASONS = {
+    "one-letter typo": lazy_gettext("one-letter typo"),
+    "spelling differs": lazy_gettext("spelling differs"),
+    "directional missing": lazy_gettext("directional missing"),
+    "directional moved": lazy_gettext("directional moved"),
+    "directional not on this street": lazy_gettext("directional not on this street"),
+    "directional differs": lazy_gettext("directional differs"),
+    "suffix missing": lazy_gettext("suffix missing"),
+    "suffix not on this street": lazy_gettext("suffix not on this street"),
+    "suffix differs": lazy_gettext("suffix differs"),
+    "ZIP differs": lazy_gettext("ZIP differs"),
+    "no house number": lazy_gettext("no house number"),
+    "unit designator differs": lazy_gettext("unit designator differs"),
+    "unit not in reference": lazy_gettext("unit not in reference"),
+    "unit not found": lazy_gettext("unit not found"),
+    "address also names a cross street": lazy_gettext("address also names a cross street"),
+    "intersection without a second street": lazy_gettext("intersection without a second street"),
+    "PO box is not a service location": lazy_gettext("PO box is not a service location"),
+    "no street found": lazy_gettext("no street found"),
+    "no US address found": lazy_gettext("no US address found"),
+    "usaddress: ambiguous": lazy_gettext("the parts of the address are unclear"),
+}
+_REASON_PATTERNS = [
+    (re.compile(r"alias of (?P<x>.+)"), lazy_gettext("alias of %(x)s")),
+    (re.compile(r"number out of range, nearest is (?P<x>.+)"),
+     lazy_gettext("number out of range, nearest is %(x)s")),
+    (re.compile(r"nearest existing number to (?P<x>.+)"),
+     lazy_gettext("nearest existing number to %(x)s")),
+    (re.compile(r"house number has no digit: (?P<x>.+)"),
+     lazy_gettext("house number has no digit: %(x)s")),
+    (re.compile(r"house number not understood: (?P<x>.+)"),
+     lazy_gettext("house number not understood: %(x)s")),
+    (re.compile(r"two house numbers found: (?P<x>.+)"),
+     lazy_gettext("two house numbers found: %(x)s")),
+    (re.compile(r"unknown state: (?P<x>.+)"), lazy_gettext("unknown state: %(x)s")),
+    (re.compile(r"ZIP code not 5 digits: (?P<x>.+)"),
+     lazy_gettext("ZIP code not 5 digits: %(x)s")),
+    (re.compile(r"usaddress: repeated label (?P<x>.+)"),
+     lazy_gettext("a part of the address is repeated: %(x)s")),
+]
+
+
+def reason_words(reason: str | None) -> str:
+    """The address validator's reasons (``"; "``-separated English phrases of a suggestion
+    or a review) in the reader's language; a phrase it does not know stays as it is."""
+    out = []
+    for part in (reason or "").split("; "):
+        words = _REASONS.get(part)
+        if words is None:
+            for pattern, template in _REASON_PATTERNS:
+                found = pattern.fullmatch(part)
+                if found:
+                    words = str(template) % {"x": found["x"]}
+                    break
+        out.append(str(words) if words is not None else part)
+    return "; ".join(p for p in out if p)
 
 
 def match_words(match_type: str | None) -> str:

@@ -110,3 +110,13 @@ def near_ward_edge(points: gpd.GeoDataFrame) -> Place:
     rows = points[points["in_city"] & points["ward"].notna() & (points["ward_edge_m"] < 10)
                   & (points["city_edge_m"] > 200)]
     return place(rows.iloc[0])
+
+
+def typo(address: str) -> str:
+    """The address with two letters of its street name swapped (``1200 N MAIN ST`` →
+    ``1200 N MIAN ST``)."""
+    words = address.split()
+    i = max(range(1, len(words)), key=lambda k: len(words[k]))
+    word = words[i]
+    words[i] = word[0] + word[2] + word[1] + word[3:]
+    return " ".join(words).lower()

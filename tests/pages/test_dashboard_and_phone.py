@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+import json
 from datetime import UTC, datetime
 from urllib.parse import quote
 
@@ -28,6 +30,16 @@ def test_the_dashboard_map_draws_and_its_table_matches_an_independent_count(
               "&by=ward&method=counts&department=Public+Works")
     page.locator(".map path.cell").first.wait_for()
     page.locator(".map path.water").first.wait_for()  # the profile's water, under the cells
+    # the city and its neighbors, outlined and named (oracle: the layer files' names)
+    page.locator(".map .limit-label").first.wait_for()
+    places = gpd.read_file(demo_dir / "places.geojson")
+    contacts = pd.read_csv(demo_dir / "contacts.csv", dtype=str).set_index("id")["name"]
+    neighbors = set(places["slug"].map(contacts).fillna(places["name"]))
+    city = gpd.read_file(demo_dir / "city.geojson")
+    named = set(page.locator(".map .limit-label").all_inner_texts())
+    assert set(city["name"]) <= named and len(named & neighbors) >= 3, named
+    assert named <= neighbors | set(city["name"])
+    assert page.locator(".map path.limit").count() == len(named)
     # oracle: the store's table read with pandas (naive bounds are UTC), joined to the ward
     # polygons with geopandas, counted by pandas
     engine = sqlalchemy.create_engine(pages_store_url)
@@ -64,11 +76,19 @@ def test_the_dashboard_map_draws_and_its_table_matches_an_independent_count(
     verdict = page.text_content("[data-testid=verdict]")
     assert "p-value" in verdict
     assert axe_check(page) == []
+    downloads = {}
     for link, kind in (("Table (CSV)", "text/csv"), ("Map (GeoJSON)", "application/geo+json"),
                        ("Map (PNG)", "image/png")):
         href = page.get_by_role("link", name=link).get_attribute("href")
         answer = page.request.get(f"{live_server}{href}")
         assert answer.ok and answer.headers["content-type"].startswith(kind)
+        downloads[kind] = answer.body()
+    table = pd.read_csv(io.BytesIO(downloads["text/csv"]))  # the same view, unformatted
+    assert dict(zip(table["District"], table["Requests"], strict=True)) == \
+        {name: int(counts.get(name, 0)) for name in wards["name"]}
+    cells = json.loads(downloads["application/geo+json"])["features"]
+    assert sum(f["properties"]["requests"] for f in cells) == total
+    assert downloads["image/png"].startswith(b"\x89PNG\r\n\x1a\n")
 
 
 def test_the_dashboard_draws_gi_star_hot_spots_with_a_legend(signed_in, live_server):

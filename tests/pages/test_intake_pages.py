@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from geo311.service.records import NewRequest
 from tests.pages.conftest import axe_check
-from tests.pages.places import inside, near_ward_edge, outside
+from tests.pages.places import inside, near_ward_edge, outside, typo
 
 HOSTILE = '<script>alert("x")</script>"><img src=x onerror=alert(1)>'
 
@@ -20,16 +20,6 @@ HOSTILE = '<script>alert("x")</script>"><img src=x onerror=alert(1)>'
 def definitions(demo_dir) -> dict:
     """The demo's service definitions, read from the generated file."""
     return json.loads((demo_dir / "service_definitions.json").read_text())
-
-
-def typo(address: str) -> str:
-    """The address with two letters of its street name swapped (``1200 N MAIN ST`` →
-    ``1200 N MIAN ST``)."""
-    words = address.split()
-    i = max(range(1, len(words)), key=lambda k: len(words[k]))
-    word = words[i]
-    words[i] = word[0] + word[2] + word[1] + word[3:]
-    return " ".join(words).lower()
 
 
 def fill_required_by_keyboard(page, definitions: dict, code: str) -> None:
@@ -134,6 +124,8 @@ def test_intake_near_a_ward_edge_asks_the_side_and_files_on_the_one_chosen(
     token = page.locator("[data-testid=token]").inner_text()
     stored = pages_store.get_by_token(token)
     assert stored.districts["ward"] == other_id
+    notices = " ".join(page.locator(".notice").all_inner_texts())
+    assert f"{edge.ward} here, {edge.other_ward} at" in notices  # the rules' edge notice
 
 
 def test_intake_attaches_a_duplicate_to_the_open_request(signed_in, points, definitions,

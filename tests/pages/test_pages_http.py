@@ -189,3 +189,34 @@ def test_the_intake_accept_learns_the_callers_words_as_an_alias(client, staff_lo
     assert (row.kind, row.said, row.actor, row.source) == ("alias", said, staff_login[0],
                                                            "intake")
     assert pages_city.validator.validate(said)["address"] == here.address
+
+
+def _signed_in(client, staff_login) -> None:
+    token = _token(client.get("/staff/login").get_data(as_text=True))
+    client.post("/staff/login", data=_login(staff_login, csrf_token=token))
+
+
+def test_crews_that_cannot_be_compared_keep_the_dashboards_map_and_table(client, staff_login,
+                                                                         pages_city):
+    """The stored slice holds graffiti and potholes only (Public Works): the crews of another
+    department cannot be compared, and the page says so under the view instead of failing."""
+    _signed_in(client, staff_login)
+    answer = client.get("/dashboard?type=GRAFFITI&by=ward&department=Sanitation")
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200
+    assert 'id="districts"' in html and 'class="map-data"' in html
+    assert 'data-testid="crews-error"' in html and 'id="crews"' not in html
+    shown = client.get("/dashboard?type=GRAFFITI&by=ward&department=Public+Works")
+    assert 'id="crews"' in shown.get_data(as_text=True)
+
+
+def test_the_dashboards_map_classes_are_worded_in_spanish(client, staff_login):
+    _signed_in(client, staff_login)
+    english = client.get("/dashboard?type=GRAFFITI&method=gistar").get_data(as_text=True)
+    spanish = client.get("/dashboard?type=GRAFFITI&method=gistar&lang=es").get_data(
+        as_text=True)
+    legend = re.compile(r'<ul class="legend"[^>]*>(.*?)</ul>', re.S)
+    words = re.findall(r"</span>([^<]+)</li>", legend.search(spanish).group(1))
+    assert words and all(w.startswith(("Punto", "No significativo")) for w in words), words
+    assert "Hot spot, 99% confidence" in legend.search(english).group(1)
+    assert '"requests_words": "' in spanish and " solicitudes" in spanish

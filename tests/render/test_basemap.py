@@ -28,6 +28,33 @@ def test_streets_in_a_box_are_the_centerlines_crossing_it_with_their_names(demo_
         assert shapely.distance(own.geometry.to_numpy(), shapely.Point(lon, lat)).min() < 1e-4
 
 
+def test_the_limits_in_a_box_are_the_city_and_the_neighbors_reaching_into_it(demo_dir):
+    """Oracle: the city and the neighbor polygons of the layer files (geopandas); each label
+    point lies in the box and in its own polygon, each outline on its polygon's edge."""
+    import pandas as pd
+
+    profile = load_profile(demo_dir)
+    basemap = Basemap.from_profile(profile)
+    city = gpd.read_file(demo_dir / "city.geojson").to_crs("EPSG:4326")
+    places = gpd.read_file(demo_dir / "places.geojson").to_crs("EPSG:4326")
+    contacts = pd.read_csv(demo_dir / "contacts.csv", dtype=str).set_index("id")["name"]
+    places["name"] = places["slug"].map(contacts).fillna(places["name"])
+    shapes = pd.concat([city[["name", "geometry"]], places[["name", "geometry"]]])
+    west, south, east, north = city.total_bounds
+    for box in ((west - 0.01, south - 0.01, west + 0.02, south + 0.02), tuple(city.total_bounds),
+                (west + 0.01, south + 0.01, west + 0.011, south + 0.011)):
+        reaching = shapes[shapes.intersects(shapely.box(*box))]
+        got = basemap.limit_features(box)["features"]
+        assert sorted(f["properties"]["name"] for f in got) == sorted(reaching["name"])
+        for feature in got:
+            own = reaching[reaching["name"] == feature["properties"]["name"]].union_all()
+            label = shapely.Point(feature["properties"]["label"])
+            assert shapely.box(*box).buffer(1e-5).contains(label)
+            assert own.buffer(1e-5).contains(label)
+            outline = shapely.from_geojson(json.dumps(feature["geometry"]))
+            assert shapely.hausdorff_distance(outline, own.boundary) < 1e-4
+
+
 def test_merged_streets_cover_every_segment(demo_dir):
     basemap = Basemap.from_profile(load_profile(demo_dir))
     lines = gpd.read_file(demo_dir / "streets.gpkg").to_crs("EPSG:4326")

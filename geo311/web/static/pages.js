@@ -11,6 +11,15 @@
     return el;
   }
 
+  /* The maps drawn inside a root element, so that replacing its content removes them (and
+     their window listeners and basemap requests) instead of leaking them. */
+  var drawn = new WeakMap();
+
+  function removeMaps(root) {
+    (drawn.get(root) || []).forEach(function (map) { map.remove(); });
+    drawn.delete(root);
+  }
+
   function drawMaps(root) {
     if (typeof L === "undefined") { return; }
     root.querySelectorAll("script.map-data").forEach(function (script) {
@@ -19,14 +28,18 @@
       var data = JSON.parse(script.textContent);
       box.dataset.drawn = "1";
       var streets = document.body.dataset.basemap;
+      var maps = drawn.get(root) || [];
+      drawn.set(root, maps);
       if (data.fill) {
         var cells = L.map(box, {attributionControl: false});
+        maps.push(cells);
         drawCells(cells, data.features || []);
         addBasemap(cells, streets);
         return;
       }
       var here = L.latLng(data.point[1], data.point[0]);
       var map = L.map(box, {attributionControl: false}).setView(here, data.zoom || 16);
+      maps.push(map);
       addBasemap(map, streets);
       var bounds = L.latLngBounds(here, here);
       (data.features || []).forEach(function (f) {
@@ -58,6 +71,7 @@
   }
 
   var STREET_ZOOM = 15;
+  var DEBOUNCE_MS = 50;   /* the live check: keys closer than this send one request, at the end */
 
   function addBasemap(map, url) {
     var tiles = document.body.dataset.tiles;
@@ -68,30 +82,49 @@
     if (!url) { return; }
     map.createPane("water").style.zIndex = 340;
     map.createPane("basemap").style.zIndex = 350;
+    var labels = map.createPane("labels");  /* limit names above the data, never catching clicks */
+    labels.style.zIndex = 450;
+    labels.style.pointerEvents = "none";
     var water = L.layerGroup().addTo(map);
     var group = L.layerGroup().addTo(map);
     var serial = 0;
+    var pending = null;
     function refresh() {
       var mine = ++serial;
+      if (pending) { pending.abort(); }
+      pending = new AbortController();
       var b = map.getBounds();
       var bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map(function (v) { return v.toFixed(5); });
-      fetch(url + "?bbox=" + bbox.join(","), {credentials: "same-origin"}).then(function (r) { return r.json(); }).then(function (data) {
-        if (mine !== serial) { return; }
+      fetch(url + "?bbox=" + bbox.join(","), {credentials: "same-origin", signal: pending.signal}).then(function (r) { return r.json(); }).then(function (data) {
+        if (mine !== serial || !map.getContainer().isConnected) { return; }
         water.clearLayers();
         L.geoJSON(data.water, {pane: "water", interactive: false,
           style: {color: "#6a9ec9", weight: 2, fillColor: "#b9d6ee", fillOpacity: 0.9, className: "water"}}).addTo(water);
         group.clearLayers();
-        if (map.getZoom() < STREET_ZOOM) { return; }
+        var wide = map.getZoom() < STREET_ZOOM;
+        L.geoJSON(data.limits, {pane: "basemap", interactive: false,
+          style: {color: "#4a4a4a", weight: 1.5, dashArray: "4 3", fill: false, className: "limit"}}).addTo(group);
+        (data.limits ? data.limits.features : []).forEach(function (f) {
+          if (!wide) { return; }   /* at street zoom the street names speak */
+          L.tooltip({permanent: true, direction: "center", className: "limit-label", pane: "labels"})
+            .setLatLng([f.properties.label[1], f.properties.label[0]]).setContent(textNode(f.properties.name)).addTo(group);
+        });
+        if (wide) { return; }
         L.geoJSON(data.streets, {pane: "basemap", interactive: false,
           style: {color: "#a8a8a8", weight: 3, opacity: 0.9, className: "street"}}).addTo(group);
         data.labels.forEach(function (label) {
           L.tooltip({permanent: true, direction: "center", className: "street-label", pane: "basemap"})
             .setLatLng([label.lat, label.lon]).setContent(textNode(label.name)).addTo(group);
         });
-      });
+      }).catch(ignoreAbort);
     }
     map.on("moveend", refresh);
+    map.on("unload", function () { serial++; if (pending) { pending.abort(); } });
     refresh();
+  }
+
+  function ignoreAbort(error) {
+    if (!error || error.name !== "AbortError") { throw error; }
   }
 
   function drawCells(map, features) {
@@ -102,7 +135,7 @@
       },
       onEachFeature: function (f, cell) {
         var p = f.properties;
-        cell.bindPopup(textNode([p.name, p.requests + " requests", p["class"]].filter(Boolean).join(" · ")));
+        cell.bindPopup(textNode([p.name, p.requests_words || String(p.requests), p["class"]].filter(Boolean).join(" · ")));
       }
     }).addTo(map);
     if (features.length) { map.fitBounds(layer.getBounds()); } else { map.setView([0, 0], 2); }
@@ -165,6 +198,11 @@
     if (input) { wireSuggestions(root, input, check); }
   }
 
+  /* After the next frame: the card's text is painted before its map is built. */
+  function afterPaint(fn) {
+    requestAnimationFrame(function () { setTimeout(fn, 0); });
+  }
+
   function liveCheck(form) {
     var input = form.querySelector("input[data-check-url]");
     if (!input) { return null; }
@@ -173,21 +211,42 @@
     var service = form.querySelector("#service_code");
     var timer = null;
     var serial = 0;
+    var pending = null;   /* the check in flight: a newer one cancels it */
+    var asked = null;     /* the URL of the check in flight or shown */
     function check() {
       clearTimeout(timer);
-      var mine = ++serial;
       var text = input.value.trim();
-      if (!text) { target.innerHTML = ""; return; }
       var url = input.dataset.checkUrl + "?" + new URLSearchParams({address: text,
         zip: zip ? zip.value : "", service_code: service ? service.value : ""});
-      fetch(url, {credentials: "same-origin"}).then(function (r) { return r.text(); }).then(function (html) {
+      if (text && url === asked) { return; }
+      var mine = ++serial;
+      if (pending) { pending.abort(); pending = null; }
+      asked = text ? url : null;
+      if (!text) { removeMaps(target); target.innerHTML = ""; return; }
+      pending = new AbortController();
+      fetch(url, {credentials: "same-origin", signal: pending.signal}).then(function (r) { return r.text(); }).then(function (html) {
         if (mine !== serial) { return; }
+        pending = null;
+        removeMaps(target);
         target.innerHTML = html;            /* server-rendered, autoescaped */
         target.dataset.checked = text;
-        enhance(target, input, check);
+        paintSwatches(target);
+        wireCopy(target);
+        wireSuggestions(target, input, check);
+        afterPaint(function () { if (mine === serial) { drawMaps(target); } });
+      }).catch(function (error) {
+        if (mine === serial) { asked = null; }
+        ignoreAbort(error);
       });
     }
-    input.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(check, 100); });
+    var typed = -Infinity;  /* when the text last changed */
+    input.addEventListener("input", function () {
+      /* after a pause the check goes at once; a burst of keys waits for its end */
+      var now = performance.now(), pause = now - typed >= DEBOUNCE_MS;
+      typed = now;
+      clearTimeout(timer);
+      if (pause) { check(); } else { timer = setTimeout(check, DEBOUNCE_MS); }
+    });
     input.addEventListener("keydown", function (e) {
       if (e.key === "Enter") { e.preventDefault(); check(); }
     });
