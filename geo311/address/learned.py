@@ -143,13 +143,13 @@ def _reading(validator: Validator, address: str, zip_code: str | None):
     answer = validator.validate(address, zip=zip_code)
     status = answer["status"]
     given = parse(address)
+    if given.kind == AddressKind.INTERSECTION or answer["match_type"] == "intersection":
+        return "an intersection is not an address point"
     if status == "not_found" and "street_not_found" in answer["notes"] \
             and given.kind == AddressKind.ADDRESS and not given.needs_review:
         canonical = given  # a street the reference does not know (nor any close spelling)
     elif status not in _PLACEABLE:
         return f"the address is {status}: only an address placed with confidence is learned"
-    elif answer["match_type"] == "intersection":
-        return "an intersection is not an address point"
     else:
         canonical = parse(answer["address"] or "")
     if canonical.number is None and given.number is not None:
