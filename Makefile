@@ -69,9 +69,11 @@ bench: setup
 	$(BIN)/python bench/bench_routes.py
 	$(BIN)/python bench/bench_store.py
 
-# Mutation testing of the core modules ([tool.mutmut] in pyproject.toml); not part of CI (slow).
-# `make mutate MUTANTS='geo311.hotspots.gistar*'` runs the mutants of one module only.
-MUTANTS ?=
+# Mutation testing (scripts/mutate.py, [tool.geo311-mutate] in pyproject.toml); not part of CI.
+# One module at a time, each against only its own tests. A plain `make mutate` runs the default
+# (core) modules; `make mutate MODULES=geo311/service/duplicates.py` one module, `MODULES=--all`
+# every listed one, `MODULES=--list` shows them.
+MODULES ?=
 $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
@@ -79,5 +81,4 @@ $(VENV)/.dev-installed: requirements-dev.txt $(VENV)/.installed
 MUTATE_DEMO := $(CURDIR)/.mutmut-demo
 mutate: $(VENV)/.dev-installed
 	test -f $(MUTATE_DEMO)/profile.toml || $(BIN)/geo311 demo --out $(MUTATE_DEMO) > /dev/null
-	GEO311_TEST_DEMO=$(MUTATE_DEMO) $(BIN)/mutmut run --max-children 2 $(MUTANTS)
-	$(BIN)/mutmut results
+	GEO311_TEST_DEMO=$(MUTATE_DEMO) $(BIN)/python scripts/mutate.py --confirm $(MODULES)
