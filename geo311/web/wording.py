@@ -58,6 +58,7 @@ _REASONS = {
     "intersection without a second street": lazy_gettext("intersection without a second street"),
     "PO box is not a service location": lazy_gettext("PO box is not a service location"),
     "no street found": lazy_gettext("no street found"),
+    "no address ranges on the street": lazy_gettext("no address ranges on the street"),
     "no US address found": lazy_gettext("no US address found"),
     "usaddress: ambiguous": lazy_gettext("the parts of the address are unclear"),
 }
@@ -65,6 +66,8 @@ _REASON_PATTERNS = [
     (re.compile(r"alias of (?P<x>.+)"), lazy_gettext("alias of %(x)s")),
     (re.compile(r"number out of range, nearest is (?P<x>.+)"),
      lazy_gettext("number out of range, nearest is %(x)s")),
+    (re.compile(r"number between ranges, (?P<low>.+) to (?P<high>.+)"),
+     lazy_gettext("number between ranges, %(low)s to %(high)s")),
     (re.compile(r"nearest existing number to (?P<x>.+)"),
      lazy_gettext("nearest existing number to %(x)s")),
     (re.compile(r"house number has no digit: (?P<x>.+)"),
@@ -91,7 +94,7 @@ def reason_words(reason: str | None) -> str:
             for pattern, template in _REASON_PATTERNS:
                 found = pattern.fullmatch(part)
                 if found:
-                    words = str(template) % {"x": found["x"]}
+                    words = str(template) % found.groupdict()
                     break
         out.append(str(words) if words is not None else part)
     return "; ".join(p for p in out if p)
