@@ -121,9 +121,10 @@ def map_tiles() -> dict[str, str] | None:
 
 
 @blueprint.after_request
-def _page_headers(response: Response) -> Response:
+def page_headers(response: Response) -> Response:
     """Pages run only the site's own scripts (no inline script runs, whatever a page holds);
-    images come from the site, and from the tile host only when the profile names one."""
+    images come from the site, and from the tile host only when the profile names one.
+    (Every blueprint of pages registers it.)"""
     if response.mimetype == "text/html":
         tiles = map_tiles()
         csp = _CSP.format(tiles=f" {tiles['origin']}" if tiles else "")
@@ -133,7 +134,8 @@ def _page_headers(response: Response) -> Response:
 
 
 @blueprint.errorhandler(HTTPException)
-def _error_page(exc: HTTPException):
+def error_page(exc: HTTPException):
+    """An HTTP error as the pages' error page."""
     code = exc.code or 500
     return render_template("error.html", code=code, description=exc.description), code
 

@@ -33,6 +33,7 @@ from geo311.crews.routes import Crew, RoutePlan, plan_routes, stops_from_request
 from geo311.errors import Geo311Error, InputError
 from geo311.service.requests import RequestFilter
 from geo311.web.csrf import check_csrf
+from geo311.web.pages import error_page, page_headers
 from geo311.web.staff import require_staff
 
 __all__ = ["RoutesQuery", "blueprint", "parse_query"]
@@ -209,26 +210,8 @@ def _before() -> None:
     check_csrf()
 
 
-@blueprint.after_request
-def _headers(response: Response) -> Response:
-    """The pages' policy: only the site's own scripts and styles; images from the site (and
-    the tile host when the profile names one)."""
-    from geo311.web.pages import map_tiles
-
-    if response.mimetype == "text/html":
-        tiles = map_tiles()
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            f"default-src 'self'; img-src 'self' data:{' ' + tiles['origin'] if tiles else ''}; "
-            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-    return response
-
-
-@blueprint.errorhandler(HTTPException)
-def _error_page(exc: HTTPException):
-    code = exc.code or 500
-    return render_template("error.html", code=code, description=exc.description), code
+blueprint.after_request(page_headers)
+blueprint.errorhandler(HTTPException)(error_page)
 
 
 @blueprint.errorhandler(Geo311Error)
