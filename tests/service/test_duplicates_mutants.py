@@ -105,3 +105,36 @@ def test_a_history_without_needed_columns_is_named():
         HistoryIndex(history().drop(columns=["lat", "closed"]), CRS)
     assert caught.value.message == "history needs column(s) lat, closed"
     assert caught.value.details == {"field": "lat"}
+
+
+def _ring(count: int, filed: datetime) -> pd.DataFrame:
+    """``count`` open POT requests on a line east of the origin, 1 m, 2 m, ... away."""
+    to_lonlat = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
+    lon, lat = to_lonlat.transform(ORIGIN[0] + np.arange(1, count + 1, dtype=float),
+                                   np.full(count, ORIGIN[1]))
+    return pd.DataFrame({"service_request_id": [f"r{k:02d}" for k in range(count)],
+                         "service_code": "POT", "lon": lon, "lat": lat,
+                         "requested": pd.to_datetime([filed] * count, utc=True),
+                         "closed": pd.to_datetime([None] * count, utc=True)})
+
+
+def test_twenty_nearest_by_default_and_a_request_at_the_radius_is_found():
+    index = HistoryIndex(_ring(25, T0), CRS)
+    index.clock = T0 + timedelta(hours=1)
+    lon, lat = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True).transform(*ORIGIN)
+    found = index.nearby_open(lon, lat, 100.0)
+    assert [r.service_request_id for r, _ in found] == [f"r{k:02d}" for k in range(20)]
+    farthest = index.nearby_open(lon, lat, 100.0, limit=25)[-1][1]
+    assert [r.service_request_id for r, _ in index.nearby_open(lon, lat, farthest, limit=25)
+            ][-1] == "r24"                                   # at exactly radius_m: kept
+    assert len(index.nearby_open(lon, lat, np.nextafter(farthest, 0), limit=25)) == 24
+
+
+def test_the_clock_is_now_unless_set():
+    now = datetime.now(UTC)
+    frame = pd.concat([_ring(2, now - timedelta(days=1)),
+                       _ring(1, now + timedelta(days=365)).assign(service_request_id="later")])
+    index = HistoryIndex(frame.reset_index(drop=True), CRS)
+    lon, lat = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True).transform(*ORIGIN)
+    assert sorted(r.service_request_id for r, _ in index.nearby_open(lon, lat, 50.0)) == \
+        ["r00", "r01"]
