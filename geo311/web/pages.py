@@ -92,6 +92,7 @@ def _setup(state) -> None:
                                  match_words=wording.match_words,
                                  status_words=wording.status_words,
                                  reason_words=wording.reason_words,
+                                 route_reason_words=wording.route_reason_words,
                                  notice_words=intake_words.notice_words)
     app.extensions["geo311_pages"] = {}
 

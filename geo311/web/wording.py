@@ -13,7 +13,7 @@ import re
 from flask_babel import format_decimal, format_percent, lazy_gettext
 
 __all__ = ["STATUS_WORDS", "count", "match_words", "p_value", "percent", "points", "rate",
-           "reason_words", "status_words"]
+           "reason_words", "route_reason_words", "status_words"]
 
 _MATCH = {
     "exact": lazy_gettext("Exact address on file"),
@@ -154,3 +154,42 @@ def p_value(value: object) -> str:
     if number < 0.001:
         return "< " + format_decimal(0.001, format="0.000")
     return format_decimal(number, format="0.000")
+
+
+_ROUTE_REASONS = [
+    (re.compile(r"no usable location"), lazy_gettext("no usable location")),
+    (re.compile(r"weight is not a positive number"),
+     lazy_gettext("weight is not a positive number")),
+    (re.compile(r"off the street network \((?P<m>[\d,.]+) m from the nearest street, more "
+                r"than (?P<limit>[\d,.]+) m\)"),
+     lazy_gettext("off the street network (%(m)s m from the nearest street, more than "
+                  "%(limit)s m)")),
+    (re.compile(r"no crew has the skill for type (?P<type>.+)"),
+     lazy_gettext("no crew has the skill for type %(type)s")),
+    (re.compile(r"unreachable on the street network \(one-way streets\)"),
+     lazy_gettext("unreachable on the street network (one-way streets)")),
+    (re.compile(r"its time window cannot be met by any crew"),
+     lazy_gettext("its time window cannot be met by any crew")),
+    (re.compile(r"does not fit in any shift even alone \(needs (?P<min>[\d,.]+) min\)"),
+     lazy_gettext("does not fit in any shift even alone (needs %(min)s min)")),
+    (re.compile(r"left out: it does not fit in the shift together with the (?P<n>\d+) kept "
+                r"stop\(s\) of greater or equal weight"),
+     lazy_gettext("left out: it does not fit in the shift together with the %(n)s kept "
+                  "stop(s) of greater or equal weight")),
+    (re.compile(r"left out: the shifts are full with stops of greater or equal weight"),
+     lazy_gettext("left out: the shifts are full with stops of greater or equal weight")),
+    (re.compile(r"left out: its travel time would displace more weight of stops nearer the "
+                r"routes than it carries"),
+     lazy_gettext("left out: its travel time would displace more weight of stops nearer the "
+                  "routes than it carries")),
+]
+
+
+def route_reason_words(reason: str | None) -> str:
+    """Why a crew route left a request out (:func:`geo311.crews.routes.plan_routes`'s
+    ``dropped.reason``) in the reader's language; a reason it does not know stays as it is."""
+    for pattern, template in _ROUTE_REASONS:
+        found = pattern.fullmatch(reason or "")
+        if found:
+            return str(template) % found.groupdict()
+    return reason or ""

@@ -171,3 +171,49 @@ def test_the_validators_reasons_are_worded_in_spanish(pages_app, pages_city, poi
         joined = reason_words("one-letter typo; ZIP differs")
     assert untranslated == []
     assert joined == "error de una letra; código postal distinto"
+
+
+def _route_reasons() -> list[str]:
+    """Every reason the crew-route library can give for leaving a request out, read from its
+    source (each value put into ``reasons``), with 7 for every value it formats in."""
+    import ast
+    import inspect
+
+    from geo311.crews import keep, routes
+
+    def texts(node):
+        if isinstance(node, ast.IfExp):
+            return texts(node.body) + texts(node.orelse)
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return [node.value]
+        if isinstance(node, ast.JoinedStr):
+            return ["".join(p.value if isinstance(p, ast.Constant) else "7"
+                            for p in node.values)]
+        return []
+
+    found = []
+    for module in (routes, keep):
+        for node in ast.walk(ast.parse(inspect.getsource(module))):
+            if isinstance(node, ast.Assign) and any(
+                    isinstance(t, ast.Subscript) and getattr(t.value, "id", "") == "reasons"
+                    for t in node.targets):
+                found += texts(node.value)
+            elif (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                  and node.func.attr == "setdefault"
+                  and getattr(node.func.value, "id", "") == "reasons"):
+                found += texts(node.args[1])
+    return found
+
+
+def test_every_reason_a_route_leaves_a_request_out_is_worded_in_spanish(pages_app):
+    from geo311.web.wording import route_reason_words
+
+    reasons = _route_reasons()
+    assert len(reasons) >= 9, reasons
+    with pages_app.test_request_context("/", headers={"Accept-Language": "es"}):
+        spanish = [route_reason_words(r) for r in reasons]
+    with pages_app.test_request_context("/", headers={"Accept-Language": "en"}):
+        english = [route_reason_words(r) for r in reasons]
+    assert english == reasons
+    assert [r for r, s in zip(reasons, spanish, strict=True) if s == r] == []
+    assert all(s.count("7") == r.count("7") for r, s in zip(reasons, spanish, strict=True))
