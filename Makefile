@@ -43,7 +43,7 @@ demo: setup
 	@echo "  http://127.0.0.1:8311/open311/discovery.json and /open311/v2/services.json (Open311);"
 	@echo "  try: curl 'http://127.0.0.1:8311/api/v1/validate?address=1200+n+main+street'"
 	@echo "pages: http://127.0.0.1:8311/serves (who serves an address), /report, /status;"
-	@echo "  staff: /intake (agent intake) and /dashboard (planners), signed in as:"
+	@echo "  staff: /intake (agent intake), /dashboard (planners) and /routes (crew supervisors), signed in as:"
 	@user=agent-$$(date +%s); pw=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(12))'); \
 		echo "$$pw" | $(BIN)/geo311 staff create --db $(DEMO_DB) $$user --password-stdin >/dev/null && \
 		echo "  user $$user, password $$pw (shown once; only its hash is stored)"
