@@ -172,21 +172,28 @@ def bench_post(demo: Path, db_url: str, workers: int, concurrency: int,
             "lost": max(0, acknowledged - stored)}
 
 
-def bench_get_requests(server: ServeProcess, demo: Path, concurrency: int,
-                       duration: float) -> dict:
-    city = City.open(demo)
+def get_paths(city: City) -> list[str]:
+    """The ``GET requests`` of the bench: each district of the first layer, four 30-day
+    windows, every other one open only."""
     layer = city.locator.districts[0]
-    requests = []
+    paths = []
     for i, district in enumerate(layer.ids):
         for month in range(1, 13, 3):
             start = pd.Timestamp(2025, month, 1, tz="UTC")
             query = urllib.parse.urlencode({
-                "start_date": start.isoformat(), "end_date": (start + pd.Timedelta(days=30))
-                .isoformat(), f"district[{layer.key}]": district,
-                "status": "open" if i % 2 else ""})
-            requests.append(("GET", f"/open311/v2/requests.json?{query}", None))
-    return {"district_layer": layer.key, **run_wrk(server.url, lua_cycle(requests),
-                                                   concurrency, duration)}
+                "start_date": start.isoformat(),
+                "end_date": (start + pd.Timedelta(days=30)).isoformat(),
+                f"district[{layer.key}]": district, "status": "open" if i % 2 else ""})
+            paths.append(f"/open311/v2/requests.json?{query}")
+    return paths
+
+
+def bench_get_requests(server: ServeProcess, demo: Path, concurrency: int,
+                       duration: float) -> dict:
+    city = City.open(demo)
+    requests = [("GET", path, None) for path in get_paths(city)]
+    return {"district_layer": city.locator.districts[0].key,
+            **run_wrk(server.url, lua_cycle(requests), concurrency, duration)}
 
 
 def main() -> None:

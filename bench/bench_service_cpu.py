@@ -30,11 +30,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from pathlib import Path
 
-import pandas as pd
-from bench_service import post_bodies
+from bench_service import get_paths, post_bodies
 from common import REPO, ensure_demo
 
 sys.path.insert(0, str(REPO))
@@ -44,22 +42,6 @@ from geo311.service.store import open_store  # noqa: E402
 from geo311.web import create_app  # noqa: E402
 from geo311.web.limit_storage import shared_storage_uri  # noqa: E402
 from geo311.web.serve import preload_city  # noqa: E402
-
-
-def get_paths(city: City) -> list[str]:
-    """The GET requests of ``bench_service.py``: each district of the first layer, four
-    30-day windows, every other one open only."""
-    layer = city.locator.districts[0]
-    paths = []
-    for i, district in enumerate(layer.ids):
-        for month in range(1, 13, 3):
-            start = pd.Timestamp(2025, month, 1, tz="UTC")
-            query = urllib.parse.urlencode({
-                "start_date": start.isoformat(),
-                "end_date": (start + pd.Timedelta(days=30)).isoformat(),
-                f"district[{layer.key}]": district, "status": "open" if i % 2 else ""})
-            paths.append(f"/open311/v2/requests.json?{query}")
-    return paths
 
 
 def timed(calls, check) -> dict:
