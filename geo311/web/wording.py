@@ -87,17 +87,21 @@ _REASON_PATTERNS = [
 def reason_words(reason: str | None) -> str:
     """The address validator's reasons (``"; "``-separated English phrases of a suggestion
     or a review) in the reader's language; a phrase it does not know stays as it is."""
-    out = []
-    for part in (reason or "").split("; "):
-        words = _REASONS.get(part)
-        if words is None:
-            for pattern, template in _REASON_PATTERNS:
-                found = pattern.fullmatch(part)
-                if found:
-                    words = str(template) % found.groupdict()
-                    break
-        out.append(str(words) if words is not None else part)
+    out = [_phrase_words(part, _REASONS, _REASON_PATTERNS) for part in (reason or "").split("; ")]
     return "; ".join(p for p in out if p)
+
+
+def _phrase_words(phrase: str, exact: dict, patterns: list) -> str:
+    """``phrase`` in the reader's language: its words in ``exact``, else the template of
+    the first of ``patterns`` it matches whole, filled with the match's parts; else as is."""
+    words = exact.get(phrase)
+    if words is not None:
+        return str(words)
+    for pattern, template in patterns:
+        found = pattern.fullmatch(phrase)
+        if found:
+            return str(template) % found.groupdict()
+    return phrase
 
 
 def match_words(match_type: str | None) -> str:
@@ -156,40 +160,37 @@ def p_value(value: object) -> str:
     return format_decimal(number, format="0.000")
 
 
-_ROUTE_REASONS = [
-    (re.compile(r"no usable location"), lazy_gettext("no usable location")),
-    (re.compile(r"weight is not a positive number"),
-     lazy_gettext("weight is not a positive number")),
+_ROUTE_REASONS = {
+    "no usable location": lazy_gettext("no usable location"),
+    "weight is not a positive number": lazy_gettext("weight is not a positive number"),
+    "unreachable on the street network (one-way streets)":
+        lazy_gettext("unreachable on the street network (one-way streets)"),
+    "its time window cannot be met by any crew":
+        lazy_gettext("its time window cannot be met by any crew"),
+    "left out: the shifts are full with stops of greater or equal weight":
+        lazy_gettext("left out: the shifts are full with stops of greater or equal weight"),
+    "left out: its travel time would displace more weight of stops nearer the routes than "
+    "it carries":
+        lazy_gettext("left out: its travel time would displace more weight of stops nearer the "
+                     "routes than it carries"),
+}
+_ROUTE_REASON_PATTERNS = [
     (re.compile(r"off the street network \((?P<m>[\d,.]+) m from the nearest street, more "
                 r"than (?P<limit>[\d,.]+) m\)"),
      lazy_gettext("off the street network (%(m)s m from the nearest street, more than "
                   "%(limit)s m)")),
     (re.compile(r"no crew has the skill for type (?P<type>.+)"),
      lazy_gettext("no crew has the skill for type %(type)s")),
-    (re.compile(r"unreachable on the street network \(one-way streets\)"),
-     lazy_gettext("unreachable on the street network (one-way streets)")),
-    (re.compile(r"its time window cannot be met by any crew"),
-     lazy_gettext("its time window cannot be met by any crew")),
     (re.compile(r"does not fit in any shift even alone \(needs (?P<min>[\d,.]+) min\)"),
      lazy_gettext("does not fit in any shift even alone (needs %(min)s min)")),
     (re.compile(r"left out: it does not fit in the shift together with the (?P<n>\d+) kept "
                 r"stop\(s\) of greater or equal weight"),
      lazy_gettext("left out: it does not fit in the shift together with the %(n)s kept "
                   "stop(s) of greater or equal weight")),
-    (re.compile(r"left out: the shifts are full with stops of greater or equal weight"),
-     lazy_gettext("left out: the shifts are full with stops of greater or equal weight")),
-    (re.compile(r"left out: its travel time would displace more weight of stops nearer the "
-                r"routes than it carries"),
-     lazy_gettext("left out: its travel time would displace more weight of stops nearer the "
-                  "routes than it carries")),
 ]
 
 
 def route_reason_words(reason: str | None) -> str:
     """Why a crew route left a request out (:func:`geo311.crews.routes.plan_routes`'s
     ``dropped.reason``) in the reader's language; a reason it does not know stays as it is."""
-    for pattern, template in _ROUTE_REASONS:
-        found = pattern.fullmatch(reason or "")
-        if found:
-            return str(template) % found.groupdict()
-    return reason or ""
+    return _phrase_words(reason or "", _ROUTE_REASONS, _ROUTE_REASON_PATTERNS)
