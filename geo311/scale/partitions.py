@@ -30,6 +30,10 @@ __all__ = ["coordinate_columns", "coordinates", "locate_partitions", "locate_req
 
 _BOOLEAN = {"in_jurisdiction", "near_boundary", "postal_city_differs"}
 _FLOAT = {"lon", "lat", "confidence"}
+VALIDATE_CHUNK = 20_000
+"""Rows of a partition validated at a time: the answers of one chunk are turned into
+column values before the next chunk is validated, so a worker's memory is bounded by
+the chunk (about 3.5 KB an answer), not by the partition."""
 
 
 def open_city(city: City | Profile | str | Path) -> City:
@@ -140,8 +144,9 @@ def validate_partitions(ddf: Any, city: City | Profile | str | Path, *, address_
     Added: ``status, match_type, address, lon, lat, confidence, in_jurisdiction,
     agency_id, agency_name, <key>_id, postal_city, postal_city_differs, suggestion_1,
     error`` (a name the table already has prefixed ``geo311_``). A partition is
-    validated together (:meth:`~geo311.address.validate.Validator.validate_many`);
-    should that fail, row by row, each failure in its own row's ``error``.
+    validated :data:`VALIDATE_CHUNK` rows at a time
+    (:meth:`~geo311.address.validate.Validator.validate_many`); should a chunk fail, row by
+    row, each failure in its own row's ``error``.
 
     Raises
     ------
@@ -175,9 +180,24 @@ def _validate_part(frame: pd.DataFrame, ref: EngineRef, columns: tuple, paths: d
                    added: dict[str, str]) -> pd.DataFrame:
     validator = engines(ref).validator
     texts, zips, cities = (_texts(frame, column) for column in columns)
+    values: dict[str, list] = {name: [] for name in [*paths, "error"]}
+    for start in range(0, len(texts), VALIDATE_CHUNK):
+        end = start + VALIDATE_CHUNK
+        answers, errors = _validate_chunk(validator, texts[start:end], zips and zips[start:end],
+                                          cities and cities[start:end])
+        for name, path in paths.items():
+            values[name].extend(value_at(answer, path) for answer in answers)
+        values["error"].extend(errors)
+    return _columns(frame, values, added)
+
+
+def _validate_chunk(validator, texts: list[str], zips: list | None, cities: list | None
+                    ) -> tuple[list, list]:
+    """The answers of one chunk and their errors: together, else row by row (a failing row
+    gets its error and no answer)."""
     try:
         answers: list = validator.validate_many(texts, zips=zips, cities=cities)
-        errors = [None] * len(answers)
+        return answers, [None] * len(answers)
     except Geo311Error:
         answers, errors = [], []
         for i, text in enumerate(texts):
@@ -188,7 +208,4 @@ def _validate_part(frame: pd.DataFrame, ref: EngineRef, columns: tuple, paths: d
             except Geo311Error as exc:
                 answers.append(None)
                 errors.append(exc.message)
-    values = {name: [value_at(answer, path) for answer in answers]
-              for name, path in paths.items()}
-    values["error"] = errors
-    return _columns(frame, values, added)
+        return answers, errors

@@ -147,3 +147,37 @@ def test_text_frame_equals_pandas_and_falls_back(tmp_path):
     dup.write_text("a,a\n1,2\n", encoding="utf-8")
     with pytest.raises(InputError, match="appears 2 times"):
         read_text_frame(dup)
+
+
+def test_validate_partitions_in_chunks_answer_each_row_and_isolate_a_bad_one(demo_dir,
+                                                                            monkeypatch):
+    """A partition validated a few rows at a time answers every row as ``validate`` does
+    one by one; a row that cannot be validated fails its own chunk only, and only itself."""
+    import dask
+    import dask.dataframe as dd
+
+    from geo311.address.validate import Validator
+    from geo311.answers import validate_csv_columns, value_at
+    from geo311.scale import partitions, validate_partitions
+
+    city = City.open(demo_dir)
+    texts = pd.read_csv(demo_dir / "requests.csv", dtype=str, keep_default_na=False,
+                        nrows=40)["address"].astype(object)
+    texts[11] = 12345  # not text: its chunk falls back to row by row
+    monkeypatch.setattr(partitions, "VALIDATE_CHUNK", 7)
+    with dask.config.set({"dataframe.convert-string": False}):  # keep the int an int
+        ddf = dd.from_pandas(pd.DataFrame({"address": texts}), npartitions=2)
+        got = validate_partitions(ddf, city, address_col="address").compute(
+            scheduler="synchronous").reset_index(drop=True)
+    fresh = Validator(city.profile)
+    answers = [fresh.validate(t) if isinstance(t, str) else None for t in texts]
+    keys = [layer.key for layer in city.locator.districts]
+    for column, path in validate_csv_columns(keys):
+        name = f"geo311_{column}" if column == "address" else column
+        values = [None if v is pd.NA or (isinstance(v, float) and np.isnan(v)) else v
+                  for v in got[name].astype(object)]
+        assert values == [value_at(a, path) for a in answers], column
+    errors = got["error"].tolist()
+    assert errors[11] == "an address must be text, not int"
+    assert all(pd.isna(e) for i, e in enumerate(errors) if i != 11)
+    assert set(got["status"]) >= {"valid"}
