@@ -7,8 +7,10 @@ Open311 GeoReport v2 answers an error with a list of ``{code, description}``: JS
 cannot carry becomes U+FFFD).
 :func:`register_error_handlers` installs that shape for every HTTP error (404, 405, 413,
 415, 429, ...), for the library's :class:`~geo311.errors.InputError` (400) and
-:class:`~geo311.errors.NotFoundError` (404), and for anything unforeseen (500, with a
-generic description: the traceback goes to the log, never to the client).
+:class:`~geo311.errors.NotFoundError` (404), for a request store that cannot be reached or
+is busy past its timeout (503 with ``Retry-After``: nothing was stored, the client may send
+again), and for anything unforeseen (500, with a generic description: the traceback goes to
+the log, never to the client).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import json
 from collections.abc import Iterable
 
 from flask import Flask, Response, current_app, request
-from werkzeug.exceptions import HTTPException, UnsupportedMediaType
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException, ServiceUnavailable, UnsupportedMediaType
 
 from geo311.errors import InputError, NotFoundError
 from geo311.web.georeport_format import XML_MIMETYPE, to_xml
@@ -28,6 +32,8 @@ ACCEPTED_BODY_TYPES = frozenset({"application/x-www-form-urlencoded", "applicati
 """The only content types a request body may have (no multipart: media go by ``media_url``)."""
 
 INTERNAL_ERROR = "internal server error"
+STORE_UNAVAILABLE = "the request store cannot be reached just now; nothing was saved, try again"
+STORE_RETRY_AFTER_S = 5
 
 
 def wants_xml() -> bool:
@@ -71,6 +77,15 @@ def _not_found(exc: NotFoundError) -> Response:
     return error_response(404, [(404, exc.message)])
 
 
+def _store_unavailable(exc: Exception) -> Response:
+    """The database is down, restarting or locked past its timeout: a 503 the client may
+    retry (the transaction was rolled back), in the shape of the blueprint's own errors."""
+    current_app.logger.error("request store unavailable on %s %s: %s", request.method,
+                             request.path, exc)
+    return current_app.handle_user_exception(
+        ServiceUnavailable(STORE_UNAVAILABLE, retry_after=STORE_RETRY_AFTER_S))
+
+
 def _unexpected(exc: Exception) -> Response:
     current_app.logger.exception("unhandled error on %s %s", request.method, request.path)
     return error_response(500, [(500, INTERNAL_ERROR)])
@@ -92,5 +107,7 @@ def register_error_handlers(app: Flask) -> None:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InputError, _input_error)
     app.register_error_handler(NotFoundError, _not_found)
+    app.register_error_handler(OperationalError, _store_unavailable)
+    app.register_error_handler(PoolTimeout, _store_unavailable)
     app.register_error_handler(Exception, _unexpected)
     app.before_request(_check_body_type)

@@ -138,7 +138,9 @@ def page_headers(response: Response) -> Response:
 def error_page(exc: HTTPException):
     """An HTTP error as the pages' error page."""
     code = exc.code or 500
-    return render_template("error.html", code=code, description=exc.description), code
+    headers = {name: value for name, value in exc.get_headers()   # Allow, Retry-After, ...
+               if name.lower() not in ("content-type", "content-length")}
+    return render_template("error.html", code=code, description=exc.description), code, headers
 
 
 def _geo311() -> dict[str, Any]:

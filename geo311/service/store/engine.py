@@ -113,10 +113,11 @@ def connect(url: str | None = None) -> Engines:
     url = database_url(url)
     if url.startswith("sqlite"):
         return Engines(_sqlite_engine(url, "BEGIN"), _sqlite_engine(url, "BEGIN IMMEDIATE"), url)
-    # No pre-ping (a round trip per checkout): a connection the server dropped fails one
-    # call, and SQLAlchemy then replaces the pool's connections. Reads run in autocommit:
-    # no BEGIN and ROLLBACK round trips around a SELECT.
-    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+    # Pre-ping (one short round trip per checkout): a pooled connection the server dropped
+    # (a restart, a failover, an idle timeout) is replaced before use instead of failing a
+    # request. Reads run in autocommit: no BEGIN and ROLLBACK round trips around a SELECT.
+    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW,
+                           pool_pre_ping=True)
     return Engines(engine.execution_options(isolation_level="AUTOCOMMIT"), engine, url)
 
 
