@@ -176,7 +176,8 @@ class StaffingComparison:
     ----------
     table : pandas.DataFrame
         One row per ward, the most over- or under-served first (by
-        ``|log ratio|``): ``ward, requests, weight, demand_share, crews,
+        ``|log ratio|``; a ward with crews and no demand, or demand and no crews, first of
+        all; one with neither last): ``ward, requests, weight, demand_share, crews,
         staff_share, ratio`` (demand share / staff share: above 1 the ward has
         less staff than its demand), ``expected`` (requests under
         proportionality), ``p_binomial``, ``p_fdr``, ``suggested_crews``, ``change``.
@@ -274,7 +275,8 @@ def compare_staffing(
         table["ratio"] = table["demand_share"] / table["staff_share"]
         imbalance = np.abs(np.log(table["ratio"].to_numpy()))
     table["change"] = table["suggested_crews"] - table["crews"]
-    table = table.iloc[np.lexsort((table["ward"], -np.nan_to_num(imbalance, nan=np.inf)))]
+    # a ward with neither demand nor crews (0/0) is balanced: nothing to move, so last
+    table = table.iloc[np.lexsort((table["ward"], -np.nan_to_num(imbalance, nan=0.0)))]
     columns = ["ward", "requests", "weight", "demand_share", "crews", "staff_share", "ratio",
                "expected", "p_binomial", "p_fdr", "suggested_crews", "change"]
     return StaffingComparison(table[columns].reset_index(drop=True), name, statistic, p_value,

@@ -195,8 +195,9 @@ def test_the_table_is_ordered_by_imbalance_with_its_changes_and_whole_numbers_in
     assert list(table.columns) == COLUMNS
     assert table.index.tolist() == list(range(5))
     # ratios 1.6, 0.4, 0 (crews, no requests), 0/0 (neither) and 2: |log| .47, .92, inf, NaN
-    # and .69; the undefined one first, then the infinite one, then the largest
-    assert table["ward"].tolist() == ["d", "c", "b", "e", "a"]
+    # and .69; the infinite one first, then the largest; the one with neither (nothing to
+    # move) last
+    assert table["ward"].tolist() == ["c", "b", "e", "a", "d"]
     # Hamilton on 75 requests for 6 crews: quotas 3.2, 0.8, 0, 0, 2 -> 3, 1, 0, 0, 2
     by_ward = table.set_index("ward")
     assert by_ward["suggested_crews"].to_dict() == {"a": 3, "b": 1, "c": 0, "d": 0, "e": 2}
