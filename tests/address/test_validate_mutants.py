@@ -9,6 +9,7 @@ locations are cached by point), counted by wrapping the parser, matcher and loca
 
 from __future__ import annotations
 
+import dataclasses
 import tomllib
 from collections import Counter
 
@@ -20,9 +21,10 @@ import shapely
 from pyproj import Geod
 
 import geo311.address.validate as validate_module
-from geo311.address.validate import Validator, redirect_message
+from geo311.address.reference import AddressReference
+from geo311.address.validate import FUZZY_TIE, SWAP_CONFIDENCE, TIE, Validator, redirect_message
 from geo311.errors import InputError
-from geo311.profile import load_profile
+from geo311.profile import AddressSettings, load_profile
 
 GEOD = Geod(ellps="WGS84")
 METRIC = "EPSG:32611"  # UTM 11N: the demo region lies in California
@@ -180,58 +182,89 @@ def test_redirect_message_says_each_case_in_its_sentence(jurisdiction, agency, n
 
 
 # -- the work the caches share ---------------------------------------------------------------
+# The Validator's promise: answers cached by the exact input, by what the parser's fast path
+# reads (case and spacing aside) and by what was understood; locations by point. Each step
+# below counts the parses, matches and locations it caused, and checks that every answer is
+# the one another validator gives (through its own caches).
 
-def _counting(calls: Counter, name: str, function):
-    def counted(*args, **kwargs):
-        calls[name] += 1
-        return function(*args, **kwargs)
-    return counted
+CORNER = "S Kings St & W Sparrow Blvd"  # ASCII, but not read by the fast path
 
 
-def test_inputs_read_alike_share_one_parse_one_match_and_one_location(validator, monkeypatch):
-    """The Validator's promise: answers cached by the exact input, by what the parser's fast
-    path reads (case and spacing aside) and by what was understood; locations by point.
-    Every answer is also the one a validator without caches gives."""
-    fresh = Validator(validator.profile, reference=validator.reference,
-                      locator=validator.locator)
-    calls: Counter = Counter()
-    monkeypatch.setattr(validate_module, "parse_uncached_how",
-                        _counting(calls, "parse", validate_module.parse_uncached_how))
-    monkeypatch.setattr(fresh.matcher, "match", _counting(calls, "match", fresh.matcher.match))
-    monkeypatch.setattr(fresh.locator, "locate", _counting(calls, "locate",
-                                                           fresh.locator.locate))
+class Counted:
+    """A new validator whose parser, matcher and locator calls are counted."""
 
-    def work(step) -> dict:
-        calls.clear()
-        answers = step()
-        counted = dict(calls)
-        for answer in answers:
-            alone = Validator(validator.profile, reference=validator.reference,
-                              locator=validator.locator).validate(answer["input"])
-            assert answer == alone, answer["input"]
+    def __init__(self, validator: Validator, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.other = validator
+        self.fresh = Validator(validator.profile, reference=validator.reference,
+                               locator=validator.locator)
+        self.calls: Counter = Counter()
+        monkeypatch.setattr(validate_module, "parse_uncached_how",
+                            self._counting("parse", validate_module.parse_uncached_how))
+        monkeypatch.setattr(self.fresh.matcher, "match",
+                            self._counting("match", self.fresh.matcher.match))
+        monkeypatch.setattr(self.fresh.locator, "locate",
+                            self._counting("locate", self.fresh.locator.locate))
+
+    def _counting(self, name: str, function):
+        def counted(*args, **kwargs):
+            self.calls[name] += 1
+            return function(*args, **kwargs)
         return counted
 
-    corner = "S Kings St & W Sparrow Blvd"  # ASCII, but not read by the fast path
+    def many(self, texts: list[str], **fields) -> dict:
+        """The work of ``validate_many(texts, **fields)``."""
+        self.calls.clear()
+        answers = self.fresh.validate_many(texts, **fields)
+        work = dict(self.calls)
+        expected = self.other.validate_many(texts, **fields)
+        assert answers == expected
+        return work
+
+    def each(self, texts: list[str], zip: str | None = None) -> dict:
+        """The work of ``validate(text, zip=zip)`` for each text in turn."""
+        self.calls.clear()
+        answers = [self.fresh.validate(text, zip=zip) for text in texts]
+        work = dict(self.calls)
+        assert answers == [self.other.validate(text, zip=zip) for text in texts]
+        return work
+
+
+@pytest.fixture
+def counted(validator, monkeypatch) -> Counted:
+    return Counted(validator, monkeypatch)
+
+
+def test_inputs_read_alike_share_the_work_in_validate_many(counted):
     # one chunk: "6495 s lemon ave" is read; its other spacing shares that reading (no
     # parse); "South ... Avenue" is read into the same address (no match); the corner too
-    assert work(lambda: fresh.validate_many(
-        ["6495 s lemon ave", " 6495 S  LEMON AVE", "6495 South Lemon Avenue", corner,
-         "6495 s lemon ave"])) == {"parse": 3, "match": 2, "locate": 2}
+    assert counted.many(["6495 s lemon ave", " 6495 S  LEMON AVE", "6495 South Lemon Avenue",
+                         CORNER, "6495 s lemon ave"]) == {"parse": 3, "match": 2, "locate": 2}
     # later calls: an exact input again, another spacing of a fast-read one: no work
-    assert work(lambda: fresh.validate_many(
-        ["6495 SOUTH LEMON  AVENUE", "6495 s lemon ave", corner])) == {}
-    assert work(lambda: [fresh.validate("6495 s LEMON ave"), fresh.validate(corner)]) == {}
+    assert counted.many(["6495 SOUTH LEMON  AVENUE", "6495 s lemon ave", CORNER]) == {}
+    assert counted.each(["6495 s LEMON ave", CORNER]) == {}
     # the corner in other spacing is read again (the fast path did not read it), and a new
     # spelling of the address is read, but neither is matched or located again
-    assert work(lambda: fresh.validate_many(["S Kings St  &  W Sparrow Blvd",
-                                             "6495 S. Lemon Avenue"])) == {"parse": 2}
-    assert work(lambda: [fresh.validate(corner.upper()),
-                         fresh.validate("6495 S Lemon Av")]) == {"parse": 2}
+    assert counted.many(["S Kings St  &  W Sparrow Blvd", "6495 S. Lemon Avenue"]) == {
+        "parse": 2}
+    assert counted.each([CORNER.upper(), "6495 S Lemon Av"]) == {"parse": 2}
+
+
+def test_inputs_read_alike_share_the_work_in_validate(counted):
+    # the ZIP field makes these new inputs: read, matched (the place is new to this validator)
+    assert counted.each(["6495 s lemon ave"], zip="93698") == {"parse": 1, "match": 1,
+                                                               "locate": 1}
+    assert counted.each(["6495 S  LEMON AVE"], zip="93698") == {}  # the fast path's reading
+    assert counted.each(["6495 South Lemon Avenue"], zip="93698") == {"parse": 1}
+    assert counted.each([CORNER, CORNER]) == {"parse": 1, "match": 1, "locate": 1}
+    assert counted.each([CORNER.lower()]) == {"parse": 1}  # not read by the fast path
+    assert counted.many([CORNER.lower(), "6495 SOUTH LEMON AVENUE"], zips=["", "93698"]) == {}
 
 
 def test_validate_many_names_the_bad_type_and_the_field_of_the_wrong_length(validator):
     with pytest.raises(InputError, match="^an address must be text, not int$"):
         validator.validate_many(["100 Main St", 12])
+    with pytest.raises(InputError, match="^an address must be text, not int$"):
+        validator.validate(12)
     with pytest.raises(InputError, match="^cities has 3 values for 2 addresses$"):
         validator.validate_many(["100 Main St", "200 Main St"], cities=["A", None, ""])
 
@@ -265,3 +298,84 @@ def test_an_outside_address_is_redirected_and_its_postal_city_checked(validator,
         assert answer["redirect"] == redirect
         assert answer["postal_city"] == {"given": given.strip().upper(), "serving": serving,
                                          "differs": differs}
+
+
+def test_a_new_reference_answers_every_later_input_and_the_profile_stays(validator, points,
+                                                                         tmp_path):
+    fresh = Validator(validator.profile, reference=validator.reference,
+                      locator=validator.locator)
+    assert fresh.profile is validator.profile
+    assert fresh.validate("6495 s lemon ave")["status"] == "valid"
+    assert fresh.validate_many(["6495 S LEMON AVE"])[0]["status"] == "valid"
+    # a reference of two address points on a street of its own, where S Lemon Ave is not
+    row = points.iloc[500]
+    lon, lat = float(row.Longitude), float(row.Latitude)
+    pd.DataFrame([("10 QUUX ST", "93690", lon, lat), ("20 QUUX ST", "93690", lon, lat + 2e-4)],
+                 columns=["address", "zip", "x", "y"]).to_csv(tmp_path / "points.csv",
+                                                             index=False)
+    settings = AddressSettings(points="points.csv", full_address_field="address",
+                               zip_field="zip", lon_field="x", lat_field="y")
+    town = AddressReference.from_profile(
+        dataclasses.replace(validator.profile, path=tmp_path / "profile.toml",
+                            addresses=settings), cache_dir=tmp_path / "cache")
+    fresh.use_reference(town)
+    assert fresh.reference is town and fresh.matcher.reference is town
+    assert fresh.profile is validator.profile
+    for answer in (fresh.validate("6495 s lemon ave"), fresh.validate("6495 S  LEMON AVE"),
+                   *fresh.validate_many(["6495 S LEMON AVE", "6495 South Lemon Avenue"])):
+        assert (answer["status"], answer["address"]) == ("not_found", None)
+    found = fresh.validate("10 Quux St")
+    assert (found["status"], found["address"], found["lon"], found["lat"]) == (
+        "valid", "10 QUUX ST", lon, lat)
+    assert found["location"] == validator.locator.locate(lon, lat)
+
+
+# -- status and confidence -------------------------------------------------------------------
+# The rules of validate.py's docstrings: the confidence is the match type's prior (0.95 for an
+# intersection, else 1) times the best candidate's score, at most 0.5 for an ambiguous answer
+# (a runner-up for another address within TIE, or FUZZY_TIE for a fuzzy street) and at most
+# SWAP_CONFIDENCE when a directional or suffix given is not the one found; a reason about the
+# unit alone leaves an answer valid.
+
+@pytest.mark.parametrize("text, status, prior, cap", [
+    ("1535 Hopkins Ave", "ambiguous", 1.0, 0.5),  # N and S Hopkins Ave both have a 1535
+    ("1982 E Oal Ter", "ambiguous", 1.0, 0.5),  # Opal or Oak: a fuzzy street, close scores
+    ("2817 Riversidr Dr", "corrected", 1.0, 1.0),  # a one-letter typo, no runner-up
+    ("772 Violet St", "corrected", 1.0, 1.0),  # the directional missing: S by far
+    ("4226 Cesar Chavez Blvd", "corrected", 1.0, SWAP_CONFIDENCE),  # the suffix is not BLVD
+    ("6495 S Lemon Ave Apt 9", "valid", 1.0, 1.0),  # the unit is not in the reference
+    ("475 W Opal Ter #2", "valid", 1.0, 1.0),  # the unit designator differs
+    ("S Kings St & W Sparrow Blvd", "valid", 0.95, 1.0),
+    ("38 S ain St", "not_found", 0.0, 0.0),
+])
+def test_status_and_confidence_follow_the_documented_rules(validator, text, status, prior, cap):
+    answer = validator.validate(text)
+    assert answer["status"] == status
+    found = answer["suggestions"]
+    best = found[0]["score"] if found else 0.0
+    assert answer["confidence"] == pytest.approx(min(prior * best, cap), abs=0.0011)
+    assert (answer["address"] is None) == (status in ("ambiguous", "not_found"))
+    if status == "valid":
+        assert found[0]["reason"] is None or found[0]["reason"].startswith("unit")
+    others = [s for s in found[1:] if s["address"] != found[0]["address"]]
+    gap = found[0]["score"] - others[0]["score"] if others else 1.0
+    fuzzy = answer["match_type"] == "fuzzy_street"
+    if text == "1982 E Oal Ter":
+        assert fuzzy and TIE < gap < FUZZY_TIE
+    elif status == "corrected":
+        assert gap >= (FUZZY_TIE if fuzzy else TIE)
+
+
+@pytest.mark.parametrize("text, fields, zip, city", [
+    ("772 Violet St", {"zip": " 93698 "}, "93698", None),
+    ("772 Violet St 93690", {"zip": "93711"}, "93690", None),  # the text's ZIP wins
+    ("772 Violet St, Ashford", {"city": "Rivergate", "zip": "93698"}, "93698", "ASHFORD"),
+    ("772 Violet St", {"city": " ashford ", "zip": " "}, None, "ASHFORD"),
+    ("772 Violet St, Ashford CA 93690", {"city": "X", "zip": "93711"}, "93690", "ASHFORD"),
+])
+def test_form_fields_fill_only_what_the_text_does_not_say(validator, text, fields, zip, city):
+    for answer in (validator.validate(text, **fields),
+                   validator.validate_many([text], **{k + "s" if k == "zip" else "cities": [v]
+                                                      for k, v in fields.items()})[0]):
+        assert (answer["understood"]["zip"], answer["understood"]["city"]) == (zip, city)
+        assert answer["understood"]["street"] == "VIOLET ST"
