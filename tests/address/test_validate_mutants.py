@@ -21,6 +21,8 @@ import shapely
 from pyproj import Geod
 
 import geo311.address.validate as validate_module
+from geo311.address.match import Candidate, MatchResult, MatchType
+from geo311.address.normalize import Street
 from geo311.address.reference import AddressReference
 from geo311.address.validate import FUZZY_TIE, SWAP_CONFIDENCE, TIE, Validator, redirect_message
 from geo311.errors import InputError
@@ -379,3 +381,90 @@ def test_form_fields_fill_only_what_the_text_does_not_say(validator, text, field
                                                       for k, v in fields.items()})[0]):
         assert (answer["understood"]["zip"], answer["understood"]["city"]) == (zip, city)
         assert answer["understood"]["street"] == "VIOLET ST"
+
+
+def test_each_answer_carries_the_locators_answer_for_its_point(validator, points):
+    """Inside and outside the city, near a boundary or not: the shapes of the answers vary."""
+    fresh = Validator(validator.profile, reference=validator.reference,
+                      locator=validator.locator)
+    sample = points[points.Unit == ""].sample(300, random_state=7)
+    answers = fresh.validate_many(list(sample.Address))
+    answers += [fresh.validate(text.lower()) for text in sample.Address[:100]]
+    shapes = set()
+    for answer in answers:
+        location = validator.locator.locate(answer["lon"], answer["lat"])
+        assert answer["status"] == "valid"
+        assert answer["location"] == location
+        assert answer["district_certain"] is (not location["near_boundary"])
+        assert answer["district_candidates"] is None
+        shapes.add((location["in_jurisdiction"], location["near_boundary"]))
+    assert len(shapes) == 4
+
+
+# -- the same rules on answers a stub matcher gives ------------------------------------------
+
+def _candidate(address: str, score: float, kind: MatchType = MatchType.EXACT,
+               reason: str | None = None, lon: float | None = -119.88) -> Candidate:
+    return Candidate(address=address, street=Street(None, address.split()[1], "ST", None),
+                     number=int(address.split()[0]), zip=None, lon=lon,
+                     lat=None if lon is None else 36.30, match_type=kind, score=score,
+                     reason=reason)
+
+
+def _answer_from(validator: Validator, monkeypatch, kind: MatchType, *suggestions: Candidate,
+                 ambiguous: bool | None = None) -> dict:
+    """The answer to "1 A St" of a validator whose matcher finds ``suggestions``."""
+    fresh = Validator(validator.profile, reference=validator.reference,
+                      locator=validator.locator)
+    best = suggestions[0] if suggestions else None
+    monkeypatch.setattr(fresh.matcher, "match", lambda parsed: MatchResult(
+        parsed, kind, best, list(suggestions), [], ambiguous))
+    return fresh.validate("1 A St")
+
+
+@pytest.mark.parametrize("kind, scores, addresses, ambiguous, expected", [
+    (MatchType.EXACT, (0.9, 0.895), ("1 A ST", "1 B ST"), None, "ambiguous"),  # within TIE
+    (MatchType.EXACT, (0.9, 0.87), ("1 A ST", "1 B ST"), None, "corrected"),  # within FUZZY_TIE
+    (MatchType.FUZZY, (0.9, 0.87), ("1 A ST", "1 B ST"), None, "ambiguous"),
+    (MatchType.FUZZY, (0.9, 0.84), ("1 A ST", "1 B ST"), None, "corrected"),
+    (MatchType.EXACT, (0.9, 0.9), ("1 A ST", "1 A ST"), None, "corrected"),  # one address
+    (MatchType.EXACT, (0.9, 0.2), ("1 A ST", "1 B ST"), True, "ambiguous"),  # the matcher says
+    (MatchType.EXACT, (0.9, 0.9), ("1 A ST", "1 B ST"), False, "corrected"),
+    (MatchType.EXACT, (TIE, 0.0), ("1 A ST", "1 B ST"), None, "corrected"),  # exactly TIE
+    (MatchType.FUZZY, (FUZZY_TIE, 0.0), ("1 A ST", "1 B ST"), None, "corrected"),
+    (MatchType.STREET_ONLY, (0.9, 0.9), ("1 A ST", "1 B ST"), None, "approximate"),
+])
+def test_a_runner_up_for_another_address_makes_an_answer_ambiguous(validator, monkeypatch, kind,
+                                                                   scores, addresses, ambiguous,
+                                                                   expected):
+    found = [_candidate(a, s, kind, "because") for a, s in zip(addresses, scores, strict=True)]
+    answer = _answer_from(validator, monkeypatch, kind, *found, ambiguous=ambiguous)
+    assert answer["status"] == expected
+    cap = 0.5 if expected == "ambiguous" else 1.0
+    assert answer["confidence"] == round(min(scores[0], cap), 3)
+    assert [s["address"] for s in answer["suggestions"]] == list(addresses)
+    assert [s["match_type"] for s in answer["suggestions"]] == [str(kind)] * 2
+
+
+@pytest.mark.parametrize("kind, reason, lon, expected, confidence", [
+    (MatchType.EXACT, None, -119.88, "valid", 0.9),
+    (MatchType.EXACT, "unit not in reference", -119.88, "valid", 0.9),
+    (MatchType.EXACT_IGNORING_UNIT, "directional missing", -119.88, "corrected", 0.9),
+    (MatchType.CENTERLINE, None, -119.88, "valid", 0.9),
+    (MatchType.POINT_INTERPOLATED, "ZIP differs", -119.88, "corrected", 0.9),
+    (MatchType.FUZZY, None, -119.88, "corrected", 0.9),
+    (MatchType.STREET_INTERPOLATED, None, -119.88, "approximate", 0.9),
+    (MatchType.STREET_ONLY, None, None, "not_found", 0.9),  # a street that has no place
+    (MatchType.NOT_FOUND, None, -119.88, "not_found", 0.0),
+    (MatchType.EXACT, "ZIP differs; suffix differs", -119.88, "corrected", SWAP_CONFIDENCE),
+    (MatchType.FUZZY, "directional differs", -119.88, "corrected", SWAP_CONFIDENCE),
+])
+def test_each_match_type_gives_its_status(validator, monkeypatch, kind, reason, lon, expected,
+                                          confidence):
+    best = _candidate("1 A ST", 0.9, kind, reason, lon)
+    answer = _answer_from(validator, monkeypatch, kind, best)
+    assert answer["status"] == expected
+    placed = expected in ("valid", "corrected", "approximate")
+    assert (answer["address"], answer["lon"]) == (("1 A ST", lon) if placed else (None, None))
+    assert answer["confidence"] == confidence
+    assert (answer["location"] is not None) == placed
