@@ -408,7 +408,7 @@ def _candidate(address: str, score: float, kind: MatchType = MatchType.EXACT,
     return Candidate(address=address, street=Street(None, address.split()[1], "ST", None),
                      number=int(address.split()[0]), zip=None, lon=lon,
                      lat=None if lon is None else 36.30, match_type=kind, score=score,
-                     reason=reason)
+                     reason=reason, precision_m=7.5)
 
 
 def _answer_from(validator: Validator, monkeypatch, kind: MatchType, *suggestions: Candidate,
@@ -467,4 +467,12 @@ def test_each_match_type_gives_its_status(validator, monkeypatch, kind, reason, 
     placed = expected in ("valid", "corrected", "approximate")
     assert (answer["address"], answer["lon"]) == (("1 A ST", lon) if placed else (None, None))
     assert answer["confidence"] == confidence
+    assert answer["precision_m"] == (7.5 if placed else None)
+    if placed:
+        location = validator.locator.locate(lon, 36.30)
+        assert answer["location"] == location
+        assert answer["district_certain"] is (not location["near_boundary"])
+    else:
+        assert answer["location"] is answer["district_certain"] is answer["redirect"] is None
+    assert answer["understood"]["street"] == "A ST" and answer["understood"]["number"] == 1
     assert (answer["location"] is not None) == placed
