@@ -118,6 +118,8 @@ def test_an_intersection_on_a_ward_line_is_approximate_with_both_wards(validator
     assert answer["address"] is not None and answer["location"] is not None
     ward = answer["district_candidates"]["ward"]
     assert touching <= {c["id"] for c in ward} <= within_reach
+    names = dict(zip(wards.id, wards.name, strict=True))
+    assert all(c["name"] == names[c["id"]] for c in ward)
     probabilities = [c["probability"] for c in ward]
     assert probabilities == sorted(probabilities, reverse=True)
     assert sum(probabilities) == pytest.approx(1.0, abs=0.002)
@@ -129,6 +131,9 @@ def test_an_intersection_inside_one_district_of_each_layer_is_valid_and_certain(
     answer = validator.validate("S Kings St & W Sparrow Blvd")
     assert (answer["status"], answer["match_type"]) == ("valid", "intersection")
     assert answer["district_certain"] is True
+    assert (answer["understood"]["kind"], answer["understood"]["street"],
+            answer["understood"]["cross_street"]) == ("intersection", "S KINGS ST",
+                                                      "W SPARROW BLVD")
     here = np.array([[node.x, node.y]])
     for key, layer in layers.items():
         far = layer.to_crs(METRIC).boundary.distance(
@@ -404,11 +409,12 @@ def test_each_answer_carries_the_locators_answer_for_its_point(validator, points
 # -- the same rules on answers a stub matcher gives ------------------------------------------
 
 def _candidate(address: str, score: float, kind: MatchType = MatchType.EXACT,
-               reason: str | None = None, lon: float | None = -119.88) -> Candidate:
+               reason: str | None = None, lon: float | None = -119.88,
+               spread: np.ndarray | None = None) -> Candidate:
     return Candidate(address=address, street=Street(None, address.split()[1], "ST", None),
                      number=int(address.split()[0]), zip=None, lon=lon,
                      lat=None if lon is None else 36.30, match_type=kind, score=score,
-                     reason=reason, precision_m=7.5)
+                     reason=reason, precision_m=7.5, spread=spread)
 
 
 def _answer_from(validator: Validator, monkeypatch, kind: MatchType, *suggestions: Candidate,
@@ -476,3 +482,47 @@ def test_each_match_type_gives_its_status(validator, monkeypatch, kind, reason, 
         assert answer["location"] is answer["district_certain"] is answer["redirect"] is None
     assert answer["understood"]["street"] == "A ST" and answer["understood"]["number"] == 1
     assert (answer["location"] is not None) == placed
+
+
+def test_scores_and_confidence_have_three_places_and_confidence_stays_within_0_and_1(
+        validator, monkeypatch):
+    answer = _answer_from(validator, monkeypatch, MatchType.EXACT,
+                          _candidate("1 A ST", 1.23456), _candidate("1 B ST", 0.123456))
+    assert [s["score"] for s in answer["suggestions"]] == [1.235, 0.123]
+    assert answer["confidence"] == 1.0
+    answer = _answer_from(validator, monkeypatch, MatchType.EXACT, _candidate("1 A ST", 0.65432))
+    assert (answer["suggestions"][0]["score"], answer["confidence"]) == (0.654, 0.654)
+
+
+def test_a_full_cache_is_emptied_before_it_holds_more_than_cache_size(counted, points,
+                                                                     monkeypatch):
+    monkeypatch.setattr(validate_module, "CACHE_SIZE", 3)
+    texts = list(points[points.Unit == ""].Address.drop_duplicates()[:4])
+    assert counted.each(texts) == {"parse": 4, "match": 4, "locate": 4}
+    assert counted.each(texts[3:]) == {}  # the last one came after the caches were emptied
+    assert counted.each(texts[:1]) == {"parse": 1, "match": 1, "locate": 1}
+
+
+def test_a_placed_number_whose_spread_crosses_a_ward_line_stays_placed_but_uncertain(
+        validator, monkeypatch, points, layers):
+    """Only an intersection turns approximate when its place spans districts; an interpolated
+    number stays valid, its district uncertain; a spread of one sample is that district."""
+    sonora = points[(points.Direction == "E") & (points.StreetName == "SONORA")]
+    lonlat = sonora[["Longitude", "Latitude"]].astype(float).to_numpy()
+    ward = gpd.sjoin(gpd.GeoDataFrame(geometry=gpd.points_from_xy(*lonlat.T), crs=4326),
+                     layers["ward"], how="left", predicate="within").id.to_numpy()
+    first, second = (lonlat[ward == w] for w in ("10", "6"))  # two wards the street crosses
+    spread = np.vstack([first[:1], second[:3]])
+    best = _candidate("1 A ST", 0.9, MatchType.POINT_INTERPOLATED, None, spread=spread)
+    answer = _answer_from(validator, monkeypatch, MatchType.POINT_INTERPOLATED, best)
+    assert answer["status"] == "valid" and answer["district_certain"] is False
+    expected = {key: shares(spread, layer) for key, layer in layers.items()}
+    assert answer["district_candidates"] == expected
+    assert [c["probability"] for c in expected["ward"]] == [0.75, 0.25]
+
+    one = _candidate("1 A ST", 0.9, MatchType.STREET_ONLY, None, spread=spread[:1])
+    answer = _answer_from(validator, monkeypatch, MatchType.STREET_ONLY, one)
+    assert answer["status"] == "approximate"
+    assert answer["district_candidates"] == {key: shares(spread[:1], layer)
+                                             for key, layer in layers.items()}
+    assert answer["district_candidates"]["ward"][0]["probability"] == 1.0
