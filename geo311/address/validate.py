@@ -225,11 +225,17 @@ def _redirect_and_postal_city(location: dict, best: Candidate,
                                      location["nearest_agency"]))
     if parsed.city:
         serving = (location["agency"] or location["nearest_agency"] or {}).get("name") or ""
-        simple = serving.lower()
-        for prefix in _PLACE_PREFIXES:
-            simple = simple.removeprefix(prefix + " ")
-        postal_city = (parsed.city, serving, parsed.city.lower() != simple)
+        postal_city = (parsed.city, serving, _place_key(parsed.city) != _place_key(serving))
     return redirect, postal_city
+
+
+def _place_key(name: str) -> str:
+    """A place's name for comparison: lower case, single spaces, without "City of" and the
+    like (the caller's "Town of Millbrook" is the agency "Town of Millbrook" is Millbrook)."""
+    simple = " ".join(name.lower().split())
+    for prefix in _PLACE_PREFIXES:
+        simple = simple.removeprefix(prefix + " ")
+    return simple
 
 
 # -- frozen answers (see geo311.address.frozen) ------------------------------------------

@@ -300,7 +300,8 @@ def test_an_outside_address_is_redirected_and_its_postal_city_checked(validator,
     assert answer["location"] == location
     assert (answer["redirect"], answer["postal_city"]) == (redirect, None)
     name = town or serving  # the place's name without "Town of"
-    for given, differs in ((name, False), (f" {name.lower()} ", False), ("Rivergate", True)):
+    for given, differs in ((name, False), (f" {name.lower()} ", False), (serving, False),
+                           (f"town  of {name}", False), ("Rivergate", True)):
         answer = validator.validate(text, city=given)
         assert answer["redirect"] == redirect
         assert answer["postal_city"] == {"given": given.strip().upper(), "serving": serving,
