@@ -383,6 +383,8 @@ SEGMENTS = [
     # with one end only (no range), a right range from 0
     ("Wren St", line((0.03, 0), (0.03, 0.002)), 0, 0, 98, 0, "93709", "93709", (0, 0)),
     ("Dove St", line((0.035, 0), (0.035, 0.002)), -1, 99, 0, 98, "93709", "93709", (0, 0)),
+    # N Pike Rd: a centreline holding 50
+    ("N Pike Rd", line((0.065, -0.01), (0.065, -0.008)), 1, 99, 2, 98, "93725", "93725", (0, 0)),
     # Long Rd: a centreline and points, crossing the points of Pine St
     ("Long Rd", line((-0.0015, -0.021), (-0.0015, -0.019)), 1, 99, 2, 98, "", "", (0, 0)),
     # nine streets called Quail: Hub St meets Quail Way and Quail St N (the worst hit for
@@ -437,7 +439,15 @@ def lined_points() -> pd.DataFrame:
             # 30 on Wolf St and N Wolf St (the given form and a guess) and Wolf Ave (a swap)
             ("30 WOLF ST", "93718", LON0 + 0.008, LAT0 - 0.01),
             ("30 N WOLF ST", "93718", LON0 + 0.008, LAT0 - 0.011),
-            ("30 WOLF AVE", "93723", LON0 + 0.008, LAT0 - 0.012)]
+            ("30 WOLF AVE", "93723", LON0 + 0.008, LAT0 - 0.012),
+            # Mole Ave has 40, Mole St 41; Molt Ave and Mule Ave, a letter away, have 41
+            ("40 MOLE AVE", "93724", LON0 + 0.009, LAT0 - 0.01),
+            ("41 MOLE ST", "93724", LON0 + 0.009, LAT0 - 0.011),
+            ("41 MOLT AVE", "93724", LON0 + 0.009, LAT0 - 0.012),
+            ("41 MULE AVE", "93724", LON0 + 0.009, LAT0 - 0.013),
+            # Pike Ave has 50 (a swap for "50 Pike Rd"); Lynx Rd, which "Pike Ln" names, has 49
+            ("50 PIKE AVE", "93725", LON0 + 0.06, LAT0 - 0.01),
+            ("49 LYNX RD", "93725", LON0 + 0.06, LAT0 - 0.011)]
     y = LAT0 - 0.02
     for k in range(9):  # Pine St: a line west to east through (LON0, y), 360 m long
         rows.append((f"{1 + 2 * k} PINE ST", "93710", LON0 - 0.002 + 0.0005 * k, y))
@@ -469,9 +479,9 @@ def lined(profile: Profile, tmp_path_factory: pytest.TempPathFactory) -> Matcher
                      ).to_file(root / "lines.geojson", driver="GeoJSON")
     # two rows naming Elm Ave (one without its suffix): "Chavez" finds it twice
     # and Fox Ave names Hare St, while Fox St is a street of its own
-    pd.DataFrame({"alias": ["Chavez Pkwy", "Chavez Rd", "Fox Ave"],
-                  "street": ["Elm Ave", "Elm", "Hare St"]}).to_csv(root / "aliases.csv",
-                                                                   index=False)
+    pd.DataFrame({"alias": ["Chavez Pkwy", "Chavez Rd", "Fox Ave", "Pike Ln"],
+                  "street": ["Elm Ave", "Elm", "Hare St", "Lynx Rd"]}).to_csv(
+        root / "aliases.csv", index=False)
     table = {"points": "points.csv", "full_address_field": "address", "zip_field": "zip",
              "lon_field": "x", "lat_field": "y", "centerlines": "lines.geojson",
              "aliases": "aliases.csv", "centerline_offset_m": OFFSET_M}
@@ -1023,3 +1033,23 @@ def test_the_spread_around_a_place_is_balanced(lined, to_metric):
     angles = {round(math.degrees(math.atan2(y - c.lat, (x - c.lon) * math.cos(
         math.radians(c.lat)))) % 360) for x, y in ring}
     assert angles == {0, 45, 90, 135, 180, 225, 270, 315}
+
+
+def test_fuzzy_finds_follow_a_street_level_answer_next_to_a_swap(lined):
+    # 41 is not on Mole Ave (40 is: street-level, 0.87), Mole St has it (a swap, 0.85): both
+    # could be the place; the two streets a letter away that have 41 come after, by address
+    result = lined.match(parse("41 Mole Ave"))
+    assert result.ambiguous is True
+    assert [(c.address, c.match_type) for c in result.suggestions] == [
+        ("MOLE AVE", MatchType.STREET_ONLY), ("41 MOLE ST", MatchType.EXACT),
+        ("40 MOLE AVE", MatchType.STREET_ONLY), ("41 MOLT AVE", MatchType.FUZZY),
+        ("41 MULE AVE", MatchType.FUZZY)]
+
+
+def test_a_placed_given_form_is_not_tied_with_a_street_level_one(lined):
+    # given forms of "50 Pike Rd": N Pike Rd places 50 on its centreline (0.9 x 0.95 = 0.855),
+    # Lynx Rd (by the alias Pike Ln) is 1 number off (0.87 x 0.98 = 0.8526); Pike Ave is a swap
+    result = lined.match(parse("50 Pike Rd"))
+    assert [(c.address, c.score) for c in result.suggestions[:3]] == [
+        ("50 N PIKE RD", 0.855), ("50 PIKE AVE", 0.85), ("LYNX RD", 0.8526)]
+    assert result.ambiguous is False  # only another placed address ties a placed one
