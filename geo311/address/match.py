@@ -126,6 +126,9 @@ _INTERPOLATION_PRECISION_M = 10.0
 _INTERPOLATION_SHARE = 0.15
 _NEAREST_PRECISION_M = 30.0
 _METRES_PER_NUMBER = 2.5
+# A number past a street's known numbers is placed at most this many numbers beyond the far
+# end of the street (a new building there); past that, anywhere on the street.
+_PLAUSIBLE_GAP = 200
 # A number in a gap of the centreline ranges: plus this many metres per number the gap
 # spans (the numbers missing may sit anywhere around the range ends).
 _METRES_PER_GAP_NUMBER = 1.0
@@ -250,6 +253,12 @@ class Matcher:
         self._fuzzy_cache: dict[str, list[tuple[str, float, str]]] = {}
         self._street_network: StreetNetwork | None = None
         self._tree: cKDTree | None = None
+        # the corners of the box of the city's address points: no street of points reaches
+        # beyond them (a street of points is known only where its points are)
+        lonlat = ref.point_lonlat.reshape(-1, 2)
+        low, high = (lonlat.min(axis=0), lonlat.max(axis=0)) if len(lonlat) else (None, None)
+        self._extent = (np.empty((0, 2)) if low is None else
+                        np.array([low, high, [low[0], high[1]], [high[0], low[1]]]))
 
     # ------------------------------------------------------------------ public
 
@@ -636,8 +645,8 @@ class Matcher:
             precision = float(np.max(_metres(spread, here))) if len(rows) > 1 else 0.0
             precision = max(precision, _NEAREST_PRECISION_M)
         else:
-            precision = (_NEAREST_PRECISION_M
-                         + _METRES_PER_NUMBER * abs(int(distinct[order[0]]) - number))
+            precision = _out_of_range_precision(abs(int(distinct[order[0]]) - number),
+                                                self._extent, here)
             spread = _circle(here, precision)
         zips = frozenset(z for z in ref.point_zip[rows] if z) if number is None else None
         out = [self._candidate(hit, MatchType.STREET_ONLY, parsed, number=None, line=street.full,
@@ -683,7 +692,8 @@ class Matcher:
                                     weight=1 / 3)]
         here = np.array(self._to_lonlat.transform(nearest.x, nearest.y))
         gap = abs(nearest.number - number)
-        precision = _NEAREST_PRECISION_M + _METRES_PER_NUMBER * gap
+        precision = _out_of_range_precision(
+            gap, np.vstack([ref.segment_coords(j) for j in segments]), here)
         return [
             self._candidate(hit, MatchType.STREET_ONLY, parsed, number=None, line=street.full,
                             lonlat=here, zip_code=nearest.zip,
@@ -810,6 +820,20 @@ def _metres(points: np.ndarray, origin: np.ndarray) -> np.ndarray:
     points = np.asarray(points, dtype=float).reshape(-1, 2)
     dx = (points[:, 0] - origin[0]) * math.cos(math.radians(origin[1]))
     return np.hypot(dx, points[:, 1] - origin[1]) * 111_320
+
+
+def _out_of_range_precision(gap: int, reach: np.ndarray, here: np.ndarray) -> float:
+    """The precision of a number ``gap`` numbers past the nearest known one at ``here``:
+    :data:`_METRES_PER_NUMBER` a number, up to :data:`_PLAUSIBLE_GAP` numbers past the
+    farthest point of ``reach`` from ``here`` (the vertices of the street's centrelines,
+    or, for a street known by its points, the corners of the city's points). Farther, the
+    number is no address of the street (99999 S Lemon Ave): the request is somewhere on
+    it, not hundreds of km away."""
+    if not len(reach):
+        return _NEAREST_PRECISION_M + _METRES_PER_NUMBER * gap
+    extent = max(float(np.max(_metres(reach, here))), _NEAREST_PRECISION_M)
+    return min(_NEAREST_PRECISION_M + _METRES_PER_NUMBER * gap,
+               extent + _METRES_PER_NUMBER * _PLAUSIBLE_GAP)
 
 
 def _circle(center: np.ndarray, radius_m: float) -> np.ndarray:

@@ -189,6 +189,19 @@ def test_a_number_beyond_the_street_is_street_only_with_the_nearest_numbers(town
         assert c.precision_m == 5.0
 
 
+def test_an_absurd_number_is_somewhere_on_the_street_not_far_beyond_the_town(town):
+    """99999 N Main St is no address of the street: its precision is bounded by the town's
+    address points (the farthest corner of their box, plus 200 numbers), not 250 km."""
+    first = town.match(parse("99999 N Main St")).best
+    assert first.reason == "number out of range, nearest is 121"
+    frame = town_points()
+    corners = [(x, y) for x in (frame["x"].min(), frame["x"].max())
+               for y in (frame["y"].min(), frame["y"].max())]
+    far = max(metres(first.lon, first.lat, x, y) for x, y in corners)
+    assert 30 + 2.5 * (99999 - 121) > far + 500
+    assert first.precision_m == pytest.approx(far + 2.5 * 200, rel=0.005)
+
+
 def test_a_street_without_a_number_is_placed_at_its_middle_number(town: Matcher) -> None:
     result = town.match(parse("N Main St"))
     assert result.match_type is MatchType.STREET_ONLY and result.notes == ["no_number"]
@@ -616,7 +629,11 @@ def test_a_number_past_every_range_is_at_the_nearest_range_end(lined, to_metric)
     assert (first.address, first.number, first.zip) == ("ELM AVE", None, "93719")
     assert first.reason == "number out of range, nearest is 398"
     assert first.score == pytest.approx(0.3 * 0.03)  # 602 numbers off: the lowest weight
-    assert first.precision_m == 30 + 2.5 * 602
+    # 602 numbers past: no address of Elm Ave, so at most 200 numbers (500 m) past its far end
+    far = max(metric_distance(end, xy, to_metric)
+              for s in SEGMENTS if s[0] == "Elm Ave" for xy in s[1].coords)
+    assert 30 + 2.5 * 602 > far + 500
+    assert first.precision_m == pytest.approx(far + 2.5 * 200, rel=0.005)
     assert (first.lon, first.lat) == pytest.approx(end, abs=1e-8)
     assert first.spread.shape == (9, 2) and first.spread[0] == pytest.approx(end, abs=1e-8)
     ring = [metric_distance(end, tuple(p), to_metric) for p in first.spread[1:]]
