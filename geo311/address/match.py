@@ -829,8 +829,6 @@ def _out_of_range_precision(gap: int, reach: np.ndarray, here: np.ndarray) -> fl
     or, for a street known by its points, the corners of the city's points). Farther, the
     number is no address of the street (99999 S Lemon Ave): the request is somewhere on
     it, not hundreds of km away."""
-    if not len(reach):
-        return _NEAREST_PRECISION_M + _METRES_PER_NUMBER * gap
     extent = max(float(np.max(_metres(reach, here))), _NEAREST_PRECISION_M)
     return min(_NEAREST_PRECISION_M + _METRES_PER_NUMBER * gap,
                extent + _METRES_PER_NUMBER * _PLAUSIBLE_GAP)

@@ -50,7 +50,7 @@ from geo311.answers import (
     ValidateAnswer,
     keys_of,
 )
-from geo311.errors import InputError
+from geo311.errors import Geo311Error, InputError
 from geo311.jurisdiction import Locator
 from geo311.profile import Profile
 
@@ -370,6 +370,29 @@ class Validator:
             functions = THAWERS.functions
             frozen = self._freeze_many(keys)
             return [functions[f[0]](f, key[0]) for key in keys for f in (frozen[key],)]
+
+    def validate_each(self, texts: list[str], *, zips: list[str | None] | None = None,
+                      cities: list[str | None] | None = None
+                      ) -> tuple[list[ValidateAnswer | None], list[str | None]]:
+        """:meth:`validate_many` of ``texts``, and beside each answer its error: None. Should
+        the batch fail, each address is validated alone, and one that fails gets no answer
+        and its error message (a batch job reports it in its row, and goes on)."""
+        try:
+            answers = self.validate_many(texts, zips=zips, cities=cities)
+        except Geo311Error:
+            pass
+        else:
+            return answers, [None] * len(answers)
+        answers, errors = [], []
+        for i, text in enumerate(texts):
+            try:
+                answers.append(self.validate(text, zip=zips and zips[i],
+                                             city=cities and cities[i]))
+                errors.append(None)
+            except Geo311Error as exc:
+                answers.append(None)
+                errors.append(exc.message)
+        return answers, errors
 
     def _freeze(self, text: str, zip: str | None, city: str | None) -> tuple:
         """The frozen answer for an input not in the cache, now cached."""

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from geo311.address.validate import Validator
 from geo311.answers import AnswerPath, ValidateAnswer, validate_csv_columns, value_at
-from geo311.errors import Geo311Error, InputError
+from geo311.errors import InputError
 from geo311.jurisdiction.locate_file import profile_fingerprint, row_shape_problem
 from geo311.outputs import refuse_input_as_output
 from geo311.resume import part_paths, resumable_csv
@@ -116,46 +116,23 @@ def validate_csv(
 
 def _validate_rows(validator: Validator, rows: list[list[str]], padded: list[list[str]],
                    columns: dict, paths: list[AnswerPath], statuses: Counter) -> list[list]:
-    """The added columns of each row, validated together (``Validator.validate_many``).
-
-    Should the batch fail, each row is validated alone, so that a failure is reported
-    in its own row's ``error``.
-    """
+    """The added columns of each row (:meth:`Validator.validate_each`): a row that cannot be
+    validated, or is malformed, says so in its own ``error``."""
     def cells(field: str) -> list[str] | None:
         index = columns[field]
         return None if index is None else [row[index] for row in padded]
 
-    try:
-        answers = validator.validate_many(cells("address_col"), zips=cells("zip_col"),
-                                          cities=cells("city_col"))
-    except Geo311Error:
-        return [_validate_row(validator, row, row_cells, columns, paths, statuses)
-                for row, row_cells in zip(rows, padded, strict=True)]
+    answers, errors = validator.validate_each(cells("address_col"), zips=cells("zip_col"),
+                                              cities=cells("city_col"))
     out = []
-    for row, answer in zip(rows, answers, strict=True):
+    for row, answer, error in zip(rows, answers, errors, strict=True):
+        problem = row_shape_problem(row, len(padded[0]))
+        if error is not None:
+            statuses["error"] += 1
+            out.append([""] * len(paths) + [f"{error}; {problem}" if problem else error])
+            continue
         statuses[answer["status"]] += 1
         values = _row_values(answer, paths)
-        values[-1] = row_shape_problem(row, len(padded[0]))
+        values[-1] = problem
         out.append(values)
     return out
-
-
-def _validate_row(validator: Validator, row: list[str], padded: list[str], columns: dict,
-                  paths: list[AnswerPath], statuses: Counter) -> list:
-    """Validate one row; a failure or a malformed row is reported in ``error``."""
-    def cell(field: str) -> str | None:
-        index = columns[field]
-        return padded[index] if index is not None else None
-
-    problem = row_shape_problem(row, len(padded))
-    try:
-        answer = validator.validate(cell("address_col"), zip=cell("zip_col"),
-                                    city=cell("city_col"))
-    except Geo311Error as exc:
-        statuses["error"] += 1
-        blank = [""] * len(paths)
-        return blank + [f"{exc.message}; {problem}" if problem else exc.message]
-    statuses[answer["status"]] += 1
-    values = _row_values(answer, paths)
-    values[-1] = problem
-    return values

@@ -18,7 +18,7 @@ import pandas as pd
 
 from geo311.answers import locate_csv_columns, validate_csv_columns, value_at
 from geo311.city import City
-from geo311.errors import Geo311Error, InputError
+from geo311.errors import InputError
 from geo311.jurisdiction.locate_file import LAT_NAMES, LON_NAMES, find_column
 from geo311.profile import Profile
 from geo311.scale.engines import EngineRef, engine_ref, engines
@@ -145,7 +145,7 @@ def validate_partitions(ddf: Any, city: City | Profile | str | Path, *, address_
     agency_id, agency_name, <key>_id, postal_city, postal_city_differs, suggestion_1,
     error`` (a name the table already has prefixed ``geo311_``). A partition is
     validated :data:`VALIDATE_CHUNK` rows at a time
-    (:meth:`~geo311.address.validate.Validator.validate_many`); should a chunk fail, row by
+    (:meth:`~geo311.address.validate.Validator.validate_each`): should a chunk fail, row by
     row, each failure in its own row's ``error``.
 
     Raises
@@ -183,29 +183,9 @@ def _validate_part(frame: pd.DataFrame, ref: EngineRef, columns: tuple, paths: d
     values: dict[str, list] = {name: [] for name in [*paths, "error"]}
     for start in range(0, len(texts), VALIDATE_CHUNK):
         end = start + VALIDATE_CHUNK
-        answers, errors = _validate_chunk(validator, texts[start:end], zips and zips[start:end],
-                                          cities and cities[start:end])
+        answers, errors = validator.validate_each(texts[start:end], zips=zips and zips[start:end],
+                                                  cities=cities and cities[start:end])
         for name, path in paths.items():
             values[name].extend(value_at(answer, path) for answer in answers)
         values["error"].extend(errors)
     return _columns(frame, values, added)
-
-
-def _validate_chunk(validator, texts: list[str], zips: list | None, cities: list | None
-                    ) -> tuple[list, list]:
-    """The answers of one chunk and their errors: together, else row by row (a failing row
-    gets its error and no answer)."""
-    try:
-        answers: list = validator.validate_many(texts, zips=zips, cities=cities)
-        return answers, [None] * len(answers)
-    except Geo311Error:
-        answers, errors = [], []
-        for i, text in enumerate(texts):
-            try:
-                answers.append(validator.validate(text, zip=zips and zips[i],
-                                                  city=cities and cities[i]))
-                errors.append(None)
-            except Geo311Error as exc:
-                answers.append(None)
-                errors.append(exc.message)
-        return answers, errors

@@ -26,7 +26,8 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable, UnsupportedMe
 from geo311.errors import InputError, NotFoundError
 from geo311.web.georeport_format import XML_MIMETYPE, to_xml
 
-__all__ = ["ACCEPTED_BODY_TYPES", "error_response", "register_error_handlers", "wants_xml"]
+__all__ = ["ACCEPTED_BODY_TYPES", "error_headers", "error_response", "register_error_handlers",
+           "wants_xml"]
 
 ACCEPTED_BODY_TYPES = frozenset({"application/x-www-form-urlencoded", "application/json"})
 """The only content types a request body may have (no multipart: media go by ``media_url``)."""
@@ -59,14 +60,18 @@ def error_response(status: int, errors: Iterable[tuple[int, str]], *,
     return response
 
 
+def error_headers(exc: HTTPException) -> dict[str, str]:
+    """The headers of ``exc`` that matter to the client whatever the body (Allow on 405,
+    Retry-After on 429 and 503, ...): all but its content type and length."""
+    return {name: value for name, value in exc.get_headers()
+            if name.lower() not in ("content-type", "content-length")}
+
+
 def _http_error(exc: HTTPException) -> Response | HTTPException:
     if exc.code is None or exc.code < 400:
         return exc
-    # keep the headers that matter to the client (Allow on 405, Retry-After on 429, ...)
-    headers = {name: value for name, value in exc.get_headers()
-               if name.lower() not in ("content-type", "content-length")}
     description = exc.description or exc.name
-    return error_response(exc.code, [(exc.code, description)], headers=headers)
+    return error_response(exc.code, [(exc.code, description)], headers=error_headers(exc))
 
 
 def _input_error(exc: InputError) -> Response:

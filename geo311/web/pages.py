@@ -40,6 +40,7 @@ from werkzeug.exceptions import HTTPException
 from geo311.errors import Geo311Error, InputError, NotFoundError
 from geo311.web import intake_words, wording
 from geo311.web.csrf import check_csrf, csrf_token
+from geo311.web.errors import error_headers
 from geo311.web.mapdata import MapShapes
 from geo311.web.staff import current_staff, require_staff, sign_in, sign_out
 
@@ -138,9 +139,8 @@ def page_headers(response: Response) -> Response:
 def error_page(exc: HTTPException):
     """An HTTP error as the pages' error page."""
     code = exc.code or 500
-    headers = {name: value for name, value in exc.get_headers()   # Allow, Retry-After, ...
-               if name.lower() not in ("content-type", "content-length")}
-    return render_template("error.html", code=code, description=exc.description), code, headers
+    return (render_template("error.html", code=code, description=exc.description), code,
+            error_headers(exc))
 
 
 def _geo311() -> dict[str, Any]:
